@@ -1,0 +1,67 @@
+//! What the user typed: the clap definition of every command and flag.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "s3dest", version, about = "Plan and apply S3 export destinations for SaaS vendors (Pendo, Braze, WalkMe, …)")]
+pub struct Cli {
+    /// More logging on stderr: -v info (with the number of AWS calls), -vv debug.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec offline: no AWS call, not even for credentials.
+    Validate {
+        /// The spec file.
+        #[arg(default_value = "s3dest.yaml")]
+        spec: PathBuf,
+    },
+    /// Show what apply would change in AWS.
+    Plan {
+        #[arg(default_value = "s3dest.yaml")]
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Save the plan, to apply exactly it later with `s3dest apply PLANFILE`.
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<PathBuf>,
+        /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Make AWS match the spec (or apply a saved plan file).
+    Apply {
+        /// A spec file, or a plan file saved with `plan --out`.
+        #[arg(default_value = "s3dest.yaml", value_name = "SPEC|PLANFILE")]
+        target: PathBuf,
+        /// Apply without asking for confirmation (for pipelines).
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Show, per destination, what to enter in the vendor's UI.
+    Outputs {
+        #[arg(default_value = "s3dest.yaml")]
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}

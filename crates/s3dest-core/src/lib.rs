@@ -1,0 +1,50 @@
+//! The pure core of s3dest: the resource model, the vendor presets, the planner and
+//! the renderers. Nothing here does I/O or knows about the AWS SDK.
+
+pub mod fingerprint;
+pub mod model;
+pub mod outputs;
+pub mod plan;
+pub mod presets;
+pub mod render;
+pub mod sid;
+pub mod simulate;
+
+use std::collections::BTreeMap;
+
+use model::{BucketRead, Desired, ObservedRole, ReadRequest, TAG_BUCKET, TAG_FOLDER};
+
+/// The role names a spec wants, known before the account id (the IAM read needs them).
+pub fn wanted_role_names(spec: &s3dest_spec::Spec) -> std::collections::BTreeSet<String> {
+    spec.destinations.values().filter_map(presets::role_name).collect()
+}
+
+/// What to read from S3 once the IAM side is known: every bucket of the spec with its
+/// folder markers, plus the buckets and folders of owned roles that prune may delete.
+pub fn read_request(desired: &Desired, roles: &BTreeMap<String, ObservedRole>) -> ReadRequest {
+    let mut buckets: BTreeMap<String, BucketRead> = desired
+        .buckets
+        .values()
+        .map(|b| (b.name.clone(), BucketRead { settings: b.create, ..BucketRead::default() }))
+        .collect();
+    for dest in desired.destinations.values() {
+        buckets.entry(dest.bucket.clone()).or_default().folders.insert(dest.folder.clone());
+    }
+    for role in roles.values().filter(|r| r.owner().is_spec(&desired.spec)) {
+        let (Some(bucket), Some(folder)) = (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
+        else {
+            continue;
+        };
+        let wanted = desired.destinations.values().any(|d| &d.bucket == bucket && &d.folder == folder);
+        if !wanted {
+            let read = buckets.entry(bucket.clone()).or_default();
+            read.folders.insert(folder.clone());
+            read.prune_folders.insert(folder.clone());
+        }
+    }
+    ReadRequest {
+        spec: desired.spec.clone(),
+        role_names: desired.destinations.values().filter_map(|d| d.role.as_ref()).map(|r| r.name.clone()).collect(),
+        buckets,
+    }
+}

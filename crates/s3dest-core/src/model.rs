@@ -1,0 +1,180 @@
+//! The resource model shared by both sides of a diff: what the spec asks for
+//! (`Desired`, built by the presets) and what AWS holds (`Observed`, built by the
+//! AWS edge). Policies are typed documents, never strings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use s3dest_policy::{PolicyDocument, Statement};
+use s3dest_spec::{Auth, Vendor};
+
+/// Tag keys that mark what s3dest owns. Values are the spec and destination names.
+pub const TAG_SPEC: &str = "s3dest:spec";
+pub const TAG_DESTINATION: &str = "s3dest:destination";
+/// Where a destination's folder lives, so that prune can find its marker without a state file.
+pub const TAG_BUCKET: &str = "s3dest:bucket";
+pub const TAG_FOLDER: &str = "s3dest:folder";
+/// Object metadata keys (`x-amz-meta-…`) on a folder marker s3dest created.
+pub const META_SPEC: &str = "s3dest-spec";
+pub const META_DESTINATION: &str = "s3dest-destination";
+/// IAM path for every role and user s3dest names itself.
+pub const IAM_PATH: &str = "/s3dest/";
+/// The name of the one inline policy s3dest puts on a role or user.
+pub const INLINE_POLICY_NAME: &str = "s3dest";
+
+/// Everything the spec asks for, fully resolved (ARNs need the account id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub spec: String,
+    pub account_id: String,
+    pub buckets: BTreeMap<String, DesiredBucket>,
+    pub destinations: BTreeMap<String, DesiredDestination>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredBucket {
+    pub name: String,
+    /// s3dest creates the bucket when it is missing.
+    pub create: bool,
+    /// Region to create it in (`create`) or to check it is in (declared by the user).
+    pub region: Option<String>,
+    /// Whether `region` was declared on the bucket itself (then an existing bucket is checked).
+    pub region_declared: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredDestination {
+    pub name: String,
+    pub vendor: Vendor,
+    pub auth: Auth,
+    pub bucket: String,
+    /// Folder path without leading or trailing slash; its marker key is `folder + "/"`.
+    pub folder: String,
+    pub role: Option<RoleDef>,
+    /// The role's (or user's) inline policy, when the vendor's grant lives on the identity.
+    pub inline_policy: Option<PolicyDocument>,
+    /// The destination's own statement in the bucket policy, when the grant lives there.
+    pub bucket_statement: Option<Statement>,
+    pub adopt: bool,
+    /// Preset warnings (e.g. no external ID possible): shown in every plan.
+    pub warnings: Vec<String>,
+}
+
+impl DesiredDestination {
+    pub fn marker_key(&self) -> String {
+        format!("{}/", self.folder)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDef {
+    pub name: String,
+    pub path: String,
+    pub trust: PolicyDocument,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RoleDef {
+    pub fn arn(&self, account_id: &str) -> String {
+        role_arn(account_id, &self.path, &self.name)
+    }
+}
+
+pub fn role_arn(account_id: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:role{path}{name}")
+}
+
+/// What the AWS edge found. Only what the read request asked for is present.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Observed {
+    pub account_id: String,
+    /// Roles that are owned by this spec (by tag) or that carry a name the spec wants.
+    pub roles: BTreeMap<String, ObservedRole>,
+    pub buckets: BTreeMap<String, ObservedBucket>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedRole {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub trust: PolicyDocument,
+    pub tags: BTreeMap<String, String>,
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    pub managed_policy_arns: Vec<String>,
+}
+
+impl ObservedRole {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObservedBucket {
+    Missing,
+    Present(BucketInfo),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BucketInfo {
+    pub region: String,
+    pub policy: Option<PolicyDocument>,
+    /// Read only for buckets the spec creates: all four public-access-block flags on.
+    pub public_access_blocked: Option<bool>,
+    /// Read only for buckets the spec creates: a default encryption rule exists.
+    pub default_encryption: Option<bool>,
+    /// Folder markers that were asked for, by folder path (no trailing slash).
+    pub folders: BTreeMap<String, FolderInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FolderInfo {
+    /// The marker object `folder/`, if it exists, with the owner its metadata names.
+    pub marker: Option<Owner>,
+    /// Whether anything other than the marker lives under the folder. Read only for
+    /// folders that prune may delete.
+    pub has_other_objects: Option<bool>,
+}
+
+/// Who a resource belongs to, from its tags or metadata. `Unowned` means no s3dest tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Unowned,
+    Spec { spec: String, destination: Option<String> },
+}
+
+impl Owner {
+    pub fn from_tags(tags: &BTreeMap<String, String>) -> Owner {
+        match tags.get(TAG_SPEC) {
+            Some(spec) => Owner::Spec {
+                spec: spec.clone(),
+                destination: tags.get(TAG_DESTINATION).cloned(),
+            },
+            None => Owner::Unowned,
+        }
+    }
+
+    pub fn is_spec(&self, name: &str) -> bool {
+        matches!(self, Owner::Spec { spec, .. } if spec == name)
+    }
+}
+
+/// What the AWS edge must read for one plan. Built by [`crate::read_request`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReadRequest {
+    pub spec: String,
+    /// Role names the spec wants (to detect unowned roles of the same name).
+    pub role_names: BTreeSet<String>,
+    /// Buckets to read, with the folder markers to check in each.
+    pub buckets: BTreeMap<String, BucketRead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BucketRead {
+    /// Read public-access-block and encryption too (buckets the spec creates).
+    pub settings: bool,
+    /// Folder markers to check (one bounded call each).
+    pub folders: BTreeSet<String>,
+    /// Folders that prune may delete: also check whether they hold anything else.
+    pub prune_folders: BTreeSet<String>,
+}

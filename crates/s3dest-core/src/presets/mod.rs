@@ -1,0 +1,155 @@
+//! Presets: one file per vendor, each turning a spec destination into the
+//! resources that vendor's setup guide asks for (see `shared/vendors.md`).
+//! Adding a vendor is adding one file here and one arm in [`expand_destination`].
+
+mod braze;
+mod custom;
+mod pendo;
+mod walkme;
+
+use std::collections::BTreeMap;
+
+use s3dest_policy::{PolicyDocument, Statement};
+use s3dest_spec::{Auth, Destination, Spec, Vendor};
+
+use crate::model::{
+    Desired, DesiredBucket, DesiredDestination, IAM_PATH, RoleDef, TAG_BUCKET, TAG_DESTINATION,
+    TAG_FOLDER, TAG_SPEC,
+};
+use crate::sid::statement_sid;
+
+/// What every preset needs besides the destination itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub spec: &'a str,
+    pub account_id: &'a str,
+}
+
+/// The region s3dest creates buckets in when neither the bucket nor the spec names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Expands a whole spec into desired resources.
+pub fn expand(spec: &Spec, account_id: &str) -> Desired {
+    let ctx = Context { spec: &spec.name, account_id };
+    let buckets = spec
+        .buckets
+        .values()
+        .map(|b| {
+            let region = b.region.clone().or_else(|| {
+                b.create
+                    .then(|| spec.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()))
+            });
+            let desired = DesiredBucket {
+                name: b.name.clone(),
+                create: b.create,
+                region,
+                region_declared: b.region.is_some(),
+            };
+            (b.name.clone(), desired)
+        })
+        .collect();
+    let destinations = spec
+        .destinations
+        .values()
+        .map(|d| (d.name.clone(), expand_destination(d, &ctx)))
+        .collect();
+    Desired { spec: spec.name.clone(), account_id: account_id.to_owned(), buckets, destinations }
+}
+
+/// The role name a destination gets, known before the account id is.
+pub fn role_name(dest: &Destination) -> Option<String> {
+    match (dest.auth, dest.vendor) {
+        (Auth::AccessKey, _) => None,
+        (Auth::Role, Vendor::PendoDataSync) => Some(pendo::ROLE_NAME.to_owned()),
+        (Auth::Role, _) => Some(dest.role_name.clone().unwrap_or_else(|| default_name(dest))),
+    }
+}
+
+fn default_name(dest: &Destination) -> String {
+    format!("s3dest-{}", dest.name)
+}
+
+/// What a preset decides: who may assume the role, and where the grant lives.
+struct Grant {
+    trust: PolicyDocument,
+    /// The identity's inline policy (Braze, WalkMe, custom).
+    inline_policy: Option<PolicyDocument>,
+    /// The destination's bucket-policy statement, without Sid (Pendo).
+    bucket_statement: Option<Statement>,
+    warnings: Vec<String>,
+}
+
+fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
+    let bucket = Bucket(&dest.bucket);
+    let grant = match dest.vendor {
+        Vendor::PendoDataSync => pendo::grant(dest, bucket, ctx),
+        Vendor::BrazeCurrents => braze::grant(dest, bucket, braze::Feature::Currents),
+        Vendor::BrazeDataExport => braze::grant(dest, bucket, braze::Feature::DataExport),
+        Vendor::BrazeSecurityEvents => braze::grant(dest, bucket, braze::Feature::SecurityEvents),
+        Vendor::Walkme => walkme::grant(bucket),
+        Vendor::Custom => custom::grant(dest, bucket),
+    };
+    let role = role_name(dest).map(|name| RoleDef {
+        path: if dest.vendor == Vendor::PendoDataSync { "/".to_owned() } else { IAM_PATH.to_owned() },
+        name,
+        trust: grant.trust,
+        tags: ownership_tags(dest, ctx),
+    });
+    let role_arn = role.as_ref().map(|r| r.arn(ctx.account_id));
+    let bucket_statement = grant.bucket_statement.map(|s| {
+        let principal = role_arn.clone().into_iter();
+        s.with_sid(statement_sid(ctx.spec, &dest.name)).with_principal_aws(principal)
+    });
+    DesiredDestination {
+        name: dest.name.clone(),
+        vendor: dest.vendor,
+        auth: dest.auth,
+        bucket: dest.bucket.clone(),
+        folder: dest.folder.clone(),
+        role,
+        inline_policy: grant.inline_policy,
+        bucket_statement,
+        adopt: dest.adopt,
+        warnings: grant.warnings,
+    }
+}
+
+/// The user's tags plus the ones that make ownership and prune work without state.
+pub fn ownership_tags(dest: &Destination, ctx: &Context) -> BTreeMap<String, String> {
+    let mut tags = dest.tags.clone();
+    tags.insert(TAG_SPEC.to_owned(), ctx.spec.to_owned());
+    tags.insert(TAG_DESTINATION.to_owned(), dest.name.clone());
+    tags.insert(TAG_BUCKET.to_owned(), dest.bucket.clone());
+    tags.insert(TAG_FOLDER.to_owned(), dest.folder.clone());
+    tags
+}
+
+/// ARNs of a bucket, as the guides write them.
+#[derive(Debug, Clone, Copy)]
+struct Bucket<'a>(&'a str);
+
+impl Bucket<'_> {
+    fn arn(self) -> String {
+        format!("arn:aws:s3:::{}", self.0)
+    }
+    /// Every object: the guides' `arn:aws:s3:::BUCKET/*` (never `BUCKET*`, which matches other buckets).
+    fn objects(self) -> String {
+        format!("arn:aws:s3:::{}/*", self.0)
+    }
+    fn folder_objects(self, folder: &str) -> String {
+        format!("arn:aws:s3:::{}/{folder}/*", self.0)
+    }
+}
+
+/// A trust policy letting `principals` assume the role, with the external-ID condition if any.
+fn trust(principals: Vec<String>, external_id: Option<&str>) -> PolicyDocument {
+    let mut statement =
+        Statement::allow().with_principal_aws(principals).with_actions(["sts:AssumeRole"]);
+    if let Some(id) = external_id {
+        statement = statement.with_condition("StringEquals", "sts:ExternalId", [id]);
+    }
+    PolicyDocument::new(vec![statement])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,30 @@
+//! The JSON plan, `format_version` 1 (documented in `docs/plan-json.md`). Built by
+//! hand from the plan so that the core types never define the contract by accident.
+
+use serde_json::{Value, json};
+
+use crate::plan::Plan;
+
+pub const FORMAT_VERSION: &str = "1";
+
+pub fn json(plan: &Plan) -> Value {
+    let s = plan.summary();
+    let notices = |list: &[crate::plan::Notice]| -> Vec<Value> {
+        list.iter().map(|n| json!({"address": n.address, "message": n.message})).collect()
+    };
+    json!({
+        "format_version": FORMAT_VERSION,
+        "spec": plan.spec,
+        "account_id": plan.account_id,
+        "changes": plan.changes.iter().map(|c| json!({
+            "address": c.address,
+            "action": c.action.as_str(),
+            "before": c.before,
+            "after": c.after,
+            "reason": c.reason,
+        })).collect::<Vec<_>>(),
+        "warnings": notices(&plan.warnings),
+        "errors": notices(&plan.errors),
+        "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete},
+    })
+}

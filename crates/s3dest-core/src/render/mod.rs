@@ -1,0 +1,69 @@
+//! Renderers: the plan as human text, as versioned JSON (the contract of
+//! `--format json`), and as markdown for a pull-request comment.
+
+mod json;
+mod markdown;
+mod text;
+
+pub use json::{FORMAT_VERSION, json};
+pub use markdown::markdown;
+pub use text::text;
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::plan::{Action, Change};
+
+/// Terraform's symbols, so the plan reads the way reviewers already know.
+pub fn symbol(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+    }
+}
+
+pub fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated in place",
+        Action::Replace => "replaced",
+        Action::Delete => "destroyed",
+    }
+}
+
+fn pretty(value: &Option<Value>) -> String {
+    match value {
+        Some(v) => serde_json::to_string_pretty(v).expect("a JSON value always serializes") + "\n",
+        None => String::new(),
+    }
+}
+
+/// A unified diff of the canonical pretty JSON before and after: every line of a new
+/// or deleted resource, only the changed hunks of an update.
+pub fn diff_lines(change: &Change) -> Vec<(char, String)> {
+    let before = pretty(&change.before);
+    let after = pretty(&change.after);
+    if before.is_empty() || after.is_empty() {
+        let (sign, text) = if before.is_empty() { ('+', after) } else { ('-', before) };
+        return text.lines().map(|l| (sign, l.to_owned())).collect();
+    }
+    let diff = TextDiff::from_lines(&before, &after);
+    let mut lines = Vec::new();
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        lines.push(('@', hunk.header().to_string()));
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            lines.push((sign, change.value().trim_end_matches('\n').to_owned()));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! The human plan: Terraform-like symbols, a reason per change, unified diffs of
+//! canonical JSON. Colour only when the caller says the output is a terminal.
+
+use std::fmt::Write;
+
+use super::{diff_lines, symbol, verb};
+use crate::plan::{Action, Plan};
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+
+fn colour(action: Action) -> &'static str {
+    match action {
+        Action::Create => "\x1b[32m",
+        Action::Update => "\x1b[33m",
+        Action::Replace => "\x1b[35m",
+        Action::Delete => "\x1b[31m",
+    }
+}
+
+fn sign_colour(sign: char) -> &'static str {
+    match sign {
+        '+' => "\x1b[32m",
+        '-' => "\x1b[31m",
+        '@' => "\x1b[36m",
+        _ => "",
+    }
+}
+
+pub fn text(plan: &Plan, color: bool) -> String {
+    let paint = |code: &str, s: &str| if color && !code.is_empty() { format!("{code}{s}{RESET}") } else { s.to_owned() };
+    let mut out = String::new();
+    for error in &plan.errors {
+        let _ = writeln!(out, "{} {}: {}", paint("\x1b[31m", "error:"), error.address, error.message);
+    }
+    if !plan.errors.is_empty() {
+        let _ = writeln!(out);
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "{}", paint(BOLD, &format!("No changes. AWS matches spec `{}`.", plan.spec)));
+    } else {
+        let _ = writeln!(out, "s3dest will make these changes for spec `{}` (account {}):", plan.spec, plan.account_id);
+        let _ = writeln!(out, "Symbols: + create, ~ update in place, -/+ replace, - destroy\n");
+    }
+    for change in &plan.changes {
+        let head = format!("{} {}", symbol(change.action), change.address);
+        let _ = writeln!(out, "  # {} will be {}: {}", change.address, verb(change.action), change.reason);
+        let _ = writeln!(out, "  {}", paint(colour(change.action), &paint(BOLD, &head)));
+        for (sign, line) in diff_lines(change) {
+            let line = if sign == '@' { line } else { format!("{sign} {line}") };
+            let _ = writeln!(out, "      {}", paint(sign_colour(sign), &line));
+        }
+        let _ = writeln!(out);
+    }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "{} {}: {}", paint("\x1b[33m", "warning:"), warning.address, warning.message);
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out);
+    }
+    if !plan.changes.is_empty() {
+        let s = plan.summary();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(BOLD, &format!("Plan: {} to create, {} to update, {} to replace, {} to destroy.", s.create, s.update, s.replace, s.delete))
+        );
+    }
+    out
+}

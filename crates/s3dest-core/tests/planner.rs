@@ -1,0 +1,268 @@
+//! The pure planner against an in-memory AWS (`simulate`): every scenario of the
+//! safety contract that does not need a server, including what moto cannot show.
+
+use s3dest_core::model::{BucketInfo, Observed, ObservedBucket, Owner};
+use s3dest_core::plan::{Action, Plan, diff};
+use s3dest_core::{presets, simulate};
+use s3dest_policy::{PolicyDocument, Statement};
+
+const ACCOUNT: &str = "123456789012";
+
+const ALL_VENDORS: &str = r#"
+version: 1
+name: acme
+buckets:
+  acme-exports: {}
+  acme-braze: { create: true, region: eu-west-1 }
+destinations:
+  pendo: { vendor: pendo-data-sync, bucket: acme-exports, folder: pendo, principal: "arn:aws:iam::999999999999:user/pendo-sync", external_id: ext-pendo }
+  currents: { vendor: braze-currents, bucket: acme-braze, principal: "987654321098", external_id: braze-1 }
+  exports: { vendor: braze-data-export, bucket: acme-braze, folder: exports, principal: "987654321098", external_id: braze-2 }
+  security: { vendor: braze-security-events, bucket: acme-exports, folder: security, principal: "arn:aws:iam::987654321098:root", external_id: braze-3 }
+  walkme: { vendor: walkme, bucket: acme-exports, folder: walkme/insights }
+  partner: { vendor: custom, bucket: acme-exports, folder: partner, principal: "arn:aws:iam::111122223333:role/exporter", external_id: xyz-123, actions: [s3:PutObject, s3:GetObject] }
+"#;
+
+fn spec(yaml: &str) -> s3dest_spec::Spec {
+    match s3dest_spec::parse("s3dest.yaml", yaml) {
+        Ok(checked) => checked.spec,
+        Err(d) => panic!("{}", s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)),
+    }
+}
+
+/// An account holding the given (empty) buckets in us-east-1.
+fn world(buckets: &[&str]) -> Observed {
+    let mut world = Observed { account_id: ACCOUNT.into(), ..Observed::default() };
+    for b in buckets {
+        let info = BucketInfo { region: "us-east-1".into(), ..BucketInfo::default() };
+        world.buckets.insert((*b).into(), ObservedBucket::Present(info));
+    }
+    world
+}
+
+fn plan(yaml: &str, world: &Observed) -> Plan {
+    diff(&presets::expand(&spec(yaml), ACCOUNT), world)
+}
+
+/// Plans, checks the plan has no errors, applies it to the world, and checks the next plan is empty.
+fn converge(yaml: &str, world: &mut Observed) -> Plan {
+    let first = plan(yaml, world);
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    simulate::apply(&first, world);
+    let second = plan(yaml, world);
+    assert!(second.is_empty(), "not converged: {:#?}", second.changes);
+    first
+}
+
+fn actions(plan: &Plan) -> Vec<(String, Action)> {
+    plan.changes.iter().map(|c| (c.address.clone(), c.action)).collect()
+}
+
+fn bucket_mut<'a>(world: &'a mut Observed, name: &str) -> &'a mut BucketInfo {
+    match world.buckets.get_mut(name) {
+        Some(ObservedBucket::Present(info)) => info,
+        _ => panic!("no bucket {name}"),
+    }
+}
+
+#[test]
+fn every_vendor_from_empty_converges() {
+    let mut w = world(&["acme-exports"]);
+    let first = converge(ALL_VENDORS, &mut w);
+    let s = first.summary();
+    // 1 bucket, 6 roles, 5 inline policies (not Pendo), 1 statement (Pendo), 6 folders.
+    assert_eq!((s.create, s.update, s.replace, s.delete), (19, 0, 0, 0), "{:#?}", actions(&first));
+    assert!(first.changes.iter().any(|c| c.address == "bucket.acme-exports.statement.pendo"));
+    // Dependency order: bucket before roles before policies before statements before folders.
+    let phases: Vec<_> = first.changes.iter().map(|c| c.phase()).collect();
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]));
+    assert!(first.warnings.iter().any(|w| w.address == "destination.walkme"));
+}
+
+#[test]
+fn formatting_only_rewrites_give_an_empty_plan() {
+    let mut w = world(&["acme-exports"]);
+    converge(ALL_VENDORS, &mut w);
+    // Rewrite every document the way IAM/S3 or a human might: reordered, strings for
+    // one-element lists, the account id instead of its root ARN, URL-encoded.
+    let currents = w.roles.get_mut("s3dest-currents").unwrap();
+    let trust = r#"{"Statement":[{"Condition":{"StringEquals":{"sts:ExternalId":"braze-1"}},"Action":"sts:AssumeRole","Principal":{"AWS":"987654321098"},"Effect":"Allow"}],"Version":"2012-10-17"}"#;
+    let encoded: String = trust.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    currents.trust = PolicyDocument::parse_aws(&encoded).unwrap();
+    currents.inline_policies.insert(
+        "s3dest".into(),
+        PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:getobject","s3:PutObject"],"Resource":"arn:aws:s3:::acme-braze/*"},{"Effect":"Allow","Action":["s3:GetBucketLocation","s3:ListBucket"],"Resource":["arn:aws:s3:::acme-braze"]}]}"#).unwrap(),
+    );
+    let policy = bucket_mut(&mut w, "acme-exports").policy.as_mut().unwrap();
+    let pendo = &mut policy.statements[0];
+    *pendo = Statement::from_value(&serde_json::json!({
+        "Sid": pendo.sid, "Effect": "Allow", "Principal": {"AWS": [format!("arn:aws:iam::{ACCOUNT}:role/pendo_datasync")]},
+        "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::acme-exports", "arn:aws:s3:::acme-exports/*"]
+    }))
+    .unwrap();
+    let p = plan(ALL_VENDORS, &w);
+    assert!(p.is_empty(), "{:#?}", p.changes);
+}
+
+#[test]
+fn drift_is_shown_and_repaired() {
+    let mut w = world(&["acme-exports"]);
+    converge(ALL_VENDORS, &mut w);
+    // Inline policy widened by hand.
+    let walkme = w.roles.get_mut("s3dest-walkme").unwrap();
+    walkme.inline_policies.get_mut("s3dest").unwrap().statements[1] =
+        Statement::allow().with_actions(["s3:*"]).with_resources(["arn:aws:s3:::*"]);
+    // Trust principal rewritten by AWS to a unique id (the trusted role was deleted).
+    let partner = w.roles.get_mut("s3dest-partner").unwrap();
+    partner.trust.statements[0] = partner.trust.statements[0].clone().with_principal_aws(Vec::<String>::new());
+    partner.trust.statements[0].principal = Statement::allow().with_principal_aws(["AROAEXAMPLEID1234567"]).principal;
+    let info = bucket_mut(&mut w, "acme-exports");
+    info.folders.get_mut("security").unwrap().marker = None; // folder marker deleted
+    info.policy = None; // owned statement removed
+    let p = plan(ALL_VENDORS, &w);
+    assert_eq!(
+        actions(&p),
+        [
+            ("destination.partner.role".to_owned(), Action::Update),
+            ("destination.walkme.role_policy".to_owned(), Action::Update),
+            ("bucket.acme-exports.statement.pendo".to_owned(), Action::Create),
+            ("destination.security.folder".to_owned(), Action::Create),
+        ]
+    );
+    assert!(p.changes[0].reason.contains("trust"));
+    converge(ALL_VENDORS, &mut w);
+}
+
+#[test]
+fn prune_removes_only_what_this_spec_owns_and_keeps_non_empty_folders() {
+    let mut w = world(&["acme-exports"]);
+    converge(ALL_VENDORS, &mut w);
+    // Drop pendo (statement + role + folder) and walkme (role + policy + folder with data).
+    let fewer = ALL_VENDORS.lines().filter(|l| !l.contains("pendo-data-sync") && !l.contains("vendor: walkme")).collect::<Vec<_>>().join("\n");
+    bucket_mut(&mut w, "acme-exports").folders.get_mut("walkme/insights").unwrap().has_other_objects = Some(true);
+    let p = plan(&fewer, &w);
+    assert_eq!(
+        actions(&p),
+        [
+            ("bucket.acme-exports.statement.pendo".to_owned(), Action::Delete),
+            ("destination.pendo.folder".to_owned(), Action::Delete),
+            ("destination.walkme.role_policy".to_owned(), Action::Delete),
+            ("destination.pendo.role".to_owned(), Action::Delete),
+            ("destination.walkme.role".to_owned(), Action::Delete),
+        ]
+    );
+    assert!(p.warnings.iter().any(|n| n.address == "destination.walkme.folder" && n.message.contains("not empty")));
+    converge(&fewer, &mut w);
+    assert!(bucket_mut(&mut w, "acme-exports").folders["walkme/insights"].marker.is_some());
+}
+
+#[test]
+fn foreign_statements_never_appear_and_survive() {
+    let mut w = world(&["acme-exports"]);
+    let foreign = Statement::allow().with_sid("CloudTrailWrite").with_actions(["s3:PutObject"]).with_resources(["arn:aws:s3:::acme-exports/AWSLogs/*"]);
+    let foreign = Statement { principal: Statement::allow().with_principal_service(["cloudtrail.amazonaws.com"]).principal, ..foreign };
+    bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(vec![foreign.clone()]));
+    let p = converge(ALL_VENDORS, &mut w);
+    assert!(p.changes.iter().all(|c| !c.address.contains("CloudTrail")));
+    let policy = bucket_mut(&mut w, "acme-exports").policy.clone().unwrap();
+    assert_eq!(policy.statement_by_sid("CloudTrailWrite"), Some(&foreign));
+    // Removing everything from the spec removes our statement only.
+    let empty = "version: 1\nname: acme\nbuckets: {}\ndestinations: {}\n";
+    converge(empty, &mut w);
+    let policy = bucket_mut(&mut w, "acme-exports").policy.clone().unwrap();
+    assert_eq!(policy.statements, vec![foreign]);
+    assert!(w.roles.is_empty());
+}
+
+#[test]
+fn two_specs_side_by_side_never_touch_each_other() {
+    let a = "version: 1\nname: team-a\nbuckets: {shared: {}}\ndestinations:\n  w: { vendor: walkme, bucket: shared, folder: a }\n  p: { vendor: pendo-data-sync, bucket: shared, folder: pa, principal: \"arn:aws:iam::999999999999:user/p\", external_id: e1 }\n";
+    // Destination names are per spec, but default role names are per account: team-b names its role.
+    let b = "version: 1\nname: team-b\nbuckets: {shared: {}}\ndestinations:\n  w: { vendor: walkme, bucket: shared, folder: b, role_name: team-b-walkme }\n";
+    let mut w = world(&["shared"]);
+    converge(a, &mut w);
+    converge(b, &mut w);
+    assert!(plan(a, &w).is_empty());
+    // team-b removing its destination leaves team-a's alone.
+    converge("version: 1\nname: team-b\nbuckets: {}\ndestinations: {}\n", &mut w);
+    assert!(plan(a, &w).is_empty());
+    assert!(w.roles.contains_key("s3dest-w") && w.roles["s3dest-w"].owner().is_spec("team-a"));
+    // A second spec asking for Pendo's fixed role is refused at plan.
+    let b_pendo = "version: 1\nname: team-b\nbuckets: {shared: {}}\ndestinations:\n  p: { vendor: pendo-data-sync, bucket: shared, folder: pb, principal: \"arn:aws:iam::999999999999:user/p\", external_id: e2 }\n";
+    let p = plan(b_pendo, &w);
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("team-a"), "{:?}", p.errors);
+}
+
+#[test]
+fn unowned_roles_are_errors_unless_adopted() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  w: { vendor: walkme, bucket: bkt1, folder: w }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let role = w.roles.get_mut("s3dest-w").unwrap();
+    role.tags.clear(); // as if someone created it by hand
+    let p = plan(yaml, &w);
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("adopt: true"));
+    let adopt = yaml.replace("folder: w }", "folder: w, adopt: true }");
+    let p = plan(&adopt, &w);
+    assert_eq!(actions(&p), [("destination.w.role".to_owned(), Action::Update)]);
+    assert!(p.changes[0].reason.contains("adopting"));
+    converge(&adopt, &mut w);
+    assert_eq!(w.roles["s3dest-w"].owner(), Owner::Spec { spec: "acme".into(), destination: Some("w".into()) });
+}
+
+#[test]
+fn buckets_must_exist_unless_created_and_regions_are_checked() {
+    let yaml = "version: 1\nname: acme\nbuckets: {gone: {}, made: {create: true}, far: {region: eu-west-1}}\ndestinations: {}\n";
+    let mut w = world(&["far"]);
+    let p = plan(yaml, &w);
+    let errors: Vec<_> = p.errors.iter().map(|e| e.address.as_str()).collect();
+    assert_eq!(errors, ["bucket.far", "bucket.gone"]);
+    assert_eq!(actions(&p), [("bucket.made".to_owned(), Action::Create)]);
+    bucket_mut(&mut w, "far").region = "eu-west-1".into();
+    w.buckets.insert("gone".into(), ObservedBucket::Present(BucketInfo { region: "us-east-1".into(), ..Default::default() }));
+    converge(yaml, &mut w);
+}
+
+#[test]
+fn renaming_a_role_replaces_it_and_rewrites_nothing_else() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  c: { vendor: braze-currents, bucket: bkt1, principal: \"987654321098\", external_id: ext }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let renamed = yaml.replace("external_id: ext }", "external_id: ext, role_name: braze-currents-v2 }");
+    let p = plan(&renamed, &w);
+    assert_eq!(
+        actions(&p),
+        [("destination.c.role".to_owned(), Action::Replace), ("destination.c.role_policy".to_owned(), Action::Create)]
+    );
+    converge(&renamed, &mut w);
+    assert!(!w.roles.contains_key("s3dest-c"));
+}
+
+#[test]
+fn moving_a_folder_replaces_the_marker_when_the_old_one_is_empty() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  w: { vendor: walkme, bucket: bkt1, folder: old }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let moved = yaml.replace("folder: old", "folder: new");
+    let p = plan(&moved, &w);
+    assert_eq!(
+        actions(&p),
+        // The role's folder tag follows; WalkMe's grant is bucket-wide, so the policy stays.
+        [("destination.w.role".to_owned(), Action::Update), ("destination.w.folder".to_owned(), Action::Replace)]
+    );
+    converge(&moved, &mut w);
+    let info = bucket_mut(&mut w, "bkt1");
+    assert!(info.folders["old"].marker.is_none() && info.folders["new"].marker.is_some());
+}
+
+#[test]
+fn a_deleted_pendo_role_rewritten_to_a_unique_id_in_the_bucket_policy_is_drift() {
+    let mut w = world(&["acme-exports"]);
+    converge(ALL_VENDORS, &mut w);
+    let policy = bucket_mut(&mut w, "acme-exports").policy.as_mut().unwrap();
+    policy.statements[0].principal = Statement::allow().with_principal_aws(["AROA1234567890EXAMPLE"]).principal;
+    let p = plan(ALL_VENDORS, &w);
+    assert_eq!(actions(&p), [("bucket.acme-exports.statement.pendo".to_owned(), Action::Update)]);
+}

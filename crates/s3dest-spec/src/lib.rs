@@ -1,0 +1,53 @@
+//! The s3dest spec: parse and validate `s3dest.yaml` into a [`Spec`], with diagnostics that point into the file.
+//!
+//! Pure: no I/O beyond the text the caller passes in, no AWS, no async. Parsing happens in
+//! two stages: serde-saphyr deserializes the text into flat raw types that keep the span of
+//! every value (syntax errors, duplicate keys, unknown fields and wrong types stop there, with
+//! their location); then validation turns the raw types into a [`Spec`], collecting every
+//! semantic problem at once, each pointing at the offending value (or at the key of what lacks
+//! a required field).
+
+mod diagnostic;
+mod model;
+mod names;
+mod raw;
+mod suggest;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use diagnostic::{Diagnostic, Severity, Span, render_diagnostics};
+pub use model::{Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Spec, Vendor};
+pub use names::{
+    MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
+    is_valid_role_name,
+};
+
+/// A spec that passed every check, and the warnings found on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub spec: Spec,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and validates a spec.
+///
+/// `file_name` is only used in messages (it is kept for symmetry with
+/// [`render_diagnostics`]). On failure the vector holds every error found, and the warnings
+/// found with them, in file order; it is never empty and holds at least one
+/// [`Severity::Error`].
+pub fn parse(file_name: &str, text: &str) -> Result<Checked, Vec<Diagnostic>> {
+    let _ = file_name;
+    let source = diagnostic::SourceText::new(text);
+    let raw = raw::from_yaml(text, &source).map_err(|d| vec![d])?;
+    let (spec, mut diags) = validate::validate(raw, text, &source);
+    diags.sort_by_key(|d| d.span.offset);
+    match spec {
+        Some(spec) if !diags.iter().any(Diagnostic::is_error) => Ok(Checked {
+            spec,
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}

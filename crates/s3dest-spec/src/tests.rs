@@ -1,0 +1,1452 @@
+//! Tests of parsing and validation through `parse`: one test per rule, through `check_err`.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Severity, Span, Spec, Vendor,
+    parse, render_diagnostics,
+};
+
+/// Six lines; the first destination's key is on line 7.
+const HEADER: &str = "\
+version: 1
+name: acme
+buckets:
+  acme-exports: {}
+  acme-raw: { create: true }
+destinations:
+";
+
+/// Lines 7-12.
+const PENDO: &str = "  pendo:
+    vendor: pendo-data-sync
+    bucket: acme-exports
+    folder: pendo
+    principal: arn:aws:iam::123456789012:user/pendo-sync
+    external_id: 6f1b2c9d-pendo
+";
+
+fn with_header(destinations: &str) -> String {
+    format!("{HEADER}{destinations}")
+}
+
+fn list(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| {
+            format!(
+                "  {:?} {}:{} {}",
+                d.severity, d.span.line, d.span.column, d.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn diagnostics(yaml: &str) -> Vec<Diagnostic> {
+    match parse("s3dest.yaml", yaml) {
+        Ok(checked) => checked.warnings,
+        Err(diags) => diags,
+    }
+}
+
+fn find(yaml: &str, severity: Severity, fragment: &str, line: usize, column: usize) -> Diagnostic {
+    let diags = diagnostics(yaml);
+    let found = diags
+        .iter()
+        .find(|d| d.severity == severity && d.message.contains(fragment));
+    let Some(diag) = found else {
+        panic!(
+            "no {severity} containing {fragment:?} in:\n{}\n--- yaml:\n{yaml}",
+            list(&diags)
+        );
+    };
+    assert_eq!(
+        (diag.span.line, diag.span.column),
+        (line, column),
+        "{severity} {:?} is at the wrong place; all:\n{}",
+        diag.message,
+        list(&diags)
+    );
+    // The span must cover text that starts where line:column says.
+    let line_start: usize = yaml
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let column_offset: usize = yaml[line_start..]
+        .chars()
+        .take(column - 1)
+        .map(char::len_utf8)
+        .sum();
+    assert_eq!(diag.span.offset, line_start + column_offset);
+    diag.clone()
+}
+
+/// Asserts that parsing fails with an error containing `fragment` at `line:column`.
+fn check_err(yaml: &str, fragment: &str, line: usize, column: usize) -> Diagnostic {
+    assert!(
+        parse("s3dest.yaml", yaml).is_err(),
+        "expected an error, the spec parsed:\n{yaml}"
+    );
+    find(yaml, Severity::Error, fragment, line, column)
+}
+
+/// Asserts that the spec parses, with a warning containing `fragment` at `line:column`.
+fn check_warn(yaml: &str, fragment: &str, line: usize, column: usize) -> Diagnostic {
+    if let Err(diags) = parse("s3dest.yaml", yaml) {
+        panic!(
+            "expected success, got:\n{}\n--- yaml:\n{yaml}",
+            list(&diags)
+        );
+    }
+    find(yaml, Severity::Warning, fragment, line, column)
+}
+
+fn check_ok(yaml: &str) -> Checked {
+    match parse("s3dest.yaml", yaml) {
+        Ok(checked) => checked,
+        Err(diags) => panic!(
+            "expected success, got:\n{}\n--- yaml:\n{yaml}",
+            list(&diags)
+        ),
+    }
+}
+
+fn destination(yaml: &str, name: &str) -> Destination {
+    check_ok(yaml).spec.destinations[name].clone()
+}
+
+fn help(diag: &Diagnostic) -> &str {
+    diag.help.as_deref().unwrap_or_default()
+}
+
+// --- valid specs -------------------------------------------------------------------------
+
+const EXAMPLE: &str = r#"version: 1
+name: acme-exports
+region: us-east-1          # optional
+buckets:
+  acme-vendor-exports: {}  # value may be {} or null (empty) too
+  acme-braze-raw: { create: true, region: eu-west-1 }
+destinations:
+  pendo: { vendor: pendo-data-sync, bucket: acme-vendor-exports, folder: pendo, principal: "arn:aws:iam::123456789012:user/pendo-sync", external_id: 6f1b2c9d-pendo }
+  braze-currents: { vendor: braze-currents, auth: role, bucket: acme-braze-raw, principal: "987654321098", external_id: braze-ext-42 }
+  braze-exports: { vendor: braze-data-export, auth: access-key, bucket: acme-vendor-exports, folder: braze/exports }
+  walkme: { vendor: walkme, bucket: acme-vendor-exports, folder: walkme/insights }
+  partner: { vendor: custom, bucket: acme-vendor-exports, folder: partner, principal: "arn:aws:iam::111122223333:role/exporter", external_id: xyz-123, actions: [s3:PutObject, s3:GetObject] }
+"#;
+
+fn span(line: usize, column: usize, offset: usize, len: usize) -> Span {
+    Span {
+        line,
+        column,
+        offset,
+        len,
+    }
+}
+
+#[test]
+fn the_example_parses_into_the_expected_spec() {
+    let checked = check_ok(EXAMPLE);
+    assert_eq!(checked.warnings, vec![]);
+    let offset_of = |line: usize, column: usize| -> usize {
+        EXAMPLE
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum::<usize>()
+            + column
+            - 1
+    };
+    let at = |line, column, len| span(line, column, offset_of(line, column), len);
+    let dest = |name: &str, vendor, line, len| Destination {
+        name: name.to_owned(),
+        vendor,
+        auth: Auth::Role,
+        bucket: "acme-vendor-exports".to_owned(),
+        folder: name.to_owned(),
+        principal: None,
+        external_id: None,
+        actions: vec![],
+        role_name: None,
+        tags: BTreeMap::new(),
+        adopt: false,
+        key_max_age_days: None,
+        span: at(line, 3, len),
+    };
+    let expected = Spec {
+        name: "acme-exports".into(),
+        region: Some("us-east-1".into()),
+        buckets: BTreeMap::from([
+            (
+                "acme-vendor-exports".into(),
+                BucketSpec {
+                    name: "acme-vendor-exports".into(),
+                    create: false,
+                    region: None,
+                    span: at(5, 3, 19),
+                },
+            ),
+            (
+                "acme-braze-raw".into(),
+                BucketSpec {
+                    name: "acme-braze-raw".into(),
+                    create: true,
+                    region: Some("eu-west-1".into()),
+                    span: at(6, 3, 14),
+                },
+            ),
+        ]),
+        destinations: BTreeMap::from([
+            (
+                "pendo".into(),
+                Destination {
+                    principal: Some(Principal::Arn(
+                        "arn:aws:iam::123456789012:user/pendo-sync".into(),
+                    )),
+                    external_id: Some("6f1b2c9d-pendo".into()),
+                    ..dest("pendo", Vendor::PendoDataSync, 8, 5)
+                },
+            ),
+            (
+                "braze-currents".into(),
+                Destination {
+                    bucket: "acme-braze-raw".into(),
+                    folder: "currents".into(),
+                    principal: Some(Principal::Account("987654321098".into())),
+                    external_id: Some("braze-ext-42".into()),
+                    ..dest("braze-currents", Vendor::BrazeCurrents, 9, 14)
+                },
+            ),
+            (
+                "braze-exports".into(),
+                Destination {
+                    auth: Auth::AccessKey,
+                    folder: "braze/exports".into(),
+                    ..dest("braze-exports", Vendor::BrazeDataExport, 10, 13)
+                },
+            ),
+            (
+                "walkme".into(),
+                Destination {
+                    folder: "walkme/insights".into(),
+                    ..dest("walkme", Vendor::Walkme, 11, 6)
+                },
+            ),
+            (
+                "partner".into(),
+                Destination {
+                    principal: Some(Principal::Arn(
+                        "arn:aws:iam::111122223333:role/exporter".into(),
+                    )),
+                    external_id: Some("xyz-123".into()),
+                    actions: vec!["s3:PutObject".into(), "s3:GetObject".into()],
+                    ..dest("partner", Vendor::Custom, 12, 7)
+                },
+            ),
+        ]),
+    };
+    assert_eq!(checked.spec, expected);
+}
+
+#[test]
+fn optional_fields_parse() {
+    let yaml = with_header(
+        "  partner:
+    vendor: custom
+    bucket: acme-raw
+    folder: out/partner/
+    principal: arn:aws:iam::111122223333:root
+    external_id: \"a:b/c\"
+    actions: [s3:PutObject, s3:Get*, s3:PutObject]
+    role_name: partner-writer
+    tags: { team: data, cost center: \"42\", empty: }
+    adopt: true
+  keys:
+    vendor: walkme
+    auth: access-key
+    bucket: acme-exports
+    folder: walkme
+    key_max_age_days: 90
+",
+    );
+    let checked = check_ok(&yaml);
+    let partner = &checked.spec.destinations["partner"];
+    assert_eq!(partner.folder, "out/partner");
+    assert_eq!(
+        partner.principal,
+        Some(Principal::Account("111122223333".into()))
+    );
+    assert_eq!(partner.actions, ["s3:PutObject", "s3:Get*"]);
+    assert_eq!(partner.role_name.as_deref(), Some("partner-writer"));
+    assert_eq!(
+        partner.effective_role_name().as_deref(),
+        Some("partner-writer")
+    );
+    assert_eq!(
+        partner.tags,
+        BTreeMap::from([
+            ("team".into(), "data".into()),
+            ("cost center".into(), "42".into()),
+            ("empty".into(), String::new()),
+        ])
+    );
+    assert!(partner.adopt);
+    let keys = &checked.spec.destinations["keys"];
+    assert_eq!(keys.auth, Auth::AccessKey);
+    assert_eq!(keys.key_max_age_days, Some(90));
+    assert_eq!(keys.effective_role_name(), None);
+    // The repeated action is the only warning.
+    assert_eq!(checked.warnings.len(), 1, "{}", list(&checked.warnings));
+}
+
+#[test]
+fn empty_maps_and_null_values_are_allowed() {
+    let checked = check_ok("version: 1\nname: a\nbuckets: {}\ndestinations: {}\n");
+    assert!(checked.spec.buckets.is_empty() && checked.spec.destinations.is_empty());
+    let checked = check_ok("version: 1\nname: a\nbuckets:\n  b-1:\ndestinations:\n");
+    assert!(!checked.spec.buckets["b-1"].create);
+    assert!(checked.spec.destinations.is_empty());
+}
+
+#[test]
+fn several_errors_are_reported_at_once() {
+    let yaml = "\
+version: 2
+name: -acme
+buckets:
+  Acme: {}
+destinations:
+  pendo:
+    vendor: pendoo
+    bucket: nope
+    folder: ../up
+  partner:
+    vendor: custom
+    bucket: Acme
+    folder: x
+    principal: arn:aws:iam::111122223333:role/x
+    actions: [PutObject]
+";
+    let diags = parse("s3dest.yaml", yaml).unwrap_err();
+    let found: Vec<(usize, usize, Severity)> = diags
+        .iter()
+        .map(|d| (d.span.line, d.span.column, d.severity))
+        .collect();
+    use Severity::{Error, Warning};
+    assert_eq!(
+        found,
+        [
+            (1, 10, Error),   // version
+            (2, 7, Error),    // name
+            (4, 3, Error),    // bucket name
+            (7, 13, Error),   // vendor
+            (8, 13, Error),   // bucket
+            (9, 13, Error),   // folder
+            (10, 3, Warning), // no external_id
+            (15, 15, Error),  // action
+        ],
+        "{}",
+        list(&diags)
+    );
+}
+
+// --- top level ---------------------------------------------------------------------------
+
+#[test]
+fn version_is_required() {
+    check_err(
+        "name: a\nbuckets: {}\ndestinations: {}\n",
+        "missing field `version`",
+        1,
+        1,
+    );
+}
+
+#[test]
+fn version_must_be_1() {
+    check_err(
+        "version: 2\nname: a\nbuckets: {}\ndestinations: {}\n",
+        "unsupported spec version `2`",
+        1,
+        10,
+    );
+    check_err(
+        "version: \"1\"\nname: a\nbuckets: {}\ndestinations: {}\n",
+        "`version` must be the integer 1",
+        1,
+        10,
+    );
+}
+
+#[test]
+fn name_is_required() {
+    check_err(
+        "# my spec\n\nversion: 1\nbuckets: {}\ndestinations: {}\n",
+        "missing field `name`",
+        3,
+        1,
+    );
+}
+
+#[test]
+fn name_is_checked() {
+    check_err(
+        "version: 1\nname: -acme\nbuckets: {}\ndestinations: {}\n",
+        "invalid spec name `-acme`: it must start with a letter or digit",
+        2,
+        7,
+    );
+    check_err(
+        "version: 1\nname: acme exports\nbuckets: {}\ndestinations: {}\n",
+        "character ` ` is not allowed",
+        2,
+        7,
+    );
+    let long = "a".repeat(65);
+    check_err(
+        &format!("version: 1\nname: {long}\nbuckets: {{}}\ndestinations: {{}}\n"),
+        "it has 65 characters, the maximum is 64",
+        2,
+        7,
+    );
+    check_ok("version: 1\nname: Acme_exports.v2-1\nbuckets: {}\ndestinations: {}\n");
+}
+
+#[test]
+fn region_is_checked() {
+    check_err(
+        "version: 1\nname: a\nregion: US-East-1\nbuckets: {}\ndestinations: {}\n",
+        "invalid region `US-East-1`",
+        3,
+        9,
+    );
+    check_err(
+        "version: 1\nname: a\nbuckets:\n  b-1: { region: eu-west }\ndestinations: {}\n",
+        "invalid region `eu-west`",
+        4,
+        18,
+    );
+    check_ok("version: 1\nname: a\nregion: us-gov-west-1\nbuckets: {}\ndestinations: {}\n");
+}
+
+#[test]
+fn buckets_and_destinations_are_required() {
+    check_err(
+        "version: 1\nname: a\ndestinations: {}\n",
+        "missing field `buckets`",
+        1,
+        1,
+    );
+    check_err(
+        "version: 1\nname: a\nbuckets: {}\n",
+        "missing field `destinations`",
+        1,
+        1,
+    );
+}
+
+#[test]
+fn bucket_names_are_checked() {
+    let cases = [
+        ("Acme-raw", "uppercase letters are not allowed"),
+        ("ab", "the minimum is 3"),
+        ("acme_raw", "character `_` is not allowed"),
+        ("acme-", "it must end with a letter or digit"),
+        ("acme..raw", "`..`"),
+        ("192.168.5.4", "formatted like an IP address"),
+        ("xn--acme", "the prefix `xn--` is reserved"),
+        ("sthree-acme", "the prefix `sthree-` is reserved"),
+        ("acme-s3alias", "the suffix `-s3alias` is reserved"),
+        ("acme--ol-s3", "the suffix `--ol-s3` is reserved"),
+    ];
+    for (name, reason) in cases {
+        let yaml = format!("version: 1\nname: a\nbuckets:\n  {name}: {{}}\ndestinations: {{}}\n");
+        let diag = check_err(&yaml, &format!("invalid bucket name `{name}`"), 4, 3);
+        assert!(diag.message.contains(reason), "{}", diag.message);
+        assert_eq!(diag.span.len, name.len());
+    }
+    let long = "a".repeat(64);
+    check_err(
+        &format!("version: 1\nname: a\nbuckets:\n  {long}:\ndestinations: {{}}\n"),
+        "the maximum is 63",
+        4,
+        3,
+    );
+}
+
+#[test]
+fn bucket_create_is_a_bool() {
+    check_err(
+        "version: 1\nname: a\nbuckets:\n  b-1: { create: 3 }\ndestinations: {}\n",
+        "invalid boolean `3`",
+        4,
+        18,
+    );
+}
+
+// --- destination names, vendor, auth, bucket ---------------------------------------------
+
+#[test]
+fn destination_names_are_checked() {
+    let diag = check_err(
+        &with_header("  Pendo: { vendor: walkme, bucket: acme-exports, folder: w }\n"),
+        "invalid destination name `Pendo`: character `P` is not allowed",
+        7,
+        3,
+    );
+    assert!(help(&diag).contains("`s3dest-<destination>`"));
+    assert!(help(&diag).contains("64"));
+    check_err(
+        &with_header("  _w: { vendor: walkme, bucket: acme-exports, folder: w }\n"),
+        "it must start with a lowercase letter or digit",
+        7,
+        3,
+    );
+    let long = "d".repeat(58);
+    check_err(
+        &with_header(&format!(
+            "  {long}: {{ vendor: walkme, bucket: acme-exports, folder: w }}\n"
+        )),
+        "it has 58 characters, the maximum is 57",
+        7,
+        3,
+    );
+    let longest = "d".repeat(57);
+    check_ok(&with_header(&format!(
+        "  {longest}: {{ vendor: walkme, bucket: acme-exports, folder: w }}\n"
+    )));
+}
+
+#[test]
+fn an_empty_destination_is_an_error() {
+    check_err(
+        &with_header("  pendo:\n"),
+        "destination `pendo` is empty",
+        7,
+        3,
+    );
+}
+
+#[test]
+fn vendor_is_required() {
+    check_err(
+        &with_header("  w:\n    bucket: acme-exports\n    folder: w\n"),
+        "destination `w` has no `vendor`",
+        7,
+        3,
+    );
+}
+
+#[test]
+fn unknown_vendor_lists_vendors_and_suggests() {
+    let diag = check_err(
+        &with_header("  p:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: p\n"),
+        "unknown vendor `pendoo`",
+        8,
+        13,
+    );
+    assert!(
+        help(&diag).starts_with("did you mean `pendo-data-sync`?"),
+        "{diag:?}"
+    );
+    assert!(help(&diag).contains("braze-security-events"), "{diag:?}");
+    let diag = check_err(
+        &with_header("  p:\n    vendor: salesforce\n    bucket: acme-exports\n    folder: p\n"),
+        "unknown vendor `salesforce`",
+        8,
+        13,
+    );
+    assert!(!help(&diag).contains("did you mean"));
+}
+
+#[test]
+fn auth_is_role_or_access_key() {
+    let diag = check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    auth: access_key\n    bucket: acme-exports\n    folder: w\n",
+        ),
+        "unknown auth `access_key`",
+        9,
+        11,
+    );
+    assert!(help(&diag).contains("did you mean `access-key`?"));
+    let w = destination(
+        &with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n"),
+        "w",
+    );
+    assert_eq!(w.auth, Auth::Role);
+}
+
+#[test]
+fn bucket_is_required() {
+    check_err(
+        &with_header("  w:\n    vendor: walkme\n    folder: w\n"),
+        "destination `w` has no `bucket`",
+        7,
+        3,
+    );
+}
+
+#[test]
+fn bucket_must_be_declared() {
+    let diag = check_err(
+        &with_header("  w:\n    vendor: walkme\n    bucket: acme-export\n    folder: w\n"),
+        "unknown bucket `acme-export`",
+        9,
+        13,
+    );
+    assert!(help(&diag).contains("did you mean `acme-exports`?"));
+    assert!(help(&diag).contains("`acme-raw`"));
+}
+
+// --- folder --------------------------------------------------------------------------------
+
+fn walkme_folder(folder: &str) -> String {
+    with_header(&format!(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: {folder}\n"
+    ))
+}
+
+#[test]
+fn folder_is_required_except_for_braze_currents() {
+    check_err(
+        &with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n"),
+        "destination `w` has no `folder`",
+        7,
+        3,
+    );
+    let currents = destination(
+        &with_header(
+            "  c:\n    vendor: braze-currents\n    bucket: acme-raw\n    principal: \"987654321098\"\n    external_id: ext-42\n",
+        ),
+        "c",
+    );
+    assert_eq!(currents.folder, "currents");
+}
+
+#[test]
+fn folder_trailing_slash_is_stripped() {
+    assert_eq!(
+        destination(&walkme_folder("walkme/insights/"), "w").folder,
+        "walkme/insights"
+    );
+}
+
+#[test]
+fn folder_must_not_start_with_a_slash() {
+    check_err(
+        &walkme_folder("/walkme"),
+        "it must not start with `/`",
+        10,
+        13,
+    );
+}
+
+#[test]
+fn folder_must_not_escape_with_dot_dot() {
+    check_err(&walkme_folder("a/../../b"), "it has a `..` segment", 10, 13);
+    check_err(&walkme_folder(".."), "it has a `..` segment", 10, 13);
+}
+
+#[test]
+fn folder_must_not_have_dot_segments() {
+    check_err(&walkme_folder("./a"), "it has a `.` segment", 10, 13);
+}
+
+#[test]
+fn folder_must_not_have_empty_segments() {
+    check_err(&walkme_folder("a//b"), "empty segment", 10, 13);
+}
+
+#[test]
+fn folder_must_not_be_empty() {
+    check_err(
+        &walkme_folder("\"\""),
+        "invalid folder ``: it is empty",
+        10,
+        13,
+    );
+}
+
+#[test]
+fn folder_characters_are_limited() {
+    check_err(
+        &walkme_folder("a#b"),
+        "character `#` is not allowed",
+        10,
+        13,
+    );
+    check_err(
+        &walkme_folder("\"a\\\\b\""),
+        "character `\\` is not allowed",
+        10,
+        13,
+    );
+    let ok = destination(&walkme_folder("\"Reports (daily)/it's *!_.-\""), "w");
+    assert_eq!(ok.folder, "Reports (daily)/it's *!_.-");
+}
+
+#[test]
+fn folder_length_is_limited() {
+    check_err(
+        &walkme_folder(&"a".repeat(513)),
+        "the maximum is 512",
+        10,
+        13,
+    );
+    check_ok(&walkme_folder(&"a".repeat(512)));
+}
+
+#[test]
+fn two_destinations_cannot_share_a_folder() {
+    let yaml = with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: shared\n  \
+         w2:\n    vendor: walkme\n    auth: access-key\n    bucket: acme-exports\n    folder: shared/\n",
+    );
+    let diag = check_err(
+        &yaml,
+        "folder `shared` of bucket `acme-exports` is already used by destination `w`",
+        15,
+        13,
+    );
+    assert_eq!(diag.span.len, "shared/".len());
+    // Same folder, other bucket: fine.
+    check_ok(&with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: shared\n  \
+         w2:\n    vendor: walkme\n    auth: access-key\n    bucket: acme-raw\n    folder: shared\n",
+    ));
+}
+
+#[test]
+fn braze_currents_default_folder_counts_for_collisions() {
+    let yaml = with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-raw\n    folder: currents\n  \
+         c:\n    vendor: braze-currents\n    auth: access-key\n    bucket: acme-raw\n",
+    );
+    let diag = check_err(&yaml, "is already used by destination `w`", 11, 3);
+    assert!(diag.label.unwrap().contains("by default"));
+}
+
+// --- principal ------------------------------------------------------------------------------
+
+fn with_principal(vendor: &str, principal: &str) -> String {
+    with_header(&format!(
+        "  d:\n    vendor: {vendor}\n    bucket: acme-exports\n    folder: d\n    \
+         principal: {principal}\n    external_id: ext-id-1\n    actions: [s3:PutObject]\n"
+    ))
+    .replace(
+        "    actions: [s3:PutObject]\n",
+        if vendor == "custom" {
+            "    actions: [s3:PutObject]\n"
+        } else {
+            ""
+        },
+    )
+}
+
+#[test]
+fn principal_is_required_for_pendo_braze_and_custom() {
+    for vendor in [
+        "pendo-data-sync",
+        "braze-currents",
+        "braze-data-export",
+        "braze-security-events",
+        "custom",
+    ] {
+        let yaml = with_principal(vendor, "x").replace("    principal: x\n", "");
+        check_err(&yaml, "destination `d` has no `principal`", 7, 3);
+    }
+}
+
+#[test]
+fn pendo_principal_is_a_user_or_role_arn() {
+    let d = destination(
+        &with_principal(
+            "pendo-data-sync",
+            "arn:aws:iam::123456789012:user/pendo-sync",
+        ),
+        "d",
+    );
+    assert_eq!(
+        d.principal,
+        Some(Principal::Arn(
+            "arn:aws:iam::123456789012:user/pendo-sync".into()
+        ))
+    );
+    check_ok(&with_principal(
+        "pendo-data-sync",
+        "arn:aws:iam::123456789012:role/path/pendo",
+    ));
+    check_err(
+        &with_principal("pendo-data-sync", "\"123456789012\""),
+        "pendo-data-sync needs an IAM user or role ARN, not `123456789012`",
+        11,
+        16,
+    );
+    check_err(
+        &with_principal("pendo-data-sync", "arn:aws:iam::123456789012:root"),
+        "pendo-data-sync needs an IAM user or role ARN",
+        11,
+        16,
+    );
+}
+
+#[test]
+fn braze_principal_is_an_account() {
+    for vendor in [
+        "braze-currents",
+        "braze-data-export",
+        "braze-security-events",
+    ] {
+        let d = destination(&with_principal(vendor, "\"987654321098\""), "d");
+        assert_eq!(d.principal, Some(Principal::Account("987654321098".into())));
+        let d = destination(
+            &with_principal(vendor, "arn:aws:iam::987654321098:root"),
+            "d",
+        );
+        assert_eq!(d.principal, Some(Principal::Account("987654321098".into())));
+        check_err(
+            &with_principal(vendor, "arn:aws:iam::987654321098:user/braze"),
+            "trusts the Braze AWS account",
+            11,
+            16,
+        );
+    }
+    // A root ARN outside the `aws` partition stays an ARN.
+    let d = destination(
+        &with_principal("braze-currents", "arn:aws-cn:iam::987654321098:root"),
+        "d",
+    );
+    assert_eq!(
+        d.principal,
+        Some(Principal::Arn("arn:aws-cn:iam::987654321098:root".into()))
+    );
+}
+
+#[test]
+fn account_id_may_be_an_unquoted_number() {
+    let d = destination(&with_principal("braze-currents", "987654321098"), "d");
+    assert_eq!(d.principal, Some(Principal::Account("987654321098".into())));
+}
+
+#[test]
+fn account_id_with_lost_leading_zeros_is_explained() {
+    let diag = check_err(
+        &with_principal("braze-currents", "12345678901"),
+        "invalid account ID `12345678901`: an AWS account ID has exactly 12 digits, this has 11",
+        11,
+        16,
+    );
+    assert!(help(&diag).contains("zeros were lost"), "{diag:?}");
+    // Unquoted with its zero kept: accepted, with a warning about other YAML tools.
+    let diag = check_warn(
+        &with_principal("braze-currents", "012345678901"),
+        "account ID `012345678901` is written as a YAML number",
+        11,
+        16,
+    );
+    assert!(help(&diag).contains("\"012345678901\""));
+}
+
+#[test]
+fn custom_principal_may_be_any_form() {
+    for principal in [
+        "\"111122223333\"",
+        "arn:aws:iam::111122223333:root",
+        "arn:aws:iam::111122223333:user/u",
+        "arn:aws-us-gov:iam::111122223333:role/a/b/c",
+    ] {
+        check_ok(&with_principal("custom", principal));
+    }
+}
+
+#[test]
+fn invalid_principals_are_rejected() {
+    check_err(
+        &with_principal("custom", "arn:aws:iam::111122223333:group/g"),
+        "invalid principal `arn:aws:iam::111122223333:group/g`",
+        11,
+        16,
+    );
+    check_err(
+        &with_principal("custom", "arn:aws:iam::1111:root"),
+        "`1111` is not a 12-digit account ID",
+        11,
+        16,
+    );
+    check_err(
+        &with_principal("custom", "braze"),
+        "invalid principal `braze`",
+        11,
+        16,
+    );
+}
+
+#[test]
+fn walkme_takes_no_principal() {
+    let diag = check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    principal: \"111122223333\"\n",
+        ),
+        "walkme destinations take no `principal`",
+        11,
+        16,
+    );
+    assert!(help(&diag).contains("758936404074"));
+}
+
+// --- external ID ----------------------------------------------------------------------------
+
+#[test]
+fn external_id_is_required_for_pendo_and_braze() {
+    for vendor in [
+        "pendo-data-sync",
+        "braze-currents",
+        "braze-data-export",
+        "braze-security-events",
+    ] {
+        let principal = if vendor == "pendo-data-sync" {
+            "arn:aws:iam::123456789012:user/p"
+        } else {
+            "\"123456789012\""
+        };
+        let yaml = with_principal(vendor, principal).replace("    external_id: ext-id-1\n", "");
+        check_err(&yaml, "destination `d` has no `external_id`", 7, 3);
+    }
+}
+
+#[test]
+fn custom_without_external_id_is_a_warning() {
+    let yaml =
+        with_principal("custom", "\"111122223333\"").replace("    external_id: ext-id-1\n", "");
+    let diag = check_warn(&yaml, "destination `d` has no `external_id`", 7, 3);
+    assert!(help(&diag).contains("confused-deputy"));
+}
+
+#[test]
+fn walkme_takes_no_external_id() {
+    let diag = check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    external_id: abc\n",
+        ),
+        "walkme destinations take no `external_id`",
+        11,
+        18,
+    );
+    assert!(help(&diag).contains("WalkMe cannot send an external ID"));
+}
+
+#[test]
+fn external_id_format_is_checked() {
+    let yaml = with_principal("custom", "\"111122223333\"");
+    check_err(
+        &yaml.replace("ext-id-1", "x"),
+        "invalid external ID `x`: it has 1 characters, the minimum is 2",
+        12,
+        18,
+    );
+    check_err(
+        &yaml.replace("ext-id-1", "\"a b\""),
+        "character ` ` is not allowed",
+        12,
+        18,
+    );
+    check_err(
+        &yaml.replace("ext-id-1", &"e".repeat(1225)),
+        "the maximum is 1224",
+        12,
+        18,
+    );
+    let d = destination(&yaml.replace("ext-id-1", "\"a_b+c=d,e.f@g:h/i-j\""), "d");
+    assert_eq!(d.external_id.as_deref(), Some("a_b+c=d,e.f@g:h/i-j"));
+}
+
+// --- auth: access-key ------------------------------------------------------------------------
+
+fn access_key(extra: &str) -> String {
+    with_header(&format!(
+        "  b:\n    vendor: braze-data-export\n    auth: access-key\n    bucket: acme-exports\n    folder: b\n{extra}"
+    ))
+}
+
+#[test]
+fn access_key_ignores_principal_with_a_warning() {
+    check_warn(
+        &access_key("    principal: \"987654321098\"\n"),
+        "`principal` is not used with `auth: access-key`",
+        12,
+        16,
+    );
+    let b = destination(&access_key("    principal: \"987654321098\"\n"), "b");
+    assert_eq!(b.principal, None);
+}
+
+#[test]
+fn access_key_ignores_external_id_with_a_warning() {
+    check_warn(
+        &access_key("    external_id: abc\n"),
+        "`external_id` is not used with `auth: access-key`",
+        12,
+        18,
+    );
+}
+
+#[test]
+fn access_key_needs_no_principal_even_for_walkme_or_pendo() {
+    check_ok(&with_header(
+        "  p:\n    vendor: pendo-data-sync\n    auth: access-key\n    bucket: acme-exports\n    folder: p\n",
+    ));
+}
+
+#[test]
+fn access_key_takes_no_role_name() {
+    check_err(
+        &access_key("    role_name: braze\n"),
+        "`role_name` cannot be used with `auth: access-key`",
+        12,
+        16,
+    );
+}
+
+#[test]
+fn key_max_age_days_needs_access_key() {
+    check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    key_max_age_days: 90\n",
+        ),
+        "`key_max_age_days` needs `auth: access-key`",
+        11,
+        23,
+    );
+}
+
+#[test]
+fn key_max_age_days_is_in_range() {
+    check_err(
+        &access_key("    key_max_age_days: 0\n"),
+        "`key_max_age_days` must be from 1 to 3650, not `0`",
+        12,
+        23,
+    );
+    check_err(
+        &access_key("    key_max_age_days: 3651\n"),
+        "not `3651`",
+        12,
+        23,
+    );
+    check_err(
+        &access_key("    key_max_age_days: -1\n"),
+        "invalid number `-1`",
+        12,
+        23,
+    );
+    assert_eq!(
+        destination(&access_key("    key_max_age_days: 3650\n"), "b").key_max_age_days,
+        Some(3650)
+    );
+}
+
+// --- actions ------------------------------------------------------------------------------------
+
+#[test]
+fn actions_are_required_for_custom() {
+    let yaml =
+        with_principal("custom", "\"111122223333\"").replace("    actions: [s3:PutObject]\n", "");
+    check_err(&yaml, "destination `d` has no `actions`", 7, 3);
+    let yaml = with_principal("custom", "\"111122223333\"").replace("[s3:PutObject]", "[]");
+    check_err(&yaml, "`actions` is empty", 13, 14);
+}
+
+#[test]
+fn actions_are_rejected_for_other_vendors() {
+    check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    actions: [s3:PutObject]\n",
+        ),
+        "`actions` is only for `vendor: custom`",
+        11,
+        14,
+    );
+}
+
+#[test]
+fn each_action_is_checked_at_its_item() {
+    let yaml = with_principal("custom", "\"111122223333\"").replace(
+        "[s3:PutObject]",
+        "[s3:PutObject, PutObject, \"iam:PassRole\"]",
+    );
+    let diag = check_err(&yaml, "invalid action `PutObject`", 13, 29);
+    assert_eq!(help(&diag), "did you mean `s3:PutObject`?");
+    check_err(&yaml, "invalid action `iam:PassRole`", 13, 40);
+}
+
+#[test]
+fn actions_keep_file_order_without_duplicates() {
+    let yaml = with_principal("custom", "\"111122223333\"").replace(
+        "[s3:PutObject]",
+        "[s3:PutObject, s3:GetObject, s3:PutObject]",
+    );
+    check_warn(&yaml, "action `s3:PutObject` is listed twice", 13, 43);
+    assert_eq!(
+        destination(&yaml, "d").actions,
+        ["s3:PutObject", "s3:GetObject"]
+    );
+}
+
+// --- role_name ----------------------------------------------------------------------------------
+
+fn walkme_with(extra: &str) -> String {
+    with_header(&format!(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n{extra}"
+    ))
+}
+
+#[test]
+fn role_name_is_checked() {
+    check_err(
+        &walkme_with("    role_name: \"walk me\"\n"),
+        "invalid role name `walk me`: character ` ` is not allowed",
+        11,
+        16,
+    );
+    check_err(
+        &walkme_with(&format!("    role_name: {}\n", "r".repeat(65))),
+        "it has 65 characters, the maximum is 64",
+        11,
+        16,
+    );
+    assert_eq!(
+        destination(&walkme_with("    role_name: a+b=c,d.e@f_g-h\n"), "w")
+            .role_name
+            .as_deref(),
+        Some("a+b=c,d.e@f_g-h")
+    );
+}
+
+#[test]
+fn pendo_takes_no_role_name() {
+    let yaml = with_header(PENDO).replace(
+        "    external_id: 6f1b2c9d-pendo\n",
+        "    external_id: 6f1b2c9d-pendo\n    role_name: my-pendo\n",
+    );
+    let diag = check_err(
+        &yaml,
+        "pendo-data-sync destinations take no `role_name`",
+        13,
+        16,
+    );
+    assert!(help(&diag).contains("`pendo_datasync`"));
+    assert_eq!(
+        destination(&with_header(PENDO), "pendo")
+            .effective_role_name()
+            .as_deref(),
+        Some("pendo_datasync")
+    );
+}
+
+#[test]
+fn two_destinations_cannot_share_a_role_name() {
+    // An explicit name equal to another destination's default name.
+    let yaml = with_header(
+        "  a:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a\n  \
+         b:\n    vendor: walkme\n    bucket: acme-exports\n    folder: b\n    role_name: S3DEST-A\n",
+    );
+    check_err(
+        &yaml,
+        "role name `S3DEST-A` is already used by destination `a`",
+        15,
+        16,
+    );
+    // An explicit name equal to Pendo's fixed one.
+    let yaml = with_header(&format!(
+        "{PENDO}  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: pendo_datasync\n"
+    ));
+    check_err(
+        &yaml,
+        "role name `pendo_datasync` is already used by destination `pendo`",
+        17,
+        16,
+    );
+    // A default name clashing with an earlier explicit one: blamed on the later key.
+    let yaml = with_header(
+        "  a:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a\n    role_name: s3dest-b\n  \
+         b:\n    vendor: walkme\n    bucket: acme-exports\n    folder: b\n",
+    );
+    check_err(
+        &yaml,
+        "role name `s3dest-b` is already used by destination `a`",
+        12,
+        3,
+    );
+}
+
+// --- tags --------------------------------------------------------------------------------------
+
+#[test]
+fn tags_are_checked() {
+    check_err(
+        &walkme_with("    tags:\n      s3dest:spec: mine\n"),
+        "tag key `s3dest:spec` is reserved",
+        12,
+        7,
+    );
+    check_err(
+        &walkme_with("    tags:\n      AWS:team: x\n"),
+        "tag key `AWS:team` is reserved",
+        12,
+        7,
+    );
+    check_err(
+        &walkme_with("    tags:\n      \"team#1\": x\n"),
+        "invalid tag key `team#1`: character `#` is not allowed",
+        12,
+        7,
+    );
+    check_err(
+        &walkme_with(&format!("    tags:\n      team: {}\n", "v".repeat(257))),
+        "invalid tag value",
+        12,
+        13,
+    );
+    check_err(
+        &walkme_with(&format!("    tags:\n      {}: x\n", "k".repeat(129))),
+        "the maximum is 128",
+        12,
+        7,
+    );
+    let w = destination(
+        &walkme_with("    tags: { équipe: données, \"a b\": \"x:y/z=1+2-3@4\" }\n"),
+        "w",
+    );
+    assert_eq!(w.tags["équipe"], "données");
+}
+
+#[test]
+fn at_most_48_tags() {
+    let tags: String = (0..49).map(|i| format!("      t{i}: v\n")).collect();
+    let diag = check_err(
+        &walkme_with(&format!("    tags:\n{tags}")),
+        "too many tags: 49, at most 48",
+        12,
+        7,
+    );
+    assert!(help(&diag).contains("50"));
+    let tags: String = (0..48).map(|i| format!("      t{i}: v\n")).collect();
+    check_ok(&walkme_with(&format!("    tags:\n{tags}")));
+}
+
+#[test]
+fn adopt_is_a_bool() {
+    check_err(
+        &walkme_with("    adopt: maybe\n"),
+        "invalid boolean `maybe`",
+        11,
+        12,
+    );
+    assert!(destination(&walkme_with("    adopt: true\n"), "w").adopt);
+}
+
+// --- one Pendo per spec ---------------------------------------------------------------------------
+
+#[test]
+fn a_second_pendo_destination_is_an_error() {
+    let second = PENDO
+        .replace("  pendo:", "  pendo-2:")
+        .replace("folder: pendo", "folder: pendo2");
+    let yaml = with_header(&format!("{PENDO}{second}"));
+    let diag = check_err(
+        &yaml,
+        "only one pendo-data-sync destination is allowed, and `pendo` is already one",
+        14,
+        13,
+    );
+    assert!(help(&diag).contains("pendo_datasync"));
+    // Reported once: not again as a role-name clash.
+    let diags = parse("s3dest.yaml", &yaml).unwrap_err();
+    assert_eq!(diags.len(), 1, "{}", list(&diags));
+}
+
+// --- what the deserializer finds ---------------------------------------------------------------
+
+#[test]
+fn unknown_field_points_at_the_key_and_suggests() {
+    let yaml = with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n    foldr: w\n");
+    let diag = check_err(&yaml, "unknown field `foldr` in a destination", 10, 5);
+    assert_eq!(diag.span.len, 5);
+    assert!(
+        help(&diag).starts_with("did you mean `folder`?"),
+        "{diag:?}"
+    );
+    assert!(help(&diag).contains("`key_max_age_days`"));
+    check_err(
+        "version: 1\nname: a\nbuckets: {}\ndestinations: {}\nregoin: x\n",
+        "unknown field `regoin` at the top level",
+        5,
+        1,
+    );
+    check_err(
+        "version: 1\nname: a\nbuckets:\n  b-1: { create: true, public: false }\ndestinations: {}\n",
+        "unknown field `public` in a bucket",
+        4,
+        24,
+    );
+}
+
+#[test]
+fn duplicate_keys_are_errors() {
+    check_err(
+        &with_header(&format!("{PENDO}{PENDO}")),
+        "duplicate key `pendo`",
+        13,
+        3,
+    );
+    check_err(
+        &walkme_with("    folder: again\n"),
+        "duplicate key `folder`",
+        11,
+        5,
+    );
+}
+
+#[test]
+fn wrong_types_are_errors() {
+    check_err(
+        &with_header("  w: { vendor: [walkme], bucket: acme-exports, folder: w }\n"),
+        "expected a string, found a list",
+        7,
+        16,
+    );
+    check_err(
+        &walkme_with("    tags: [a, b]\n"),
+        "expected a mapping",
+        11,
+        11,
+    );
+    check_err(
+        &walkme_with("    actions: s3:PutObject\n"),
+        "expected a list",
+        11,
+        14,
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_location() {
+    check_err(
+        "version: 1\nname: a\nbuckets:\n  x: {create: true}\n   y: 1\ndestinations: {}\n",
+        "invalid YAML",
+        5,
+        4,
+    );
+    check_err(
+        "version: 1\nname: a\nbuckets: {}\ndestinations: {\n",
+        "invalid YAML: unclosed bracket",
+        4,
+        15,
+    );
+}
+
+#[test]
+fn an_empty_file_is_an_error() {
+    check_err("", "the spec is empty", 1, 1);
+    check_err("# nothing yet\n\n", "the spec is empty", 1, 1);
+}
+
+#[test]
+fn a_top_level_non_mapping_is_an_error() {
+    check_err("- a\n- b\n", "the spec must be a YAML mapping", 1, 1);
+    check_err(
+        "# spec\n---\njust text\n",
+        "the spec must be a YAML mapping",
+        3,
+        1,
+    );
+}
+
+#[test]
+fn a_second_document_is_an_error() {
+    check_err(
+        "version: 1\nname: a\nbuckets: {}\ndestinations: {}\n---\nversion: 1\n",
+        "the spec must be a single YAML document",
+        6,
+        1,
+    );
+}
+
+#[test]
+fn columns_count_characters() {
+    // `é` is two bytes but one column.
+    let yaml = walkme_with("    tags: { é: x, s3dest:x: y }\n");
+    let diag = check_err(&yaml, "tag key `s3dest:x` is reserved", 11, 19);
+    assert_eq!(
+        &yaml[diag.span.offset..diag.span.offset + diag.span.len],
+        "s3dest:x"
+    );
+}
+
+// --- rendering -----------------------------------------------------------------------------------
+
+fn rendered(yaml: &str) -> String {
+    let diags = diagnostics(yaml);
+    assert!(!diags.is_empty());
+    render_diagnostics("s3dest.yaml", yaml, &diags, false)
+}
+
+#[test]
+fn render_unknown_vendor() {
+    insta::assert_snapshot!(rendered(&with_header(
+        "  pendo:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: pendo\n"
+    )));
+}
+
+#[test]
+fn render_unknown_field() {
+    insta::assert_snapshot!(rendered(&with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    foldr: w\n"
+    )));
+}
+
+#[test]
+fn render_duplicate_key() {
+    insta::assert_snapshot!(rendered(&with_header(&format!("{PENDO}{PENDO}"))));
+}
+
+#[test]
+fn render_bad_folder_and_a_warning() {
+    insta::assert_snapshot!(rendered(&with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: exports/../../secrets\n  \
+         partner: { vendor: custom, bucket: acme-raw, folder: p, principal: \"111122223333\", actions: [s3:PutObject] }\n"
+    )));
+}
+
+#[test]
+fn render_in_color_uses_ansi_escapes() {
+    let yaml = with_header("  w: { vendor: walkmi, bucket: acme-exports, folder: w }\n");
+    let diags = diagnostics(&yaml);
+    let plain = render_diagnostics("s3dest.yaml", &yaml, &diags, false);
+    let color = render_diagnostics("s3dest.yaml", &yaml, &diags, true);
+    assert!(!plain.contains('\x1b'));
+    assert!(color.contains("\x1b["));
+    assert!(plain.contains(" --> s3dest.yaml:7:16"), "{plain}");
+}
+
+#[test]
+fn zz_probe() {
+    let cases = [
+        with_header("  w:\n    vendor: walkmi\n    bucket: acme-exports\n    folder: w\n").replace('\n', "\r\n"),
+        format!("\u{feff}{}", with_header("  w:\n    vendor: walkmi\n    bucket: acme-exports\n    folder: w\n")),
+        with_header("  base: &base { vendor: walkme, bucket: acme-exports, folder: a }\n  other:\n    <<: *base\n    folder: ../b\n    vendor: wlkme\n"),
+        with_header("  w:\n\tvendor: walkme\n"),
+        with_header("  123: { vendor: walkme, bucket: acme-exports, folder: a }\n"),
+        "version: 1\nname: a\nbuckets: {}\ndestinations: []\n".to_string(),
+        "version: 1\nname: a\nbuckets: {}\ndestinations: {}\nversion: 1\n".to_string(),
+        "version: 1\nname: a\nbuckets: {}\ndestinations:\n  x:\n    vendor: walkme\n    bucket: \"nope\"\n    folder: \"  a  \"\n".to_string(),
+    ];
+    for yaml in cases {
+        let diags = diagnostics(&yaml);
+        println!("{}", list(&diags));
+        println!("{}", render_diagnostics("s3dest.yaml", &yaml, &diags, false));
+    }
+}

@@ -1,0 +1,952 @@
+//! Raw spec -> checked [`Spec`]: every semantic rule, every problem collected, none fatal.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, SourceText, Span};
+use crate::model::{
+    Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Spec, Vendor, effective_role_name,
+};
+use crate::names::{
+    MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
+    check_destination_name, check_external_id, check_role_name, check_spec_name, check_tag_key,
+    check_tag_value, is_valid_action, is_valid_region, normalize_folder, principal_form,
+    reserved_tag_prefix,
+};
+use crate::raw::{Entries, Maybe, RawBucket, RawDestination, RawSpec, first_node_offset, span_of};
+use crate::suggest::did_you_mean;
+
+/// The WalkMe account whose fixed roles assume a WalkMe destination's role.
+const WALKME_ACCOUNT: &str = "758936404074";
+
+/// Checks `raw`; the spec is `Some` only when no error was found.
+pub(crate) fn validate(
+    raw: RawSpec,
+    text: &str,
+    source: &SourceText<'_>,
+) -> (Option<Spec>, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        source,
+        diags: Vec::new(),
+    };
+    let spec = checker.spec(raw, text);
+    let spec = if checker.error_count() == 0 {
+        spec
+    } else {
+        None
+    };
+    (spec, checker.diags)
+}
+
+struct Checker<'s, 't> {
+    source: &'s SourceText<'t>,
+    diags: Vec<Diagnostic>,
+}
+
+/// What the cross-destination checks need to know of one destination, even a broken one.
+struct Facts {
+    name: String,
+    vendor: Option<(Vendor, Span)>,
+    bucket: Option<String>,
+    /// Normalized folder, its span (the destination's key when defaulted), defaulted?
+    folder: Option<(String, Span, bool)>,
+    /// Effective role name and the span to blame for it.
+    role: Option<(String, Span)>,
+}
+
+impl Checker<'_, '_> {
+    fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
+    fn push(&mut self, diag: Diagnostic) {
+        self.diags.push(diag);
+    }
+
+    fn span<T>(&self, spanned: &Spanned<T>) -> Span {
+        span_of(spanned.referenced, self.source)
+    }
+
+    /// True when the value at `span` was written in quotes.
+    fn is_quoted(&self, span: Span) -> bool {
+        self.source.slice(span).starts_with(['"', '\''])
+    }
+
+    fn spec(&mut self, raw: RawSpec, text: &str) -> Option<Spec> {
+        // Missing top-level fields point at the first key of the document.
+        let start = first_node_offset(text);
+        let first_key_len = text[start..]
+            .find([':', '\n'])
+            .unwrap_or(text.len() - start);
+        let doc = self.source.span(start, first_key_len);
+
+        match &raw.version {
+            None => self.push(
+                Diagnostic::error(doc, "missing field `version`")
+                    .with_help("a spec starts with `version: 1`"),
+            ),
+            Some(version) => {
+                let span = self.span(version);
+                if self.is_quoted(span) {
+                    self.push(
+                        Diagnostic::error(span, "`version` must be the integer 1, not a string")
+                            .with_help("write `version: 1` without quotes"),
+                    );
+                } else if version.value != "1" {
+                    self.push(
+                        Diagnostic::error(
+                            span,
+                            format!("unsupported spec version `{}`", version.value),
+                        )
+                        .with_help("this s3dest reads specs of `version: 1`"),
+                    );
+                }
+            }
+        }
+
+        let name = match &raw.name {
+            None => {
+                self.push(Diagnostic::error(doc, "missing field `name`").with_help(
+                    "`name` identifies the spec: s3dest tags everything it owns with \
+                         `s3dest:spec: <name>`",
+                ));
+                None
+            }
+            Some(name) => {
+                if let Err(reason) = check_spec_name(&name.value) {
+                    self.push(
+                        Diagnostic::error(
+                            self.span(name),
+                            format!("invalid spec name `{}`: {reason}", name.value),
+                        )
+                        .with_help(
+                            "a spec name has 1-64 characters: letters, digits, `.`, `_` and `-`, \
+                             starting with a letter or digit",
+                        ),
+                    );
+                }
+                Some(name.value.clone())
+            }
+        };
+
+        let region = raw.region.as_ref().map(|r| self.region(r));
+
+        let buckets = match raw.buckets {
+            Maybe::Missing => {
+                self.push(Diagnostic::error(doc, "missing field `buckets`").with_help(
+                    "declare the buckets the destinations write into, or write `buckets: {}`",
+                ));
+                Entries(Vec::new())
+            }
+            Maybe::Null => Entries(Vec::new()),
+            Maybe::Value(entries) => entries,
+        };
+        let declared: Vec<String> = buckets.0.iter().map(|(k, _)| k.value.clone()).collect();
+        let buckets = self.buckets(buckets);
+
+        let destinations = match raw.destinations {
+            Maybe::Missing => {
+                self.push(
+                    Diagnostic::error(doc, "missing field `destinations`")
+                        .with_help("declare the export destinations, or write `destinations: {}`"),
+                );
+                Entries(Vec::new())
+            }
+            Maybe::Null => Entries(Vec::new()),
+            Maybe::Value(entries) => entries,
+        };
+        let mut facts = Vec::new();
+        let mut checked = BTreeMap::new();
+        for (key, value) in destinations.0 {
+            let (destination, fact) = self.destination(&key, value, &declared);
+            facts.push(fact);
+            if let Some(destination) = destination {
+                checked.insert(destination.name.clone(), destination);
+            }
+        }
+        self.across_destinations(&facts);
+
+        Some(Spec {
+            name: name?,
+            region: region.flatten(),
+            buckets,
+            destinations: checked,
+        })
+    }
+
+    fn region(&mut self, region: &Spanned<String>) -> Option<String> {
+        if is_valid_region(&region.value) {
+            return Some(region.value.clone());
+        }
+        self.push(
+            Diagnostic::error(
+                self.span(region),
+                format!("invalid region `{}`", region.value),
+            )
+            .with_help("an AWS region code, such as `us-east-1` or `eu-west-1`"),
+        );
+        None
+    }
+
+    fn buckets(&mut self, raw: Entries<Option<RawBucket>>) -> BTreeMap<String, BucketSpec> {
+        let mut buckets = BTreeMap::new();
+        for (key, value) in raw.0 {
+            let span = self.span(&key);
+            if let Err(reason) = check_bucket_name(&key.value) {
+                self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("invalid bucket name `{}`: {reason}", key.value),
+                    )
+                    .with_help(
+                        "bucket names have 3-63 characters: lowercase letters, digits, `.` \
+                             and `-`, starting and ending with a letter or digit",
+                    ),
+                );
+            }
+            let value = value.unwrap_or(RawBucket {
+                create: None,
+                region: None,
+            });
+            let region = value.region.as_ref().and_then(|r| self.region(r));
+            buckets.insert(
+                key.value.clone(),
+                BucketSpec {
+                    name: key.value,
+                    create: value.create.unwrap_or(false),
+                    region,
+                    span,
+                },
+            );
+        }
+        buckets
+    }
+
+    fn destination(
+        &mut self,
+        key: &Spanned<String>,
+        raw: Option<RawDestination>,
+        declared_buckets: &[String],
+    ) -> (Option<Destination>, Facts) {
+        let errors_before = self.error_count();
+        let name = key.value.clone();
+        let key_span = self.span(key);
+        let mut facts = Facts {
+            name: name.clone(),
+            vendor: None,
+            bucket: None,
+            folder: None,
+            role: None,
+        };
+
+        if let Err(reason) = check_destination_name(&name) {
+            self.push(
+                Diagnostic::error(
+                    key_span,
+                    format!("invalid destination name `{name}`: {reason}"),
+                )
+                .with_help(format!(
+                    "a destination name is at most {MAX_DESTINATION_NAME} characters of \
+                         lowercase letters, digits, `-` and `_`, starting with a letter or digit: \
+                         its role is named `{ROLE_NAME_PREFIX}<destination>` and IAM role names \
+                         have at most 64 characters; the name also appears in tags, secret names \
+                         and plan addresses"
+                )),
+            );
+        }
+
+        let Some(raw) = raw else {
+            self.push(
+                Diagnostic::error(key_span, format!("destination `{name}` is empty")).with_help(
+                    "a destination needs at least `vendor`, `bucket` and (for most vendors) \
+                     `folder`",
+                ),
+            );
+            return (None, facts);
+        };
+
+        // vendor
+        let vendor = match &raw.vendor {
+            None => {
+                self.push(
+                    Diagnostic::error(key_span, format!("destination `{name}` has no `vendor`"))
+                        .with_help(format!("set `vendor:` to one of: {}", vendor_list())),
+                );
+                None
+            }
+            Some(v) => {
+                let span = self.span(v);
+                match Vendor::parse(&v.value) {
+                    Some(vendor) => {
+                        facts.vendor = Some((vendor, span));
+                        Some(vendor)
+                    }
+                    None => {
+                        let known = Vendor::ALL.map(Vendor::as_str);
+                        let help = match did_you_mean(&v.value, known) {
+                            Some(s) => format!("did you mean `{s}`? vendors: {}", vendor_list()),
+                            None => format!("vendors: {}", vendor_list()),
+                        };
+                        self.push(
+                            Diagnostic::error(span, format!("unknown vendor `{}`", v.value))
+                                .with_label("unknown vendor")
+                                .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+
+        // auth
+        let auth = match &raw.auth {
+            None => Auth::Role,
+            Some(a) => match Auth::parse(&a.value) {
+                Some(auth) => auth,
+                None => {
+                    let hint = did_you_mean(&a.value, ["role", "access-key"])
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    self.push(
+                        Diagnostic::error(self.span(a), format!("unknown auth `{}`", a.value))
+                            .with_help(format!(
+                                "{hint}`auth` is `role` (the vendor assumes an IAM role; the \
+                                 default) or `access-key` (an IAM user with an access key)"
+                            )),
+                    );
+                    Auth::Role
+                }
+            },
+        };
+
+        // bucket
+        let bucket = match &raw.bucket {
+            None => {
+                let help = if declared_buckets.is_empty() {
+                    "declare the bucket under `buckets:` and name it here".to_owned()
+                } else {
+                    format!("declared buckets: {}", quoted_list(declared_buckets))
+                };
+                self.push(
+                    Diagnostic::error(key_span, format!("destination `{name}` has no `bucket`"))
+                        .with_help(help),
+                );
+                None
+            }
+            Some(b) => {
+                if !declared_buckets.contains(&b.value) {
+                    let help = if declared_buckets.is_empty() {
+                        "no buckets are declared: add it under `buckets:` (with `create: true` if \
+                         s3dest should create it)"
+                            .to_owned()
+                    } else {
+                        let hint =
+                            did_you_mean(&b.value, declared_buckets.iter().map(String::as_str))
+                                .map(|s| format!("did you mean `{s}`? "))
+                                .unwrap_or_default();
+                        format!(
+                            "{hint}declared buckets: {}; a destination's bucket must be declared \
+                             under `buckets:`",
+                            quoted_list(declared_buckets)
+                        )
+                    };
+                    self.push(
+                        Diagnostic::error(self.span(b), format!("unknown bucket `{}`", b.value))
+                            .with_label("not declared under `buckets`")
+                            .with_help(help),
+                    );
+                }
+                facts.bucket = Some(b.value.clone());
+                Some(b.value.clone())
+            }
+        };
+
+        // folder
+        let folder = match (&raw.folder, vendor) {
+            (None, Some(Vendor::BrazeCurrents)) => {
+                facts.folder = Some(("currents".to_owned(), key_span, true));
+                Some("currents".to_owned())
+            }
+            (None, Some(vendor)) => {
+                self.push(
+                    Diagnostic::error(key_span, format!("destination `{name}` has no `folder`"))
+                        .with_help(format!(
+                            "`folder` is the path in the bucket that {vendor} writes under, \
+                             such as `folder: {name}`"
+                        )),
+                );
+                None
+            }
+            (None, None) => None,
+            (Some(f), _) => {
+                let span = self.span(f);
+                match normalize_folder(&f.value) {
+                    Ok(folder) => {
+                        facts.folder = Some((folder.clone(), span, false));
+                        Some(folder)
+                    }
+                    Err(reason) => {
+                        self.push(
+                            Diagnostic::error(
+                                span,
+                                format!("invalid folder `{}`: {reason}", f.value),
+                            )
+                            .with_help(
+                                "a folder is a path inside the bucket, such as \
+                                     `exports/pendo`: segments of letters, digits, spaces and \
+                                     `! _ . * ' ( ) -` separated by `/`, no `.` or `..` segment, \
+                                     at most 512 characters",
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+
+        let principal = self.principal(&name, key_span, vendor, auth, raw.principal.as_ref());
+        let external_id = self.external_id(&name, key_span, vendor, auth, raw.external_id.as_ref());
+        let actions = self.actions(&name, key_span, vendor, raw.actions.as_ref());
+
+        // role_name
+        let role_name = match &raw.role_name {
+            None => None,
+            Some(r) => {
+                let span = self.span(r);
+                if auth == Auth::AccessKey {
+                    self.push(
+                        Diagnostic::error(
+                            span,
+                            "`role_name` cannot be used with `auth: access-key`",
+                        )
+                        .with_help(
+                            "an access-key destination gets an IAM user, not a role: remove \
+                                 `role_name` or use `auth: role`",
+                        ),
+                    );
+                } else if vendor == Some(Vendor::PendoDataSync) {
+                    self.push(
+                        Diagnostic::error(span, "pendo-data-sync destinations take no `role_name`")
+                            .with_help(format!(
+                                "Pendo requires the role to be named exactly `{PENDO_ROLE_NAME}`: \
+                                 remove `role_name`"
+                            )),
+                    );
+                } else if let Err(reason) = check_role_name(&r.value) {
+                    self.push(
+                        Diagnostic::error(
+                            span,
+                            format!("invalid role name `{}`: {reason}", r.value),
+                        )
+                        .with_help(
+                            "an IAM role name has 1-64 characters: letters, digits and \
+                                 `_ + = , . @ -`",
+                        ),
+                    );
+                }
+                Some((r.value.clone(), span))
+            }
+        };
+        if let Some(vendor) = vendor {
+            let explicit = role_name.as_ref().map(|(r, _)| r.as_str());
+            if let Some(role) = effective_role_name(&name, vendor, auth, explicit) {
+                let span = match (&role_name, vendor) {
+                    (Some((_, span)), v) if v != Vendor::PendoDataSync => *span,
+                    _ => key_span,
+                };
+                facts.role = Some((role, span));
+            }
+        }
+
+        // key_max_age_days
+        let key_max_age_days = match &raw.key_max_age_days {
+            None => None,
+            Some(k) => {
+                let span = self.span(k);
+                if auth == Auth::Role {
+                    self.push(
+                        Diagnostic::error(span, "`key_max_age_days` needs `auth: access-key`")
+                            .with_help(
+                                "it bounds the age of the access key of an access-key \
+                                 destination's IAM user; a role has no key",
+                            ),
+                    );
+                } else if !(1..=3650).contains(&k.value) {
+                    self.push(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "`key_max_age_days` must be from 1 to 3650, not `{}`",
+                                k.value
+                            ),
+                        )
+                        .with_help("the number of days after which s3dest rotates the access key"),
+                    );
+                }
+                Some(k.value)
+            }
+        };
+
+        let tags = self.tags(raw.tags.as_ref());
+
+        let destination = if self.error_count() > errors_before {
+            None
+        } else {
+            // All `None`s below were reported as errors, so these are present.
+            vendor
+                .zip(bucket)
+                .zip(folder)
+                .map(|((vendor, bucket), folder)| Destination {
+                    name: name.clone(),
+                    vendor,
+                    auth,
+                    bucket,
+                    folder,
+                    principal,
+                    external_id,
+                    actions,
+                    role_name: role_name.map(|(r, _)| r),
+                    tags,
+                    adopt: raw.adopt.unwrap_or(false),
+                    key_max_age_days,
+                    span: key_span,
+                })
+        };
+        (destination, facts)
+    }
+
+    fn principal(
+        &mut self,
+        name: &str,
+        key_span: Span,
+        vendor: Option<Vendor>,
+        auth: Auth,
+        given: Option<&Spanned<String>>,
+    ) -> Option<Principal> {
+        if auth == Auth::AccessKey {
+            if let Some(p) = given {
+                self.push(
+                    Diagnostic::warning(
+                        self.span(p),
+                        "`principal` is not used with `auth: access-key`",
+                    )
+                    .with_help(
+                        "with an access key the vendor signs in as an IAM user that s3dest \
+                             creates: remove `principal`, or use `auth: role`",
+                    ),
+                );
+            }
+            return None;
+        }
+        if vendor == Some(Vendor::Walkme) {
+            if let Some(p) = given {
+                self.push(
+                    Diagnostic::error(self.span(p), "walkme destinations take no `principal`")
+                        .with_help(format!(
+                            "WalkMe assumes the role from its own fixed roles in account \
+                             {WALKME_ACCOUNT}, which s3dest puts in the trust policy: remove \
+                             `principal`"
+                        )),
+                );
+            }
+            return None;
+        }
+        let Some(p) = given else {
+            if let Some(vendor) = vendor {
+                self.push(
+                    Diagnostic::error(key_span, format!("destination `{name}` has no `principal`"))
+                        .with_help(principal_help(vendor)),
+                );
+            }
+            return None;
+        };
+
+        let span = self.span(p);
+        let value = p.value.as_str();
+        let help = vendor.map_or(principal_help(Vendor::Custom), principal_help);
+        let form = match principal_form(value) {
+            Ok(form) => form,
+            Err(reason) => {
+                let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+                let (message, help) = if digits {
+                    let mut help = "an AWS account ID has exactly 12 digits".to_owned();
+                    if !self.is_quoted(span) && value.len() < 12 {
+                        help.push_str(
+                            "; if it starts with 0, the zeros were lost where this number was \
+                             written without quotes: write all 12 digits in quotes, such as \
+                             `principal: \"012345678901\"`",
+                        );
+                    }
+                    (format!("invalid account ID `{value}`: {reason}"), help)
+                } else {
+                    (format!("invalid principal `{value}`: {reason}"), help)
+                };
+                self.push(Diagnostic::error(span, message).with_help(help));
+                return None;
+            }
+        };
+
+        match (form, vendor) {
+            (
+                PrincipalForm::Account(_) | PrincipalForm::Root { .. },
+                Some(Vendor::PendoDataSync),
+            ) => {
+                self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("pendo-data-sync needs an IAM user or role ARN, not `{value}`"),
+                    )
+                    .with_help(principal_help(Vendor::PendoDataSync)),
+                );
+                None
+            }
+            (PrincipalForm::UserOrRole, Some(v)) if v.is_braze() => {
+                self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("{v} trusts the Braze AWS account, not the ARN `{value}`"),
+                    )
+                    .with_help(principal_help(v)),
+                );
+                None
+            }
+            (PrincipalForm::Account(account), _) => {
+                if !self.is_quoted(span) && account.starts_with('0') {
+                    self.push(
+                        Diagnostic::warning(
+                            span,
+                            format!("account ID `{account}` is written as a YAML number"),
+                        )
+                        .with_help(format!(
+                            "s3dest keeps the digits as written, but other YAML tools read a \
+                             number and drop the leading zeros: write `principal: \"{account}\"`"
+                        )),
+                    );
+                }
+                Some(Principal::Account(account))
+            }
+            (PrincipalForm::Root { partition, account }, _) if partition == "aws" => {
+                Some(Principal::Account(account))
+            }
+            (PrincipalForm::Root { .. } | PrincipalForm::UserOrRole, _) => {
+                Some(Principal::Arn(value.to_owned()))
+            }
+        }
+    }
+
+    fn external_id(
+        &mut self,
+        name: &str,
+        key_span: Span,
+        vendor: Option<Vendor>,
+        auth: Auth,
+        given: Option<&Spanned<String>>,
+    ) -> Option<String> {
+        if auth == Auth::AccessKey {
+            if let Some(e) = given {
+                self.push(
+                    Diagnostic::warning(
+                        self.span(e),
+                        "`external_id` is not used with `auth: access-key`",
+                    )
+                    .with_help(
+                        "an external ID is a condition on assuming a role: remove `external_id`, \
+                         or use `auth: role`",
+                    ),
+                );
+            }
+            return None;
+        }
+        match (vendor, given) {
+            (Some(Vendor::Walkme), Some(e)) => {
+                self.push(
+                    Diagnostic::error(self.span(e), "walkme destinations take no `external_id`")
+                        .with_help(
+                            "WalkMe cannot send an external ID when it assumes the role, so the \
+                             trust policy cannot require one: remove `external_id`",
+                        ),
+                );
+                None
+            }
+            (Some(Vendor::Walkme), None) => None,
+            (Some(Vendor::Custom), None) => {
+                self.push(
+                    Diagnostic::warning(
+                        key_span,
+                        format!("destination `{name}` has no `external_id`"),
+                    )
+                    .with_help(
+                        "without an external ID, anyone who can get the vendor's account to \
+                             assume a role by its ARN can have it write into this bucket (the \
+                             confused-deputy problem): set the external ID the vendor gives you",
+                    ),
+                );
+                None
+            }
+            (Some(vendor), None) => {
+                let help = if vendor == Vendor::PendoDataSync {
+                    "Pendo shows the external ID next to its user ARN on the Data Sync settings page"
+                } else {
+                    "the Braze dashboard shows the external ID next to the Braze AWS account ID"
+                };
+                self.push(
+                    Diagnostic::error(
+                        key_span,
+                        format!("destination `{name}` has no `external_id`"),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+            (None, None) => None,
+            (_, Some(e)) => match check_external_id(&e.value) {
+                Ok(()) => Some(e.value.clone()),
+                Err(reason) => {
+                    self.push(
+                        Diagnostic::error(
+                            self.span(e),
+                            format!("invalid external ID `{}`: {reason}", e.value),
+                        )
+                        .with_help(
+                            "an external ID has 2-1224 characters: letters, digits and \
+                             `_ + = , . @ : / -`",
+                        ),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn actions(
+        &mut self,
+        name: &str,
+        key_span: Span,
+        vendor: Option<Vendor>,
+        given: Option<&Spanned<Vec<Spanned<String>>>>,
+    ) -> Vec<String> {
+        match (vendor, given) {
+            (Some(Vendor::Custom), None) => {
+                self.push(
+                    Diagnostic::error(key_span, format!("destination `{name}` has no `actions`"))
+                        .with_help(
+                            "a custom destination lists the S3 actions the vendor needs, such as \
+                             `actions: [s3:PutObject]`",
+                        ),
+                );
+                Vec::new()
+            }
+            (Some(vendor), Some(list)) if vendor != Vendor::Custom => {
+                self.push(
+                    Diagnostic::error(self.span(list), "`actions` is only for `vendor: custom`")
+                        .with_help(format!(
+                            "the {vendor} preset grants what the vendor's guide asks for: remove \
+                             `actions`, or use `vendor: custom` to choose them"
+                        )),
+                );
+                Vec::new()
+            }
+            (_, None) => Vec::new(),
+            (_, Some(list)) => {
+                if list.value.is_empty() {
+                    self.push(
+                        Diagnostic::error(self.span(list), "`actions` is empty").with_help(
+                            "list the S3 actions the vendor needs, such as `[s3:PutObject]`",
+                        ),
+                    );
+                }
+                let mut actions: Vec<String> = Vec::new();
+                for item in &list.value {
+                    let span = self.span(item);
+                    let action = &item.value;
+                    if !is_valid_action(action) {
+                        let fixed = format!("s3:{action}");
+                        let help = if is_valid_action(&fixed) {
+                            format!("did you mean `{fixed}`?")
+                        } else {
+                            "an S3 action, such as `s3:PutObject` or `s3:Get*`".to_owned()
+                        };
+                        self.push(
+                            Diagnostic::error(span, format!("invalid action `{action}`"))
+                                .with_help(help),
+                        );
+                    } else if actions.contains(action) {
+                        self.push(
+                            Diagnostic::warning(span, format!("action `{action}` is listed twice"))
+                                .with_help("remove the repeated action"),
+                        );
+                    } else {
+                        actions.push(action.clone());
+                    }
+                }
+                actions
+            }
+        }
+    }
+
+    fn tags(
+        &mut self,
+        given: Option<&Spanned<Entries<Option<Spanned<String>>>>>,
+    ) -> BTreeMap<String, String> {
+        let mut tags = BTreeMap::new();
+        let Some(given) = given else {
+            return tags;
+        };
+        if given.value.0.len() > MAX_TAGS {
+            self.push(
+                Diagnostic::error(
+                    self.span(given),
+                    format!("too many tags: {}, at most {MAX_TAGS}", given.value.0.len()),
+                )
+                .with_help(
+                    "IAM allows 50 tags on a role or user, and s3dest sets two of its own \
+                     (`s3dest:spec`, `s3dest:destination`)",
+                ),
+            );
+        }
+        for (key, value) in &given.value.0 {
+            let key_span = self.span(key);
+            if let Some(prefix) = reserved_tag_prefix(&key.value) {
+                self.push(
+                    Diagnostic::error(key_span, format!("tag key `{}` is reserved", key.value))
+                        .with_help(format!(
+                            "keys starting with `{prefix}` are reserved: s3dest sets its \
+                             `s3dest:` tags itself, and AWS reserves `aws:`"
+                        )),
+                );
+            } else if let Err(reason) = check_tag_key(&key.value) {
+                self.push(
+                    Diagnostic::error(
+                        key_span,
+                        format!("invalid tag key `{}`: {reason}", key.value),
+                    )
+                    .with_help(TAG_HELP),
+                );
+            }
+            let value = match value {
+                None => String::new(),
+                Some(v) => {
+                    if let Err(reason) = check_tag_value(&v.value) {
+                        self.push(
+                            Diagnostic::error(
+                                self.span(v),
+                                format!("invalid tag value `{}`: {reason}", v.value),
+                            )
+                            .with_help(TAG_HELP),
+                        );
+                    }
+                    v.value.clone()
+                }
+            };
+            tags.insert(key.value.clone(), value);
+        }
+        tags
+    }
+
+    /// Rules across destinations, reported on the later destination, in file order.
+    fn across_destinations(&mut self, facts: &[Facts]) {
+        let mut folders: HashMap<(&str, &str), &str> = HashMap::new();
+        let mut pendo: Option<&str> = None;
+        let mut roles: HashMap<String, (&str, bool)> = HashMap::new();
+        for fact in facts {
+            if let (Some(bucket), Some((folder, span, defaulted))) = (&fact.bucket, &fact.folder) {
+                match folders.get(&(bucket.as_str(), folder.as_str())) {
+                    Some(first) => {
+                        let mut diag = Diagnostic::error(
+                            *span,
+                            format!(
+                                "folder `{folder}` of bucket `{bucket}` is already used by \
+                                 destination `{first}`"
+                            ),
+                        )
+                        .with_help(
+                            "each destination needs a folder of its own: vendors overwrite, and \
+                             some delete, what is in theirs",
+                        );
+                        if *defaulted {
+                            diag =
+                                diag.with_label("braze-currents writes to `currents` by default");
+                        }
+                        self.push(diag);
+                    }
+                    None => {
+                        folders.insert((bucket, folder), &fact.name);
+                    }
+                }
+            }
+
+            let is_pendo = matches!(fact.vendor, Some((Vendor::PendoDataSync, _)));
+            if let Some((Vendor::PendoDataSync, span)) = fact.vendor {
+                match pendo {
+                    Some(first) => self.push(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "only one pendo-data-sync destination is allowed, and `{first}` \
+                                 is already one"
+                            ),
+                        )
+                        .with_help(format!(
+                            "Pendo requires its role to be named exactly `{PENDO_ROLE_NAME}`, so \
+                             an AWS account holds only one: export from several Pendo \
+                             subscriptions into one destination"
+                        )),
+                    ),
+                    None => pendo = Some(&fact.name),
+                }
+            }
+
+            if let Some((role, span)) = &fact.role {
+                match roles.get(&role.to_lowercase()) {
+                    // Two Pendo destinations were reported above.
+                    Some((_, true)) if is_pendo => {}
+                    Some((first, _)) => self.push(
+                        Diagnostic::error(
+                            *span,
+                            format!("role name `{role}` is already used by destination `{first}`"),
+                        )
+                        .with_help(
+                            "IAM role names are unique in an account, whatever their case: set \
+                             `role_name` to another name",
+                        ),
+                    ),
+                    None => {
+                        roles.insert(role.to_lowercase(), (&fact.name, is_pendo));
+                    }
+                }
+            }
+        }
+    }
+}
+
+const TAG_HELP: &str = "tag keys have 1-128 characters and values 0-256: letters, digits, \
+                        spaces and `_ . : / = + - @`";
+
+fn vendor_list() -> String {
+    Vendor::ALL.map(Vendor::as_str).join(", ")
+}
+
+fn quoted_list(items: &[String]) -> String {
+    let set: BTreeSet<&String> = items.iter().collect();
+    set.into_iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn principal_help(vendor: Vendor) -> String {
+    match vendor {
+        Vendor::PendoDataSync => "Pendo shows the IAM user ARN to trust on its Data Sync settings \
+                                  page, such as `arn:aws:iam::123456789012:user/pendo-sync`"
+            .to_owned(),
+        v if v.is_braze() => "give the Braze AWS account ID shown in the Braze dashboard, such as \
+                              `\"123456789012\"` or `arn:aws:iam::123456789012:root`"
+            .to_owned(),
+        _ => {
+            "an AWS account ID (`\"123456789012\"`), its `arn:aws:iam::123456789012:root` ARN, or \
+              an IAM user or role ARN such as `arn:aws:iam::123456789012:role/exporter`"
+                .to_owned()
+        }
+    }
+}
