@@ -1,1 +1,153 @@
-//! s3dest-aws
+//! The AWS edge of s3dest: reading what AWS holds into the core's `Observed` model and
+//! applying a `Plan`, behind the small [`Cloud`] trait so that the CLI and its tests can
+//! run against a fake as well as against AWS (or moto server).
+//!
+//! Everything AWS-specific stays here: SDK clients and their retry configuration, the
+//! per-region S3 clients, error codes, the bucket-policy read-modify-write and the
+//! narrow retry for IAM's eventual consistency.
+
+mod apply;
+mod aws;
+mod bucket_policy;
+mod error;
+mod lock;
+mod read;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::Duration;
+
+use s3dest_core::model::{ObservedBucket, ObservedRole, ReadRequest};
+use s3dest_core::plan::{Change, Plan};
+
+pub use aws::Aws;
+pub use error::{CloudError, is_principal_propagation_error};
+pub use lock::LOCK_KEY;
+
+/// The cloud s3dest reads from and applies to.
+///
+/// # Contract
+/// - Reads never change anything, and read only what they are asked for: their cost
+///   does not grow with the number of objects in a bucket or of roles the spec does
+///   not name.
+/// - `read_iam` returns the account id and every role that carries the tag
+///   `s3dest:spec` (whatever its value: the planner decides whose it is) or whose name
+///   is in `role_names`; roles without either are not returned.
+/// - `read_buckets` returns one entry for every bucket of the request: `Missing` when
+///   it does not exist, otherwise its region, its policy, the settings when asked for,
+///   and exactly the folders asked for.
+/// - `apply` runs the plan's changes phase by phase ([`s3dest_core::plan::Phase`]),
+///   reports each change through `events` as it starts, finishes or fails, and stops
+///   after the first phase with a failure. It returns what it did; an `Err` means it
+///   did not start (a plan with errors is refused). A change it did not finish is left
+///   in a state that a new read and plan converge.
+/// - In a bucket policy only statements whose Sid a plan names are changed; every
+///   other statement is kept as it was.
+/// - `calls` counts the AWS requests sent so far, each attempt of a retried call
+///   included (the figure reported per plan).
+pub trait Cloud {
+    fn read_iam(
+        &self,
+        role_names: &BTreeSet<String>,
+    ) -> impl Future<Output = Result<IamSnapshot, CloudError>> + Send;
+
+    fn read_buckets(
+        &self,
+        request: &ReadRequest,
+    ) -> impl Future<Output = Result<BTreeMap<String, ObservedBucket>, CloudError>> + Send;
+
+    fn apply(
+        &self,
+        plan: &Plan,
+        events: &(dyn Fn(ApplyEvent<'_>) + Sync),
+    ) -> impl Future<Output = Result<ApplyReport, CloudError>> + Send;
+
+    fn calls(&self) -> u64;
+}
+
+/// The IAM side of a read: who we are and the roles that matter to the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IamSnapshot {
+    pub account_id: String,
+    pub roles: BTreeMap<String, ObservedRole>,
+}
+
+/// Progress of an apply, one event per change and state, for the CLI to print.
+#[derive(Debug, Clone, Copy)]
+pub enum ApplyEvent<'a> {
+    /// The change's first operation is about to be sent.
+    Started(&'a Change),
+    /// All of the change's operations succeeded.
+    Done(&'a Change),
+    /// One of its operations failed; the change's remaining operations are not run.
+    Failed(&'a Change, &'a CloudError),
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// Addresses of the changes made in full, in plan order.
+    pub applied: Vec<String>,
+    /// Changes that failed, in plan order, with the error. When any failed, apply
+    /// stopped after the phase it was in.
+    pub failed: Vec<(String, CloudError)>,
+    /// Changes not made, or made only in part, because an earlier phase failed.
+    pub skipped: Vec<String>,
+    /// AWS requests sent by this apply.
+    pub calls: u64,
+}
+
+impl ApplyReport {
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// How `read_buckets` behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadConfig {
+    /// S3 requests in flight at once, over all buckets. Default 16.
+    pub concurrency: usize,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        ReadConfig { concurrency: 16 }
+    }
+}
+
+/// How `apply` behaves. Throttling and 5xx errors are retried by the SDK itself (see
+/// [`Aws::from_env`]); the settings here are for what the SDK cannot know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyConfig {
+    /// Changes of one phase run at once. Default 8.
+    pub concurrency: usize,
+    /// How long to keep retrying a policy that AWS rejects as naming an invalid
+    /// principal, when that principal is a role this apply created (IAM takes a few
+    /// seconds to make a new role usable). Default 60 s. No other error is retried.
+    pub propagation_timeout: Duration,
+    /// First pause between those retries; it doubles up to 8 s. Default 1 s.
+    pub propagation_backoff: Duration,
+    /// Serialize bucket-policy edits between concurrent applies with a lock object
+    /// ([`LOCK_KEY`]) created with `If-None-Match: *` in the bucket. Default on.
+    pub lock_bucket_policies: bool,
+    /// How long to wait for another apply's lock. Default 120 s.
+    pub lock_wait: Duration,
+    /// How long a lock is valid: a lock older than this is left over from an apply that
+    /// died, and is taken over. Default 120 s (longer than `propagation_timeout`, the
+    /// longest an edit can take).
+    pub lock_lease: Duration,
+}
+
+impl Default for ApplyConfig {
+    fn default() -> Self {
+        ApplyConfig {
+            concurrency: 8,
+            propagation_timeout: Duration::from_secs(60),
+            propagation_backoff: Duration::from_secs(1),
+            lock_bucket_policies: true,
+            lock_wait: Duration::from_secs(120),
+            lock_lease: Duration::from_secs(120),
+        }
+    }
+}

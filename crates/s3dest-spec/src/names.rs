@@ -3,14 +3,14 @@
 //! Each check returns `Err(reason)` with a lower-case reason that completes a sentence such as
 //! ``invalid bucket name `X`: REASON``; the `is_valid_*` wrappers are the public yes/no form.
 
-/// Most characters in an IAM role name (and in [`MAX_DESTINATION_NAME`] + prefix).
+/// Most characters in an IAM role name.
 pub const MAX_ROLE_NAME: usize = 64;
 /// The prefix of a role named after its destination: `s3dest-<destination>`.
 pub const ROLE_NAME_PREFIX: &str = "s3dest-";
 /// Longest destination name: `s3dest-` plus the name must fit in [`MAX_ROLE_NAME`].
 pub const MAX_DESTINATION_NAME: usize = MAX_ROLE_NAME - ROLE_NAME_PREFIX.len();
 /// Longest folder path inside a bucket.
-pub const MAX_FOLDER: usize = 512;
+pub const MAX_FOLDER: usize = 256; // an IAM tag value holds at most 256
 /// Tags a destination may set: IAM allows 50 per role or user and s3dest sets two itself.
 pub const MAX_TAGS: usize = 48;
 
@@ -173,9 +173,12 @@ pub(crate) fn normalize_folder(s: &str) -> Result<String, String> {
     }
     if let Some(c) = s
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "!_.*'()/ -".contains(*c)))
+        .find(|c| !(c.is_ascii_alphanumeric() || "_./ -".contains(*c)))
     {
-        return Err(format!("character `{c}` is not allowed"));
+        // The folder is recorded in an IAM tag (for prune), and tags allow only these.
+        return Err(format!(
+            "character `{c}` is not allowed (only letters, digits, spaces and `_ . / -`)"
+        ));
     }
     let trimmed = s.strip_suffix('/').unwrap_or(s);
     for segment in trimmed.split('/') {
@@ -401,7 +404,7 @@ mod tests {
     #[test]
     fn folders() {
         assert_eq!(normalize_folder("pendo/").unwrap(), "pendo");
-        assert_eq!(normalize_folder("a b/c(1)").unwrap(), "a b/c(1)");
+        assert_eq!(normalize_folder("a b/c_1.x-y").unwrap(), "a b/c_1.x-y");
         for bad in [
             "",
             "/a",

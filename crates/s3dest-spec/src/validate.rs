@@ -299,12 +299,12 @@ impl Checker<'_, '_> {
             }
         };
 
-        // auth
+        // auth; `None` when unknown, to skip the checks that depend on it.
         let auth = match &raw.auth {
-            None => Auth::Role,
-            Some(a) => match Auth::parse(&a.value) {
-                Some(auth) => auth,
-                None => {
+            None => Some(Auth::Role),
+            Some(a) => {
+                let auth = Auth::parse(&a.value);
+                if auth.is_none() {
                     let hint = did_you_mean(&a.value, ["role", "access-key"])
                         .map(|s| format!("did you mean `{s}`? "))
                         .unwrap_or_default();
@@ -315,9 +315,9 @@ impl Checker<'_, '_> {
                                  default) or `access-key` (an IAM user with an access key)"
                             )),
                     );
-                    Auth::Role
                 }
-            },
+                auth
+            }
         };
 
         // bucket
@@ -414,7 +414,7 @@ impl Checker<'_, '_> {
             None => None,
             Some(r) => {
                 let span = self.span(r);
-                if auth == Auth::AccessKey {
+                if auth == Some(Auth::AccessKey) {
                     self.push(
                         Diagnostic::error(
                             span,
@@ -448,7 +448,7 @@ impl Checker<'_, '_> {
                 Some((r.value.clone(), span))
             }
         };
-        if let Some(vendor) = vendor {
+        if let (Some(vendor), Some(auth)) = (vendor, auth) {
             let explicit = role_name.as_ref().map(|(r, _)| r.as_str());
             if let Some(role) = effective_role_name(&name, vendor, auth, explicit) {
                 let span = match (&role_name, vendor) {
@@ -464,7 +464,7 @@ impl Checker<'_, '_> {
             None => None,
             Some(k) => {
                 let span = self.span(k);
-                if auth == Auth::Role {
+                if auth == Some(Auth::Role) {
                     self.push(
                         Diagnostic::error(span, "`key_max_age_days` needs `auth: access-key`")
                             .with_help(
@@ -490,29 +490,29 @@ impl Checker<'_, '_> {
 
         let tags = self.tags(raw.tags.as_ref());
 
-        let destination = if self.error_count() > errors_before {
-            None
-        } else {
-            // All `None`s below were reported as errors, so these are present.
-            vendor
-                .zip(bucket)
-                .zip(folder)
-                .map(|((vendor, bucket), folder)| Destination {
-                    name: name.clone(),
-                    vendor,
-                    auth,
-                    bucket,
-                    folder,
-                    principal,
-                    external_id,
-                    actions,
-                    role_name: role_name.map(|(r, _)| r),
-                    tags,
-                    adopt: raw.adopt.unwrap_or(false),
-                    key_max_age_days,
-                    span: key_span,
-                })
-        };
+        let destination =
+            if self.error_count() > errors_before {
+                None
+            } else {
+                // All `None`s below were reported as errors, so these are present.
+                vendor.zip(auth).zip(bucket).zip(folder).map(
+                    |(((vendor, auth), bucket), folder)| Destination {
+                        name: name.clone(),
+                        vendor,
+                        auth,
+                        bucket,
+                        folder,
+                        principal,
+                        external_id,
+                        actions,
+                        role_name: role_name.map(|(r, _)| r),
+                        tags,
+                        adopt: raw.adopt.unwrap_or(false),
+                        key_max_age_days,
+                        span: key_span,
+                    },
+                )
+            };
         (destination, facts)
     }
 
@@ -521,9 +521,11 @@ impl Checker<'_, '_> {
         name: &str,
         key_span: Span,
         vendor: Option<Vendor>,
-        auth: Auth,
+        auth: Option<Auth>,
         given: Option<&Spanned<String>>,
     ) -> Option<Principal> {
+        // An unknown auth was reported; what depends on it is not checked.
+        let auth = auth?;
         if auth == Auth::AccessKey {
             if let Some(p) = given {
                 self.push(
@@ -640,9 +642,11 @@ impl Checker<'_, '_> {
         name: &str,
         key_span: Span,
         vendor: Option<Vendor>,
-        auth: Auth,
+        auth: Option<Auth>,
         given: Option<&Spanned<String>>,
     ) -> Option<String> {
+        // An unknown auth was reported; what depends on it is not checked.
+        let auth = auth?;
         if auth == Auth::AccessKey {
             if let Some(e) = given {
                 self.push(

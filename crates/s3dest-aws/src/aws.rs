@@ -1,0 +1,239 @@
+//! The real cloud: SDK clients built from the standard AWS configuration chain, one
+//! S3 client per region, and a counter of every request sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
+use aws_smithy_types::retry::RetryConfig;
+
+use s3dest_core::model::{ObservedBucket, ReadRequest};
+use s3dest_core::plan::Plan;
+
+use crate::{ApplyConfig, ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot, ReadConfig};
+
+/// Where buckets and calls go when nothing configures a region.
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
+/// Attempts per call (the first included) for throttling, 5xx and transient network
+/// errors, unless `AWS_MAX_ATTEMPTS` or `AWS_RETRY_MODE` says otherwise.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// [`Cloud`] on AWS (or on an emulator such as moto server, via `AWS_ENDPOINT_URL`).
+#[derive(Debug)]
+pub struct Aws {
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
+    sdk_config: SdkConfig,
+    /// Emulators serve buckets by path, not by virtual host name.
+    path_style: bool,
+    default_region: String,
+    counter: CallCounter,
+    s3_clients: Mutex<BTreeMap<String, aws_sdk_s3::Client>>,
+    /// Learned from `GetBucketLocation` (or `CreateBucket`), so that apply after a read
+    /// in the same process does not ask again.
+    bucket_regions: Mutex<BTreeMap<String, String>>,
+    pub(crate) read_config: ReadConfig,
+    pub(crate) apply_config: ApplyConfig,
+}
+
+impl Aws {
+    /// Clients from the standard chain: environment, profiles, SSO, web identity (CI
+    /// OIDC), container and instance metadata. The region defaults to `us-east-1`.
+    /// With `AWS_ENDPOINT_URL` (an emulator) S3 is addressed path-style.
+    ///
+    /// Retries: the SDK's standard mode with 5 attempts (throttling, 5xx and network
+    /// errors, with exponential backoff and jitter), unless `AWS_MAX_ATTEMPTS` or
+    /// `AWS_RETRY_MODE` is set, which are then honoured.
+    pub async fn from_env() -> Result<Aws, CloudError> {
+        let region = RegionProviderChain::default_provider().or_else(Region::from_static(DEFAULT_REGION));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        }
+        let sdk_config = loader.load().await;
+        let path_style = sdk_config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        Aws::from_sdk_config(sdk_config, path_style)
+    }
+
+    /// Clients for an emulator at `endpoint` with the static credentials
+    /// `testing`/`testing`, whatever the environment says (for tests).
+    pub async fn from_endpoint(endpoint: &str, region: &str) -> Result<Aws, CloudError> {
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "s3dest-static"))
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .load()
+            .await;
+        Aws::from_sdk_config(sdk_config, true)
+    }
+
+    /// Clients from an SDK configuration the caller built.
+    pub fn from_sdk_config(sdk_config: SdkConfig, path_style: bool) -> Result<Aws, CloudError> {
+        let default_region = sdk_config
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .ok_or_else(|| CloudError::Config("no region is configured".to_owned()))?;
+        let counter = CallCounter::default();
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&sdk_config).interceptor(counter.clone()).build(),
+        );
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&sdk_config).interceptor(counter.clone()).build(),
+        );
+        Ok(Aws {
+            iam,
+            sts,
+            sdk_config,
+            path_style,
+            default_region,
+            counter,
+            s3_clients: Mutex::new(BTreeMap::new()),
+            bucket_regions: Mutex::new(BTreeMap::new()),
+            read_config: ReadConfig::default(),
+            apply_config: ApplyConfig::default(),
+        })
+    }
+
+    pub fn with_read_config(mut self, config: ReadConfig) -> Aws {
+        self.read_config = config;
+        self
+    }
+
+    pub fn with_apply_config(mut self, config: ApplyConfig) -> Aws {
+        self.apply_config = config;
+        self
+    }
+
+    /// The region calls go to when nothing else decides it.
+    pub fn region(&self) -> &str {
+        &self.default_region
+    }
+
+    /// The S3 client for the configured region (used for `GetBucketLocation`, which
+    /// answers for a bucket in any region).
+    pub(crate) fn s3_default(&self) -> aws_sdk_s3::Client {
+        self.s3(&self.default_region.clone())
+    }
+
+    /// The S3 client for `region`, built once. Requests about a bucket must go to the
+    /// bucket's region (AWS redirects them otherwise).
+    pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let mut clients = self.s3_clients.lock().unwrap_or_else(PoisonError::into_inner);
+        clients
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_s3::config::Builder::from(&self.sdk_config)
+                    .region(Region::new(region.to_owned()))
+                    .force_path_style(self.path_style)
+                    .interceptor(self.counter.clone())
+                    .build();
+                aws_sdk_s3::Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    pub(crate) fn remember_region(&self, bucket: &str, region: &str) {
+        let mut regions = self.bucket_regions.lock().unwrap_or_else(PoisonError::into_inner);
+        regions.insert(bucket.to_owned(), region.to_owned());
+    }
+
+    pub(crate) fn known_region(&self, bucket: &str) -> Option<String> {
+        let regions = self.bucket_regions.lock().unwrap_or_else(PoisonError::into_inner);
+        regions.get(bucket).cloned()
+    }
+
+    /// The client for a bucket's region, asking AWS only when it is not known yet.
+    pub(crate) async fn s3_for_bucket(&self, bucket: &str) -> Result<aws_sdk_s3::Client, CloudError> {
+        if let Some(region) = self.known_region(bucket) {
+            return Ok(self.s3(&region));
+        }
+        match self.bucket_location(bucket).await? {
+            Some(region) => Ok(self.s3(&region)),
+            None => Err(CloudError::Conflict {
+                resource: format!("bucket `{bucket}`"),
+                message: "the bucket does not exist".to_owned(),
+            }),
+        }
+    }
+
+    /// The bucket's region, `None` when it does not exist. Remembered for later calls.
+    pub(crate) async fn bucket_location(&self, bucket: &str) -> Result<Option<String>, CloudError> {
+        let result = self.s3_default().get_bucket_location().bucket(bucket).send().await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                let err = CloudError::from_sdk("GetBucketLocation", format!("bucket `{bucket}`"), e);
+                return if err.is_code("NoSuchBucket") { Ok(None) } else { Err(err) };
+            }
+        };
+        let region = region_of_location(out.location_constraint().map(|c| c.as_str()));
+        self.remember_region(bucket, &region);
+        Ok(Some(region))
+    }
+}
+
+/// `GetBucketLocation` answers nothing for us-east-1 and the legacy `EU` for eu-west-1.
+fn region_of_location(location: Option<&str>) -> String {
+    match location {
+        None | Some("") => DEFAULT_REGION.to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(region) => region.to_owned(),
+    }
+}
+
+impl Cloud for Aws {
+    async fn read_iam(&self, role_names: &BTreeSet<String>) -> Result<IamSnapshot, CloudError> {
+        crate::read::iam(self, role_names).await
+    }
+
+    async fn read_buckets(&self, request: &ReadRequest) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
+        crate::read::buckets(self, request).await
+    }
+
+    async fn apply(&self, plan: &Plan, events: &(dyn Fn(ApplyEvent<'_>) + Sync)) -> Result<ApplyReport, CloudError> {
+        crate::apply::apply(self, plan, events).await
+    }
+
+    fn calls(&self) -> u64 {
+        self.counter.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts requests sent, on every client: `read_before_transmit` runs once per attempt,
+/// so retries count too, and requests that fail before sending (no credentials) do not.
+#[derive(Debug, Clone, Default)]
+struct CallCounter(Arc<AtomicU64>);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "s3dest::CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_locations_map_to_regions() {
+        assert_eq!(region_of_location(None), "us-east-1");
+        assert_eq!(region_of_location(Some("")), "us-east-1");
+        assert_eq!(region_of_location(Some("EU")), "eu-west-1");
+        assert_eq!(region_of_location(Some("eu-central-1")), "eu-central-1");
+    }
+}

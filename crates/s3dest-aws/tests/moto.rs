@@ -1,0 +1,522 @@
+//! The AWS edge against moto server: what it reads, how many calls that takes, and
+//! what apply leaves behind (including someone else's bucket-policy statements).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_s3::config::Credentials;
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::Value;
+
+use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, LOCK_KEY};
+use s3dest_core::model::{
+    BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, Owner, ReadRequest, RoleDef, TAG_DESTINATION,
+    TAG_SPEC,
+};
+use s3dest_core::plan::{Action, Change, Notice, Op, Plan};
+use s3dest_moto::{MotoGuard, moto};
+use s3dest_policy::{PolicyDocument, Statement};
+
+/// moto's account.
+const ACCOUNT: &str = "123456789012";
+
+/// Someone else's statement, in a spelling s3dest would never write: it must come back
+/// exactly like this.
+const FOREIGN: &str = r#"{"Sid":"HandWritten","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/reports/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/share":"true"}}}"#;
+
+/// Plain SDK clients to set the scene with, outside of what is being tested.
+struct Fixture {
+    iam: aws_sdk_iam::Client,
+    s3: aws_sdk_s3::Client,
+    s3_west: aws_sdk_s3::Client,
+}
+
+async fn fixture(moto: &MotoGuard) -> Fixture {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto.endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "fixture"))
+        .load()
+        .await;
+    let s3 = |region: &'static str| {
+        let conf =
+            aws_sdk_s3::config::Builder::from(&config).region(Region::new(region)).force_path_style(true).build();
+        aws_sdk_s3::Client::from_conf(conf)
+    };
+    Fixture { iam: aws_sdk_iam::Client::new(&config), s3: s3("us-east-1"), s3_west: s3("eu-west-1") }
+}
+
+async fn cloud(moto: &MotoGuard) -> Aws {
+    Aws::from_endpoint(moto.endpoint(), "us-east-1").await.unwrap()
+}
+
+fn trust(principal: &str) -> PolicyDocument {
+    PolicyDocument::new(vec![
+        Statement::allow()
+            .with_principal_aws([principal])
+            .with_actions(["sts:AssumeRole"])
+            .with_condition("StringEquals", "sts:ExternalId", ["ext-1"]),
+    ])
+}
+
+fn write_policy(bucket: &str, folder: &str) -> PolicyDocument {
+    PolicyDocument::new(vec![
+        Statement::allow()
+            .with_actions(["s3:PutObject", "s3:GetObject"])
+            .with_resources([format!("arn:aws:s3:::{bucket}/{folder}/*")]),
+    ])
+}
+
+impl Fixture {
+    async fn role(&self, name: &str, path: &str, tags: &[(&str, &str)]) {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(*k).value(*v).build().unwrap())
+            .collect();
+        self.iam
+            .create_role()
+            .role_name(name)
+            .path(path)
+            .assume_role_policy_document(trust("arn:aws:iam::111122223333:root").to_json())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn bucket(&self, name: &str, west: bool) {
+        let mut create = self.s3_client(west).create_bucket().bucket(name);
+        if west {
+            create = create.create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                    .build(),
+            );
+        }
+        create.send().await.unwrap();
+    }
+
+    fn s3_client(&self, west: bool) -> &aws_sdk_s3::Client {
+        if west { &self.s3_west } else { &self.s3 }
+    }
+
+    async fn object(&self, bucket: &str, key: &str, meta: &[(&str, &str)]) {
+        let mut put = self.s3.put_object().bucket(bucket).key(key).body(ByteStream::from_static(b""));
+        for (k, v) in meta {
+            put = put.metadata(*k, *v);
+        }
+        put.send().await.unwrap();
+    }
+
+    async fn exists(&self, bucket: &str, key: &str) -> bool {
+        self.s3.head_object().bucket(bucket).key(key).send().await.is_ok()
+    }
+
+    async fn bucket_policy(&self, bucket: &str) -> Option<Value> {
+        let out = self.s3.get_bucket_policy().bucket(bucket).send().await.ok()?;
+        Some(serde_json::from_str(out.policy().unwrap()).unwrap())
+    }
+
+    async fn put_bucket_policy(&self, bucket: &str, policy: &str) {
+        self.s3.put_bucket_policy().bucket(bucket).policy(policy).send().await.unwrap();
+    }
+}
+
+fn change(address: &str, action: Action, ops: Vec<Op>) -> Change {
+    Change { address: address.to_owned(), action, before: None, after: None, reason: "test".to_owned(), ops }
+}
+
+fn plan(spec: &str, changes: Vec<Change>) -> Plan {
+    Plan { spec: spec.to_owned(), account_id: ACCOUNT.to_owned(), changes, warnings: vec![], errors: vec![] }
+}
+
+fn role_def(name: &str) -> RoleDef {
+    RoleDef {
+        name: name.to_owned(),
+        path: "/s3dest/".to_owned(),
+        trust: trust("arn:aws:iam::111122223333:root"),
+        tags: BTreeMap::from([(TAG_SPEC.to_owned(), "acme".to_owned()), (TAG_DESTINATION.to_owned(), "d".to_owned())]),
+    }
+}
+
+fn statement(sid: &str, principal: &str, bucket: &str) -> Statement {
+    Statement::allow()
+        .with_sid(sid)
+        .with_principal_aws([principal])
+        .with_actions(["s3:PutObject"])
+        .with_resources([format!("arn:aws:s3:::{bucket}/d/*")])
+}
+
+/// Applies and records every event as `"<kind> <address>"`.
+async fn apply(cloud: &Aws, plan: &Plan) -> (ApplyReport, Vec<String>) {
+    let events = Mutex::new(Vec::new());
+    let record = |event: ApplyEvent<'_>| {
+        let line = match event {
+            ApplyEvent::Started(c) => format!("started {}", c.address),
+            ApplyEvent::Done(c) => format!("done {}", c.address),
+            ApplyEvent::Failed(c, e) => format!("failed {}: {e}", c.address),
+        };
+        events.lock().unwrap().push(line);
+    };
+    let report = cloud.apply(plan, &record).await.unwrap();
+    (report, events.into_inner().unwrap())
+}
+
+#[tokio::test]
+async fn read_iam_finds_tagged_and_named_roles_only() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.role("tagged", "/s3dest/", &[(TAG_SPEC, "acme"), (TAG_DESTINATION, "pendo")]).await;
+    fx.role("tagged-by-other-spec", "/s3dest/", &[(TAG_SPEC, "other")]).await;
+    fx.role("named", "/", &[("team", "data")]).await;
+    fx.role("unrelated", "/", &[]).await;
+    fx.iam
+        .put_role_policy()
+        .role_name("tagged")
+        .policy_name("s3dest")
+        .policy_document(write_policy("b", "pendo").to_json())
+        .send()
+        .await
+        .unwrap();
+    let managed = fx
+        .iam
+        .create_policy()
+        .policy_name("extra")
+        .policy_document(write_policy("b", "x").to_json())
+        .send()
+        .await
+        .unwrap();
+    let managed_arn = managed.policy().unwrap().arn().unwrap().to_owned();
+    fx.iam.attach_role_policy().role_name("named").policy_arn(&managed_arn).send().await.unwrap();
+
+    let cloud = cloud(&moto).await;
+    let names = BTreeSet::from(["named".to_owned(), "absent".to_owned()]);
+    let snapshot = cloud.read_iam(&names).await.unwrap();
+
+    assert_eq!(snapshot.account_id, ACCOUNT);
+    assert_eq!(snapshot.roles.keys().collect::<Vec<_>>(), ["named", "tagged", "tagged-by-other-spec"]);
+    let tagged = &snapshot.roles["tagged"];
+    assert_eq!(tagged.path, "/s3dest/");
+    assert_eq!(tagged.arn, format!("arn:aws:iam::{ACCOUNT}:role/s3dest/tagged"));
+    assert!(tagged.trust.equivalent(&trust("111122223333")));
+    assert_eq!(tagged.owner(), Owner::Spec { spec: "acme".to_owned(), destination: Some("pendo".to_owned()) });
+    assert_eq!(tagged.inline_policies.keys().collect::<Vec<_>>(), ["s3dest"]);
+    assert!(tagged.inline_policies["s3dest"].equivalent(&write_policy("b", "pendo")));
+    let named = &snapshot.roles["named"];
+    assert_eq!(named.owner(), Owner::Unowned);
+    assert_eq!(named.tags, BTreeMap::from([("team".to_owned(), "data".to_owned())]));
+    assert_eq!(named.managed_policy_arns, [managed_arn]);
+    // GetCallerIdentity + one page of GetAccountAuthorizationDetails.
+    assert_eq!(cloud.calls(), 2);
+}
+
+#[tokio::test]
+async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.bucket("east", false).await;
+    fx.bucket("west", true).await;
+    fx.bucket("plain", false).await;
+    let policy = format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#).replace("shared", "east");
+    fx.put_bucket_policy("east", &policy).await;
+    fx.object("east", "ours/", &[(META_SPEC, "acme"), (META_DESTINATION, "d")]).await;
+    fx.object("east", "theirs/", &[]).await;
+    fx.object("east", "full/", &[(META_SPEC, "acme"), (META_DESTINATION, "old")]).await;
+    fx.object("east", "full/data.csv", &[]).await;
+    fx.object("east", "empty/", &[(META_SPEC, "acme"), (META_DESTINATION, "gone")]).await;
+    fx.object("east", "emptyish-sibling.csv", &[]).await;
+    fx.s3_west
+        .put_public_access_block()
+        .bucket("west")
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sse = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::Aes256)
+        .build()
+        .unwrap();
+    fx.s3_west
+        .put_bucket_encryption()
+        .bucket("west")
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(aws_sdk_s3::types::ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(sse).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let request = ReadRequest {
+        spec: "acme".to_owned(),
+        role_names: BTreeSet::new(),
+        buckets: BTreeMap::from([
+            (
+                "east".to_owned(),
+                BucketRead {
+                    settings: false,
+                    folders: set(&["ours", "theirs", "absent", "full", "empty"]),
+                    prune_folders: set(&["full", "empty"]),
+                },
+            ),
+            ("west".to_owned(), BucketRead { settings: true, folders: set(&["x"]), prune_folders: set(&[]) }),
+            ("plain".to_owned(), BucketRead { settings: true, folders: set(&[]), prune_folders: set(&[]) }),
+            ("missing".to_owned(), BucketRead { settings: true, folders: set(&["y"]), prune_folders: set(&[]) }),
+        ]),
+    };
+    let cloud = cloud(&moto).await;
+    moto.start_recording();
+    let buckets = cloud.read_buckets(&request).await.unwrap();
+    moto.stop_recording();
+
+    assert_eq!(buckets["missing"], ObservedBucket::Missing);
+    let ObservedBucket::Present(east) = &buckets["east"] else { panic!("east is missing") };
+    assert_eq!(east.region, "us-east-1");
+    assert!(east.policy.as_ref().unwrap().equivalent(&PolicyDocument::parse(&policy).unwrap()));
+    assert_eq!((east.public_access_blocked, east.default_encryption), (None, None));
+    let owned = |destination: &str| Some(Owner::Spec { spec: "acme".to_owned(), destination: Some(destination.to_owned()) });
+    let folder = |marker, has_other_objects| FolderInfo { marker, has_other_objects };
+    assert_eq!(
+        east.folders,
+        BTreeMap::from([
+            ("absent".to_owned(), folder(None, None)),
+            ("empty".to_owned(), folder(owned("gone"), Some(false))),
+            ("full".to_owned(), folder(owned("old"), Some(true))),
+            ("ours".to_owned(), folder(owned("d"), None)),
+            ("theirs".to_owned(), folder(Some(Owner::Unowned), None)),
+        ])
+    );
+    let ObservedBucket::Present(west) = &buckets["west"] else { panic!("west is missing") };
+    assert_eq!(west.region, "eu-west-1");
+    assert_eq!(west.policy, None);
+    assert_eq!((west.public_access_blocked, west.default_encryption), (Some(true), Some(true)));
+    assert_eq!(west.folders, BTreeMap::from([("x".to_owned(), folder(None, None))]));
+    let ObservedBucket::Present(plain) = &buckets["plain"] else { panic!("plain is missing") };
+    assert_eq!(plain.public_access_blocked, Some(false));
+    assert!(plain.folders.is_empty());
+
+    // east: location, policy, 5 markers, 2 listings; west: location, policy, 2
+    // settings, 1 marker; plain: location, policy, 2 settings; missing: location.
+    let expected = 9 + 5 + 4 + 1;
+    assert_eq!(cloud.calls(), expected);
+    let recorded = moto.recorded_calls();
+    assert_eq!(recorded.len() as u64, expected, "moto saw other requests than counted");
+    assert!(
+        recorded.iter().all(|r| !r["url"].as_str().unwrap().contains("list-type=2") || r["url"].as_str().unwrap().contains("max-keys=2")),
+        "every listing is bounded"
+    );
+}
+
+#[tokio::test]
+async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.bucket("shared", false).await;
+    let original = format!(r#"{{"Version":"2012-10-17","Id":"Theirs","Statement":[{FOREIGN}]}}"#);
+    fx.put_bucket_policy("shared", &original).await;
+    let original_stored = fx.bucket_policy("shared").await.unwrap();
+    let cloud = cloud(&moto).await;
+
+    let role = role_def("s3dest-d");
+    let role_arn = role.arn(ACCOUNT);
+    let ours = statement("S3destAcmeD", &role_arn, "shared");
+    let in_new = statement("S3destAcmeD", &role_arn, "acme-new");
+    let create = plan(
+        "acme",
+        vec![
+            change("bucket.acme-new", Action::Create, vec![Op::CreateBucket { bucket: "acme-new".to_owned(), region: "eu-west-1".to_owned() }]),
+            change("destination.d.role", Action::Create, vec![Op::CreateRole { role: role.clone() }]),
+            change(
+                "destination.d.role_policy",
+                Action::Create,
+                vec![Op::PutRolePolicy { role: role.name.clone(), name: "s3dest".to_owned(), policy: write_policy("shared", "d") }],
+            ),
+            change("bucket.shared.statement.d", Action::Create, vec![Op::PutStatement { bucket: "shared".to_owned(), statement: ours.clone() }]),
+            change("bucket.acme-new.statement.d", Action::Create, vec![Op::PutStatement { bucket: "acme-new".to_owned(), statement: in_new.clone() }]),
+            change(
+                "destination.d.folder",
+                Action::Create,
+                vec![Op::CreateFolder { bucket: "acme-new".to_owned(), key: "d/".to_owned(), spec: "acme".to_owned(), destination: "d".to_owned() }],
+            ),
+        ],
+    );
+    let (report, events) = apply(&cloud, &create).await;
+    assert!(report.is_success(), "{report:#?}");
+    assert_eq!(report.applied.len(), 6);
+    for change in &create.changes {
+        let started = events.iter().position(|e| *e == format!("started {}", change.address)).unwrap();
+        let done = events.iter().position(|e| *e == format!("done {}", change.address)).unwrap();
+        assert!(started < done, "{events:#?}");
+    }
+    assert_eq!(events.len(), 12, "{events:#?}");
+
+    // What AWS holds now, read by the same code a plan uses.
+    let snapshot = cloud.read_iam(&BTreeSet::new()).await.unwrap();
+    let observed = &snapshot.roles["s3dest-d"];
+    assert_eq!(observed.arn, role_arn);
+    assert!(observed.trust.equivalent(&role.trust));
+    assert_eq!(observed.tags, role.tags);
+    assert!(observed.inline_policies["s3dest"].equivalent(&write_policy("shared", "d")));
+    let request = ReadRequest {
+        buckets: BTreeMap::from([
+            ("shared".to_owned(), BucketRead::default()),
+            (
+                "acme-new".to_owned(),
+                BucketRead { settings: true, folders: BTreeSet::from(["d".to_owned()]), prune_folders: BTreeSet::new() },
+            ),
+        ]),
+        ..ReadRequest::default()
+    };
+    let buckets = cloud.read_buckets(&request).await.unwrap();
+    let ObservedBucket::Present(new) = &buckets["acme-new"] else { panic!("acme-new was not created") };
+    assert_eq!(new.region, "eu-west-1");
+    assert_eq!((new.public_access_blocked, new.default_encryption), (Some(true), Some(true)));
+    assert_eq!(new.folders["d"].marker, Some(Owner::Spec { spec: "acme".to_owned(), destination: Some("d".to_owned()) }));
+    assert!(new.policy.as_ref().unwrap().statement_by_sid("S3destAcmeD").unwrap().equivalent(&in_new));
+    // The foreign statement, the policy's Id and Version are exactly as they were.
+    let shared = fx.bucket_policy("shared").await.unwrap();
+    assert_eq!(shared["Id"], "Theirs");
+    assert_eq!(shared["Statement"][0], original_stored["Statement"][0]);
+    assert_eq!(shared["Statement"][1], ours.to_value());
+    assert!(!fx.exists("shared", LOCK_KEY).await, "the lock is released");
+
+    // Applying the same plan again converges: the statement and marker are left alone.
+    let again = plan("acme", create.changes[3..].to_vec());
+    let (report, _) = apply(&cloud, &again).await;
+    assert!(report.is_success(), "{report:#?}");
+    assert_eq!(fx.bucket_policy("shared").await.unwrap(), shared);
+
+    let delete = plan(
+        "acme",
+        vec![
+            change("bucket.shared.statement.d", Action::Delete, vec![Op::DeleteStatement { bucket: "shared".to_owned(), sid: "S3destAcmeD".to_owned() }]),
+            change("bucket.acme-new.statement.d", Action::Delete, vec![Op::DeleteStatement { bucket: "acme-new".to_owned(), sid: "S3destAcmeD".to_owned() }]),
+            change("destination.d.folder", Action::Delete, vec![Op::DeleteFolder { bucket: "acme-new".to_owned(), key: "d/".to_owned() }]),
+            change(
+                "destination.d.role_policy",
+                Action::Delete,
+                vec![Op::DeleteRolePolicy { role: role.name.clone(), name: "s3dest".to_owned() }],
+            ),
+            change(
+                "destination.d.role",
+                Action::Delete,
+                vec![Op::DeleteRole { name: role.name.clone(), inline_policies: vec![], managed_policies: vec![] }],
+            ),
+        ],
+    );
+    let (report, _) = apply(&cloud, &delete).await;
+    assert!(report.is_success(), "{report:#?}");
+    assert!(cloud.read_iam(&BTreeSet::from([role.name.clone()])).await.unwrap().roles.is_empty());
+    assert_eq!(fx.bucket_policy("shared").await.unwrap(), original_stored);
+    assert_eq!(fx.bucket_policy("acme-new").await, None, "only our statement was there: the policy is deleted");
+    assert!(!fx.exists("acme-new", "d/").await);
+
+    // An interrupted delete, run again, finds everything gone and succeeds.
+    let (report, _) = apply(&cloud, &delete).await;
+    assert!(report.is_success(), "{report:#?}");
+    assert_eq!(fx.bucket_policy("shared").await.unwrap(), original_stored);
+}
+
+#[tokio::test]
+async fn delete_folder_refuses_a_folder_that_is_not_empty() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.bucket("bkt", false).await;
+    fx.object("bkt", "d/", &[(META_SPEC, "acme"), (META_DESTINATION, "d")]).await;
+    fx.object("bkt", "d/export.csv", &[]).await;
+    let cloud = cloud(&moto).await;
+    let delete = plan(
+        "acme",
+        vec![
+            change("destination.d.folder", Action::Delete, vec![Op::DeleteFolder { bucket: "bkt".to_owned(), key: "d/".to_owned() }]),
+            change("destination.d.role", Action::Delete, vec![Op::DeleteRole { name: "r".to_owned(), inline_policies: vec![], managed_policies: vec![] }]),
+        ],
+    );
+    let (report, events) = apply(&cloud, &delete).await;
+    assert_eq!(report.failed.len(), 1, "{report:#?}");
+    let (address, error) = &report.failed[0];
+    assert_eq!(address, "destination.d.folder");
+    assert!(matches!(error, CloudError::Conflict { .. }), "{error}");
+    assert!(error.to_string().contains("not empty"), "{error}");
+    assert_eq!(report.skipped, ["destination.d.role"], "apply stops after the failed phase");
+    assert!(events.iter().any(|e| e.starts_with("failed destination.d.folder")), "{events:#?}");
+    assert!(!events.iter().any(|e| e.contains("destination.d.role")), "{events:#?}");
+    assert!(fx.exists("bkt", "d/").await);
+}
+
+#[tokio::test]
+async fn a_failed_phase_reports_every_failure_and_stops() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.role("taken", "/s3dest/", &[]).await;
+    let cloud = cloud(&moto).await;
+    let p = plan(
+        "acme",
+        vec![
+            change("destination.a.role", Action::Create, vec![Op::CreateRole { role: role_def("taken") }]),
+            change("destination.b.role", Action::Create, vec![Op::CreateRole { role: role_def("fresh") }]),
+            change(
+                "destination.b.role_policy",
+                Action::Create,
+                vec![Op::PutRolePolicy { role: "fresh".to_owned(), name: "s3dest".to_owned(), policy: write_policy("b", "x") }],
+            ),
+        ],
+    );
+    let (report, _) = apply(&cloud, &p).await;
+    assert_eq!(report.applied, ["destination.b.role"]);
+    assert_eq!(report.failed.len(), 1);
+    let error = report.failed[0].1.to_string();
+    assert!(error.starts_with("CreateRole on role `taken` failed: EntityAlreadyExists"), "{error}");
+    assert_eq!(report.skipped, ["destination.b.role_policy"]);
+}
+
+#[tokio::test]
+async fn a_plan_with_errors_is_refused_without_a_call() {
+    let moto = moto();
+    let cloud = cloud(&moto).await;
+    let mut p = plan("acme", vec![change("destination.a.role", Action::Create, vec![Op::CreateRole { role: role_def("a") }])]);
+    p.errors.push(Notice { address: "destination.a.role".to_owned(), message: "conflict".to_owned() });
+    let result = cloud.apply(&p, &|_| {}).await;
+    assert!(matches!(result, Err(CloudError::PlanHasErrors { count: 1 })));
+    assert_eq!(cloud.calls(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_applies_do_not_lose_statements() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    fx.bucket("shared", false).await;
+    fx.put_bucket_policy("shared", &format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#)).await;
+    let spec_plan = |spec: &str, n: usize| {
+        let changes = (0..n)
+            .map(|i| {
+                let sid = format!("S3dest{spec}{i}");
+                let s = statement(&sid, &format!("arn:aws:iam::111122223333:role/{spec}{i}"), "shared");
+                change(&format!("bucket.shared.statement.{spec}{i}"), Action::Create, vec![Op::PutStatement { bucket: "shared".to_owned(), statement: s }])
+            })
+            .collect();
+        plan(spec, changes)
+    };
+    let (a, b) = (cloud(&moto).await, cloud(&moto).await);
+    for round in 0..3 {
+        let (plan_a, plan_b) = (spec_plan(&format!("A{round}x"), 1), spec_plan(&format!("B{round}x"), 1));
+        let ((report_a, _), (report_b, _)) = tokio::join!(apply(&a, &plan_a), apply(&b, &plan_b));
+        assert!(report_a.is_success() && report_b.is_success(), "{report_a:#?} {report_b:#?}");
+    }
+    let policy = fx.bucket_policy("shared").await.unwrap();
+    let sids: BTreeSet<&str> = policy["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+    let expected: BTreeSet<String> = (0..3).flat_map(|r| [format!("S3destA{r}x0"), format!("S3destB{r}x0")]).chain(["HandWritten".to_owned()]).collect();
+    assert_eq!(sids, expected.iter().map(String::as_str).collect());
+    assert_eq!(policy["Statement"][0], serde_json::from_str::<Value>(FOREIGN).unwrap());
+}

@@ -1,0 +1,275 @@
+//! `s3dest` end to end against moto server: every preset from empty to an empty
+//! re-plan, drift, formatting-only rewrites, prune, two specs side by side, foreign
+//! statements, ownership errors, approval, saved plans, outputs.
+
+mod support;
+
+use serde_json::json;
+use support::{Workdir, aws, moto};
+
+const BUCKET: &str = "acme-vendor-exports";
+
+fn spec(destinations: &str) -> String {
+    format!("version: 1\nname: acme\nbuckets:\n  {BUCKET}: {{}}\n  acme-created: {{create: true, region: eu-west-1}}\ndestinations:\n{destinations}")
+}
+
+const PENDO: &str = "  pendo:\n    vendor: pendo-data-sync\n    bucket: acme-vendor-exports\n    folder: pendo\n    principal: arn:aws:iam::123456789012:user/pendo-sync\n    external_id: 6f1b2c9d-pendo\n";
+const CURRENTS: &str = "  currents:\n    vendor: braze-currents\n    bucket: acme-created\n    principal: \"987654321098\"\n    external_id: braze-ext-42\n";
+const EXPORTS: &str = "  exports:\n    vendor: braze-data-export\n    bucket: acme-vendor-exports\n    folder: braze/exports\n    principal: arn:aws:iam::987654321098:root\n    external_id: braze-ext-42\n";
+const SECURITY: &str = "  security:\n    vendor: braze-security-events\n    bucket: acme-vendor-exports\n    folder: braze/security\n    principal: \"987654321098\"\n    external_id: braze-ext-42\n";
+const WALKME: &str = "  walkme:\n    vendor: walkme\n    bucket: acme-vendor-exports\n    folder: walkme/insights\n";
+const PARTNER: &str = "  partner:\n    vendor: custom\n    bucket: acme-vendor-exports\n    folder: partner\n    principal: arn:aws:iam::111122223333:role/exporter\n    external_id: xyz-123\n    actions: [s3:PutObject, s3:GetObject]\n";
+
+/// Applies `destinations` from an account holding only the one existing bucket, then
+/// checks that the next plan is empty (exit 0 with --detailed-exitcode).
+fn from_empty(destinations: &str) -> (s3dest_moto::MotoGuard, Workdir) {
+    let moto = moto();
+    aws(&moto).create_bucket(BUCKET);
+    let w = Workdir::new(&spec(destinations));
+    let plan = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(2);
+    assert!(plan.stdout.contains("Plan: "), "{}", plan.stdout);
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    let again = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    (moto, w)
+}
+
+#[test]
+fn pendo_from_empty_converges() {
+    let (moto, _w) = from_empty(PENDO);
+    let aws = aws(&moto);
+    assert!(aws.role_exists("pendo_datasync"));
+    assert!(aws.object_exists(BUCKET, "pendo/"));
+    let policy = aws.bucket_policy(BUCKET).unwrap();
+    let statement = &policy["Statement"][0];
+    assert!(statement["Sid"].as_str().unwrap().starts_with("S3dest"));
+    // moto's account is 123456789012.
+    assert!(statement["Principal"]["AWS"].to_string().contains("arn:aws:iam::123456789012:role/pendo_datasync"), "{policy:#}");
+    assert_eq!(statement["Action"].to_string().contains("s3:PutObject"), true);
+}
+
+#[test]
+fn braze_currents_from_empty_converges_and_creates_its_bucket() {
+    let (moto, _w) = from_empty(CURRENTS);
+    let aws = aws(&moto);
+    assert!(aws.role_exists("s3dest-currents"));
+    assert!(aws.object_exists("acme-created", "currents/"));
+    let pab = aws.rt.block_on(aws.s3.get_public_access_block().bucket("acme-created").send()).unwrap();
+    let cfg = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (cfg.block_public_acls(), cfg.ignore_public_acls(), cfg.block_public_policy(), cfg.restrict_public_buckets()),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    let enc = aws.rt.block_on(aws.s3.get_bucket_encryption().bucket("acme-created").send());
+    assert!(enc.is_ok(), "default encryption is on");
+    let location = aws.rt.block_on(aws.s3.get_bucket_location().bucket("acme-created").send()).unwrap();
+    assert_eq!(location.location_constraint().map(|c| c.as_str()), Some("eu-west-1"));
+}
+
+#[test]
+fn braze_data_export_from_empty_converges() {
+    let (moto, _w) = from_empty(EXPORTS);
+    assert!(aws(&moto).object_exists(BUCKET, "braze/exports/"));
+}
+
+#[test]
+fn braze_security_events_from_empty_converges() {
+    let (moto, _w) = from_empty(SECURITY);
+    assert!(aws(&moto).role_exists("s3dest-security"));
+}
+
+#[test]
+fn walkme_from_empty_converges_and_warns() {
+    let (moto, w) = from_empty(WALKME);
+    let plan = w.run(&moto, &["plan"]).expect(0);
+    assert!(plan.stdout.contains("warning: destination.walkme"), "{}", plan.stdout);
+}
+
+#[test]
+fn custom_from_empty_converges() {
+    let (moto, _w) = from_empty(PARTNER);
+    assert!(aws(&moto).role_exists("s3dest-partner"));
+}
+
+#[test]
+fn all_vendors_together_converge_and_outputs_name_what_to_paste() {
+    let all = [PENDO, CURRENTS, EXPORTS, SECURITY, WALKME, PARTNER].concat();
+    let (moto, w) = from_empty(&all);
+    let out = w.run(&moto, &["outputs", "--format", "json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let pendo = &v["destinations"]["pendo"];
+    assert_eq!(pendo["role_arn"], "arn:aws:iam::123456789012:role/pendo_datasync");
+    assert_eq!(pendo["s3_uri"], "s3://acme-vendor-exports/pendo/");
+    assert_eq!(v["destinations"]["currents"]["region"], "eu-west-1");
+    assert_eq!(v["destinations"]["currents"]["folder"], "currents");
+    assert_eq!(v["destinations"]["walkme"]["role_arn"], "arn:aws:iam::123456789012:role/s3dest/s3dest-walkme");
+    let text = w.run(&moto, &["outputs"]).expect(0);
+    assert!(text.stdout.contains("Bucket path") && text.stdout.contains("/walkme/insights"), "{}", text.stdout);
+}
+
+#[test]
+fn drift_is_shown_and_repaired() {
+    let (moto, w) = from_empty(&[PENDO, WALKME, PARTNER].concat());
+    let aws = aws(&moto);
+    // Inline policy widened by hand.
+    aws.put_role_policy("s3dest-walkme", "s3dest", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}));
+    // Trust principal changed by hand.
+    aws.update_trust("s3dest-partner", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}]}));
+    // Folder marker deleted, owned statement removed.
+    aws.delete_object(BUCKET, "walkme/insights/");
+    aws.rt.block_on(aws.s3.delete_bucket_policy().bucket(BUCKET).send()).unwrap();
+    let plan = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(2);
+    for address in ["~ destination.walkme.role_policy", "~ destination.partner.role", "+ destination.walkme.folder", "+ bucket.acme-vendor-exports.statement.pendo"] {
+        assert!(plan.stdout.contains(address), "missing {address} in\n{}", plan.stdout);
+    }
+    assert!(plan.stdout.contains("-             \"arn:aws:iam::444455556666:root\""), "{}", plan.stdout);
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn formatting_only_rewrites_by_hand_give_an_empty_plan() {
+    let (moto, w) = from_empty(&[PENDO, CURRENTS].concat());
+    let aws = aws(&moto);
+    // Same grants, written differently: reordered, strings for lists, account id for :root.
+    aws.put_role_policy("s3dest-currents", "s3dest", &json!({"Statement": [
+        {"Resource": "arn:aws:s3:::acme-created/*", "Action": ["s3:GetObject", "s3:putobject"], "Effect": "Allow"},
+        {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": "arn:aws:s3:::acme-created"}], "Version": "2012-10-17"}));
+    aws.update_trust("s3dest-currents", &json!({"Version": "2012-10-17", "Statement": {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"AWS": "987654321098"}, "Condition": {"StringEquals": {"sts:ExternalId": "braze-ext-42"}}}}));
+    let mut policy = aws.bucket_policy(BUCKET).unwrap();
+    let statement = &mut policy["Statement"][0];
+    statement["Resource"] = json!([format!("arn:aws:s3:::{BUCKET}"), format!("arn:aws:s3:::{BUCKET}/*")]);
+    statement["Action"] = json!(["s3:PutObject"]);
+    aws.put_bucket_policy(BUCKET, &policy);
+    let plan = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+}
+
+#[test]
+fn foreign_statements_are_kept_and_never_shown() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    // (moto evaluates Deny statements, so this one denies nothing s3dest does.)
+    let foreign = json!({"Sid": "DenyBucketDeletion", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": format!("arn:aws:s3:::{BUCKET}"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+    aws.put_bucket_policy(BUCKET, &json!({"Version": "2012-10-17", "Statement": [foreign.clone()]}));
+    let w = Workdir::new(&spec(PENDO));
+    let plan = w.run(&moto, &["plan", "--format", "json"]).expect(0);
+    assert!(!plan.stdout.contains("DenyBucketDeletion"));
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    let policy = aws.bucket_policy(BUCKET).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2);
+    assert!(statements.contains(&foreign), "{policy:#}");
+    // Prune everything: the foreign statement stays, exactly.
+    w.write_spec(&spec(""));
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    let policy = aws.bucket_policy(BUCKET).unwrap();
+    assert_eq!(policy["Statement"], json!([foreign]));
+}
+
+#[test]
+fn prune_removes_what_left_the_spec_and_keeps_folders_with_data() {
+    let (moto, w) = from_empty(&[PENDO, WALKME, PARTNER].concat());
+    let aws = aws(&moto);
+    aws.put_object(BUCKET, "walkme/insights/report.csv");
+    w.write_spec(&spec(PARTNER));
+    let plan = w.run(&moto, &["plan", "--format", "json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let deletes: Vec<&str> = v["changes"].as_array().unwrap().iter().filter(|c| c["action"] == "delete").map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(deletes.len(), 5, "{deletes:?}");
+    assert!(deletes.contains(&"destination.pendo.folder") && !deletes.contains(&"destination.walkme.folder"));
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    assert_eq!(aws.role_names(), ["s3dest-partner"]);
+    assert!(!aws.object_exists(BUCKET, "pendo/"));
+    assert!(aws.object_exists(BUCKET, "walkme/insights/"), "a folder holding data is never deleted");
+    assert!(aws.object_exists(BUCKET, "walkme/insights/report.csv"));
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn two_specs_side_by_side_never_touch_each_other() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket("shared-exports");
+    let a = Workdir::new("version: 1\nname: team-a\nbuckets: {shared-exports: {}}\ndestinations:\n  pendo: { vendor: pendo-data-sync, bucket: shared-exports, folder: a, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-a }\n  wa: { vendor: walkme, bucket: shared-exports, folder: wa }\n");
+    let b = Workdir::new("version: 1\nname: team-b\nbuckets: {shared-exports: {}}\ndestinations:\n  wb: { vendor: walkme, bucket: shared-exports, folder: wb }\n");
+    a.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    b.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    a.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    b.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    // team-b empties its spec: team-a's role, statement and folders stay.
+    b.write_spec("version: 1\nname: team-b\nbuckets: {}\ndestinations: {}\n");
+    b.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    a.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    assert_eq!(aws.role_names(), ["pendo_datasync", "s3dest-wa"]);
+    // team-b asking for Pendo's fixed role is refused at plan, naming team-a.
+    b.write_spec("version: 1\nname: team-b\nbuckets: {shared-exports: {}}\ndestinations:\n  pendo: { vendor: pendo-data-sync, bucket: shared-exports, folder: b, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-b }\n");
+    let refused = b.run(&moto, &["apply", "--auto-approve"]).expect(1);
+    assert!(refused.stdout.contains("team-a"), "{}", refused.stdout);
+}
+
+#[test]
+fn an_unowned_role_is_an_error_until_adopted() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    aws.create_role("s3dest-walkme", "/s3dest/");
+    let w = Workdir::new(&spec(WALKME));
+    let plan = w.run(&moto, &["plan"]).expect(1);
+    assert!(plan.stdout.contains("adopt: true"), "{}", plan.stdout);
+    w.run(&moto, &["apply", "--auto-approve"]).expect(1);
+    w.write_spec(&spec(&format!("{WALKME}    adopt: true\n")));
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn a_missing_bucket_is_an_error() {
+    let moto = moto();
+    let w = Workdir::new(&spec(WALKME));
+    let plan = w.run(&moto, &["plan"]).expect(1);
+    assert!(plan.stdout.contains("bucket `acme-vendor-exports` does not exist"), "{}", plan.stdout);
+}
+
+#[test]
+fn apply_without_a_terminal_or_approval_refuses_and_changes_nothing() {
+    let moto = moto();
+    aws(&moto).create_bucket(BUCKET);
+    let w = Workdir::new(&spec(WALKME));
+    moto.start_recording();
+    let run = w.run(&moto, &["apply"]).expect(1);
+    moto.stop_recording();
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    let writes: Vec<_> = moto
+        .recorded_calls()
+        .into_iter()
+        .filter(|c| {
+            let body = c["body"].as_str().unwrap_or_default();
+            let method = c["method"].as_str().unwrap_or_default();
+            (method == "POST" && !body.contains("Action=Get") && !body.contains("Action=List")) || method == "PUT" || method == "DELETE"
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    assert!(!aws(&moto).role_exists("s3dest-walkme"));
+}
+
+#[test]
+fn a_saved_plan_applies_when_nothing_changed_and_refuses_when_stale() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let w = Workdir::new(&spec(&[PENDO, WALKME].concat()));
+    w.run(&moto, &["plan", "--out", "tfplan"]).expect(0);
+    w.run(&moto, &["apply", "tfplan"]).expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    // A new plan, then someone edits the bucket policy (a statement s3dest does not own).
+    w.write_spec(&spec(PENDO));
+    w.run(&moto, &["plan", "--out", "tfplan"]).expect(0);
+    let mut policy = aws.bucket_policy(BUCKET).unwrap();
+    policy["Statement"].as_array_mut().unwrap().push(json!({"Sid": "Other", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": format!("arn:aws:s3:::{BUCKET}")}));
+    aws.put_bucket_policy(BUCKET, &policy);
+    let stale = w.run(&moto, &["apply", "tfplan"]).expect(1);
+    assert!(stale.stderr.contains("bucket acme-vendor-exports"), "{}", stale.stderr);
+    assert!(aws.role_exists("s3dest-walkme"), "nothing was changed");
+}

@@ -1,0 +1,158 @@
+//! Helpers for the end-to-end tests: run the `s3dest` binary against the process's
+//! moto server, and poke AWS directly (to create drift) with SDK clients.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use s3dest_moto::MotoGuard;
+
+pub use s3dest_moto::moto;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit code\n--- stdout:\n{}\n--- stderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// A scratch directory holding one spec file, removed when dropped.
+pub struct Workdir {
+    pub dir: PathBuf,
+}
+
+impl Workdir {
+    pub fn new(spec: &str) -> Workdir {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("s3dest-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = Workdir { dir };
+        w.write_spec(spec);
+        w
+    }
+
+    pub fn write_spec(&self, spec: &str) {
+        std::fs::write(self.dir.join("s3dest.yaml"), spec).unwrap();
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Runs `s3dest ARGS` in this directory against moto, with no terminal and no colour.
+    pub fn run(&self, moto: &MotoGuard, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
+        command.args(args).current_dir(&self.dir).env("NO_COLOR", "1").stdin(Stdio::null());
+        moto.configure(&mut command);
+        Run::from(command.output().unwrap())
+    }
+
+    /// Runs without any AWS endpoint or credentials at all.
+    pub fn run_offline(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
+        command.args(args).current_dir(&self.dir).env_clear().env("NO_COLOR", "1").stdin(Stdio::null());
+        Run::from(command.output().unwrap())
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// SDK clients pointed at moto, for setting up and mutating state behind s3dest's back.
+pub struct Aws {
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub rt: tokio::runtime::Runtime,
+}
+
+pub fn aws(moto: &MotoGuard) -> Aws {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let config = rt.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(moto.endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
+            .load(),
+    );
+    let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+    Aws { iam: aws_sdk_iam::Client::new(&config), s3: aws_sdk_s3::Client::from_conf(s3_config), rt }
+}
+
+impl Aws {
+    pub fn create_bucket(&self, name: &str) {
+        self.rt.block_on(self.s3.create_bucket().bucket(name).send()).unwrap();
+    }
+
+    pub fn bucket_policy(&self, bucket: &str) -> Option<serde_json::Value> {
+        let out = self.rt.block_on(self.s3.get_bucket_policy().bucket(bucket).send()).ok()?;
+        Some(serde_json::from_str(out.policy()?).unwrap())
+    }
+
+    pub fn put_bucket_policy(&self, bucket: &str, policy: &serde_json::Value) {
+        self.rt.block_on(self.s3.put_bucket_policy().bucket(bucket).policy(policy.to_string()).send()).unwrap();
+    }
+
+    pub fn object_exists(&self, bucket: &str, key: &str) -> bool {
+        self.rt.block_on(self.s3.head_object().bucket(bucket).key(key).send()).is_ok()
+    }
+
+    pub fn put_object(&self, bucket: &str, key: &str) {
+        self.rt.block_on(self.s3.put_object().bucket(bucket).key(key).body(b"data".to_vec().into()).send()).unwrap();
+    }
+
+    pub fn delete_object(&self, bucket: &str, key: &str) {
+        self.rt.block_on(self.s3.delete_object().bucket(bucket).key(key).send()).unwrap();
+    }
+
+    pub fn role_exists(&self, name: &str) -> bool {
+        self.rt.block_on(self.iam.get_role().role_name(name).send()).is_ok()
+    }
+
+    pub fn role_names(&self) -> Vec<String> {
+        let out = self.rt.block_on(self.iam.list_roles().send()).unwrap();
+        let mut names: Vec<String> = out.roles().iter().map(|r| r.role_name().to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    pub fn put_role_policy(&self, role: &str, name: &str, document: &serde_json::Value) {
+        let call = self.iam.put_role_policy().role_name(role).policy_name(name).policy_document(document.to_string());
+        self.rt.block_on(call.send()).unwrap();
+    }
+
+    pub fn update_trust(&self, role: &str, document: &serde_json::Value) {
+        let call = self.iam.update_assume_role_policy().role_name(role).policy_document(document.to_string());
+        self.rt.block_on(call.send()).unwrap();
+    }
+
+    pub fn create_role(&self, name: &str, path: &str) {
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::758936404074:role/rundeck-worker"}, "Action": "sts:AssumeRole"}]});
+        let call = self.iam.create_role().role_name(name).path(path).assume_role_policy_document(trust.to_string());
+        self.rt.block_on(call.send()).unwrap();
+    }
+}
