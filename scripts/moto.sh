@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup-moto.sh"
 port=$("$root/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$root/target"
-MOTO_ENABLE_RECORDING=True "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$root/target/moto-$port.log" 2>&1 &
+MOTO_ENABLE_RECORDING=True MOTO_RECORDER_FILEPATH="$root/target/moto-$port.recording" "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$root/target/moto-$port.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   if "$root/.venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then

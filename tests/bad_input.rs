@@ -9,17 +9,83 @@ const HEADER: &str = "version: 1\nname: acme\nbuckets:\n  acme-exports: {}\ndest
 
 /// (what is wrong, destinations yaml, expected message fragment, line, column)
 const CASES: &[(&str, &str, &str, usize, usize)] = &[
-    ("malformed yaml", "  w: { vendor: walkme, bucket: acme-exports, folder: w\n", "", 0, 0),
-    ("unknown vendor", "  w:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: w\n", "unknown vendor `pendoo`", 7, 13),
-    ("unknown field", "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    colour: red\n", "colour", 10, 5),
-    ("duplicate key", "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    folder: x\n", "duplicate", 10, 5),
-    ("invalid account id", "  c:\n    vendor: braze-currents\n    bucket: acme-exports\n    principal: \"12345\"\n    external_id: ext-1\n", "12345", 9, 16),
-    ("invalid principal arn", "  p:\n    vendor: pendo-data-sync\n    bucket: acme-exports\n    folder: p\n    principal: arn:aws:iam::123:user/x\n    external_id: ext-1\n", "principal", 10, 16),
-    ("invalid role name", "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: \"bad role!\"\n", "role", 10, 16),
-    ("folder escapes with ..", "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a/../../b\n", "..", 9, 13),
-    ("two destinations on one folder", "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: same\n  x:\n    vendor: walkme\n    bucket: acme-exports\n    folder: same/\n", "same", 13, 13),
-    ("a second pendo destination", "  p1: { vendor: pendo-data-sync, bucket: acme-exports, folder: a, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-1 }\n  p2: { vendor: pendo-data-sync, bucket: acme-exports, folder: b, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-2 }\n", "pendo", 7, 0),
-    ("undeclared bucket", "  w:\n    vendor: walkme\n    bucket: nowhere\n    folder: w\n", "nowhere", 8, 13),
+    (
+        "malformed yaml",
+        "  w: { vendor: walkme, bucket: acme-exports, folder: w\n",
+        "",
+        0,
+        0,
+    ),
+    (
+        "unknown vendor",
+        "  w:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: w\n",
+        "unknown vendor `pendoo`",
+        7,
+        13,
+    ),
+    (
+        "unknown field",
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    colour: red\n",
+        "colour",
+        10,
+        5,
+    ),
+    (
+        "duplicate key",
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    folder: x\n",
+        "duplicate",
+        10,
+        5,
+    ),
+    (
+        "invalid account id",
+        "  c:\n    vendor: braze-currents\n    bucket: acme-exports\n    principal: \"12345\"\n    external_id: ext-1\n",
+        "12345",
+        9,
+        16,
+    ),
+    (
+        "invalid principal arn",
+        "  p:\n    vendor: pendo-data-sync\n    bucket: acme-exports\n    folder: p\n    principal: arn:aws:iam::123:user/x\n    external_id: ext-1\n",
+        "principal",
+        10,
+        16,
+    ),
+    (
+        "invalid role name",
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: \"bad role!\"\n",
+        "role",
+        10,
+        16,
+    ),
+    (
+        "folder escapes with ..",
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a/../../b\n",
+        "..",
+        9,
+        13,
+    ),
+    (
+        "two destinations on one folder",
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: same\n  x:\n    vendor: walkme\n    bucket: acme-exports\n    folder: same/\n",
+        "same",
+        13,
+        13,
+    ),
+    (
+        "a second pendo destination",
+        "  p1: { vendor: pendo-data-sync, bucket: acme-exports, folder: a, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-1 }\n  p2: { vendor: pendo-data-sync, bucket: acme-exports, folder: b, principal: \"arn:aws:iam::123456789012:user/p\", external_id: ext-2 }\n",
+        "pendo",
+        7,
+        0,
+    ),
+    (
+        "undeclared bucket",
+        "  w:\n    vendor: walkme\n    bucket: nowhere\n    folder: w\n",
+        "nowhere",
+        8,
+        13,
+    ),
 ];
 
 #[test]
@@ -27,18 +93,47 @@ fn every_bad_input_is_located_exits_1_and_makes_no_aws_call() {
     let moto = moto();
     for (what, destinations, fragment, line, column) in CASES {
         let w = Workdir::new(&format!("{HEADER}{destinations}"));
-        for command in [&["validate"][..], &["plan"], &["apply", "--auto-approve"], &["outputs"]] {
+        for command in [
+            &["validate"][..],
+            &["plan"],
+            &["apply", "--auto-approve"],
+            &["outputs"],
+        ] {
             moto.start_recording();
             let run = w.run(&moto, command);
             moto.stop_recording();
-            assert_eq!(run.code, 1, "{what}: `{command:?}` exit code\n{}", run.stderr);
-            assert!(run.stderr.contains(fragment), "{what}: no `{fragment}` in\n{}", run.stderr);
-            let place = if *line == 0 { " --> s3dest.yaml:".to_owned() } else { format!(" --> s3dest.yaml:{line}:") };
-            assert!(run.stderr.contains(&place), "{what}: no `{place}` in\n{}", run.stderr);
+            assert_eq!(
+                run.code, 1,
+                "{what}: `{command:?}` exit code\n{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains(fragment),
+                "{what}: no `{fragment}` in\n{}",
+                run.stderr
+            );
+            let place = if *line == 0 {
+                " --> s3dest.yaml:".to_owned()
+            } else {
+                format!(" --> s3dest.yaml:{line}:")
+            };
+            assert!(
+                run.stderr.contains(&place),
+                "{what}: no `{place}` in\n{}",
+                run.stderr
+            );
             if *column != 0 {
-                assert!(run.stderr.contains(&format!("{place}{column}")), "{what}: wrong column in\n{}", run.stderr);
+                assert!(
+                    run.stderr.contains(&format!("{place}{column}")),
+                    "{what}: wrong column in\n{}",
+                    run.stderr
+                );
             }
-            assert_eq!(moto.recorded_calls().len(), 0, "{what}: `{command:?}` called AWS");
+            assert_eq!(
+                moto.recorded_calls().len(),
+                0,
+                "{what}: `{command:?}` called AWS"
+            );
         }
         // validate needs no AWS setup at all.
         w.run_offline(&["validate"]).expect(1);
@@ -47,7 +142,8 @@ fn every_bad_input_is_located_exits_1_and_makes_no_aws_call() {
 
 #[test]
 fn validate_accepts_the_example_spec_offline() {
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/acme.yaml")).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/acme.yaml")).unwrap();
     let w = Workdir::new(&example);
     let run = w.run_offline(&["validate"]).expect(0);
     assert!(run.stdout.contains("is valid"), "{}", run.stdout);
@@ -57,14 +153,24 @@ fn validate_accepts_the_example_spec_offline() {
 fn a_missing_spec_file_is_a_clear_error() {
     let w = Workdir::new("");
     let run = w.run_offline(&["validate", "nope.yaml"]).expect(1);
-    assert!(run.stderr.contains("cannot read `nope.yaml`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read `nope.yaml`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn all_errors_are_reported_at_once() {
-    let w = Workdir::new(&format!("{HEADER}  a:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: a\n  b:\n    vendor: walkme\n    bucket: nowhere\n    folder: /b\n"));
+    let w = Workdir::new(&format!(
+        "{HEADER}  a:\n    vendor: pendoo\n    bucket: acme-exports\n    folder: a\n  b:\n    vendor: walkme\n    bucket: nowhere\n    folder: /b\n"
+    ));
     let run = w.run_offline(&["validate"]).expect(1);
     for fragment in ["pendoo", "nowhere", "`/`"] {
-        assert!(run.stderr.contains(fragment), "no `{fragment}` in\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(fragment),
+            "no `{fragment}` in\n{}",
+            run.stderr
+        );
     }
 }

@@ -28,7 +28,11 @@ impl Run {
     /// Panics with both streams unless the exit code is `code`.
     #[track_caller]
     pub fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout:\n{}\n--- stderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -60,7 +64,11 @@ impl Workdir {
     /// Runs `s3dest ARGS` in this directory against moto, with no terminal and no colour.
     pub fn run(&self, moto: &MotoGuard, args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
-        command.args(args).current_dir(&self.dir).env("NO_COLOR", "1").stdin(Stdio::null());
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
         moto.configure(&mut command);
         Run::from(command.output().unwrap())
     }
@@ -68,7 +76,12 @@ impl Workdir {
     /// Runs without any AWS endpoint or credentials at all.
     pub fn run_offline(&self, args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
-        command.args(args).current_dir(&self.dir).env_clear().env("NO_COLOR", "1").stdin(Stdio::null());
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
         Run::from(command.output().unwrap())
     }
 }
@@ -80,7 +93,9 @@ impl Drop for Workdir {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// SDK clients pointed at moto, for setting up and mutating state behind s3dest's back.
@@ -91,68 +106,164 @@ pub struct Aws {
 }
 
 pub fn aws(moto: &MotoGuard) -> Aws {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let config = rt.block_on(
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(moto.endpoint())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
             .load(),
     );
-    let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
-    Aws { iam: aws_sdk_iam::Client::new(&config), s3: aws_sdk_s3::Client::from_conf(s3_config), rt }
+    let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(true)
+        .build();
+    Aws {
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(s3_config),
+        rt,
+    }
 }
 
 impl Aws {
     pub fn create_bucket(&self, name: &str) {
-        self.rt.block_on(self.s3.create_bucket().bucket(name).send()).unwrap();
+        self.rt
+            .block_on(self.s3.create_bucket().bucket(name).send())
+            .unwrap();
     }
 
     pub fn bucket_policy(&self, bucket: &str) -> Option<serde_json::Value> {
-        let out = self.rt.block_on(self.s3.get_bucket_policy().bucket(bucket).send()).ok()?;
+        let out = self
+            .rt
+            .block_on(self.s3.get_bucket_policy().bucket(bucket).send())
+            .ok()?;
         Some(serde_json::from_str(out.policy()?).unwrap())
     }
 
     pub fn put_bucket_policy(&self, bucket: &str, policy: &serde_json::Value) {
-        self.rt.block_on(self.s3.put_bucket_policy().bucket(bucket).policy(policy.to_string()).send()).unwrap();
+        self.rt
+            .block_on(
+                self.s3
+                    .put_bucket_policy()
+                    .bucket(bucket)
+                    .policy(policy.to_string())
+                    .send(),
+            )
+            .unwrap();
     }
 
     pub fn object_exists(&self, bucket: &str, key: &str) -> bool {
-        self.rt.block_on(self.s3.head_object().bucket(bucket).key(key).send()).is_ok()
+        self.rt
+            .block_on(self.s3.head_object().bucket(bucket).key(key).send())
+            .is_ok()
     }
 
     pub fn put_object(&self, bucket: &str, key: &str) {
-        self.rt.block_on(self.s3.put_object().bucket(bucket).key(key).body(b"data".to_vec().into()).send()).unwrap();
+        self.rt
+            .block_on(
+                self.s3
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(b"data".to_vec().into())
+                    .send(),
+            )
+            .unwrap();
     }
 
     pub fn delete_object(&self, bucket: &str, key: &str) {
-        self.rt.block_on(self.s3.delete_object().bucket(bucket).key(key).send()).unwrap();
+        self.rt
+            .block_on(self.s3.delete_object().bucket(bucket).key(key).send())
+            .unwrap();
     }
 
     pub fn role_exists(&self, name: &str) -> bool {
-        self.rt.block_on(self.iam.get_role().role_name(name).send()).is_ok()
+        self.rt
+            .block_on(self.iam.get_role().role_name(name).send())
+            .is_ok()
     }
 
     pub fn role_names(&self) -> Vec<String> {
         let out = self.rt.block_on(self.iam.list_roles().send()).unwrap();
-        let mut names: Vec<String> = out.roles().iter().map(|r| r.role_name().to_owned()).collect();
+        let mut names: Vec<String> = out
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_owned())
+            .collect();
         names.sort();
         names
     }
 
     pub fn put_role_policy(&self, role: &str, name: &str, document: &serde_json::Value) {
-        let call = self.iam.put_role_policy().role_name(role).policy_name(name).policy_document(document.to_string());
+        let call = self
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document.to_string());
         self.rt.block_on(call.send()).unwrap();
     }
 
     pub fn update_trust(&self, role: &str, document: &serde_json::Value) {
-        let call = self.iam.update_assume_role_policy().role_name(role).policy_document(document.to_string());
+        let call = self
+            .iam
+            .update_assume_role_policy()
+            .role_name(role)
+            .policy_document(document.to_string());
         self.rt.block_on(call.send()).unwrap();
     }
 
     pub fn create_role(&self, name: &str, path: &str) {
         let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::758936404074:role/rundeck-worker"}, "Action": "sts:AssumeRole"}]});
-        let call = self.iam.create_role().role_name(name).path(path).assume_role_policy_document(trust.to_string());
+        let call = self
+            .iam
+            .create_role()
+            .role_name(name)
+            .path(path)
+            .assume_role_policy_document(trust.to_string());
         self.rt.block_on(call.send()).unwrap();
     }
+}
+
+/// The AWS operation of a call moto recorded: the `Action=` of a query-protocol body
+/// (IAM, STS), or `METHOD path` for S3's REST calls.
+pub fn operation(call: &serde_json::Value) -> String {
+    let raw = call["body"].as_str().unwrap_or_default();
+    let body = if call["body_encoded"].as_bool() == Some(true) {
+        base64_decode(raw)
+    } else {
+        raw.to_owned()
+    };
+    match body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        Some(action) => action.to_owned(),
+        None => format!(
+            "{} {}",
+            call["method"].as_str().unwrap_or_default(),
+            call["url"].as_str().unwrap_or_default()
+        ),
+    }
+}
+
+fn base64_decode(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let Some(v) = ALPHABET.iter().position(|a| *a == c) else {
+            continue;
+        };
+        bits = (bits << 6) | v as u32;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -10,6 +10,19 @@
 //! Every operation is written to converge when run again after an interruption:
 //! deleting what is already gone succeeds, a folder marker that exists is left alone,
 //! a statement already in place is not written again.
+//!
+//! Calls per operation:
+//! - `CreateBucket`: 3 (`CreateBucket`, `PutPublicAccessBlock`, `PutBucketEncryption`);
+//! - `CreateRole`, `UpdateTrust`, `TagRole`, `UntagRole`, `PutRolePolicy`,
+//!   `DeleteRolePolicy`: 1 each (plus retries of a new principal, see [`ApplyConfig`]);
+//! - `DeleteRole`: 1 + one per inline policy and attached managed policy listed;
+//! - bucket-policy edits, per bucket and phase whatever their number: `GetBucketPolicy`,
+//!   `PutBucketPolicy` (or `DeleteBucketPolicy`), `GetBucketPolicy` to verify, and 2
+//!   for the lock (`PutObject`, `DeleteObject`; more while another apply holds it);
+//!   only the first read (and the lock) when the policy already holds the edits;
+//! - `CreateFolder`: 1 `PutObject`; `DeleteFolder`: `ListObjectsV2` + `DeleteObject`;
+//! - `GetBucketLocation` once per bucket whose region this `Aws` has not yet learned
+//!   (a read before the apply teaches it every bucket's region).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -22,8 +35,9 @@ use tokio::time::Instant;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule,
 };
 use s3dest_core::model::{META_DESTINATION, META_SPEC, RoleDef, role_arn};
 use s3dest_core::plan::{Op, Phase, Plan};
@@ -31,7 +45,10 @@ use s3dest_policy::{PolicyDocument, Principal, Statement};
 
 use crate::aws::DEFAULT_REGION;
 use crate::bucket_policy::{self, PolicyWrite};
-use crate::{ApplyConfig, ApplyEvent, ApplyReport, Aws, Cloud, CloudError, is_principal_propagation_error, lock};
+use crate::{
+    ApplyConfig, ApplyEvent, ApplyReport, Aws, Cloud, CloudError, is_principal_propagation_error,
+    lock,
+};
 
 /// The longest pause between two retries of a principal rejected by IAM.
 const MAX_PROPAGATION_BACKOFF: Duration = Duration::from_secs(8);
@@ -42,23 +59,34 @@ pub(crate) async fn apply(
     events: &(dyn Fn(ApplyEvent<'_>) + Sync),
 ) -> Result<ApplyReport, CloudError> {
     if !plan.errors.is_empty() {
-        return Err(CloudError::PlanHasErrors { count: plan.errors.len() });
+        return Err(CloudError::PlanHasErrors {
+            count: plan.errors.len(),
+        });
     }
     let calls_before = aws.calls();
     let run = Run {
         aws,
         plan,
         events,
-        started: plan.changes.iter().map(|_| AtomicBool::new(false)).collect(),
+        started: plan
+            .changes
+            .iter()
+            .map(|_| AtomicBool::new(false))
+            .collect(),
         created_roles: Mutex::new(BTreeSet::new()),
     };
-    let schedule: Vec<Vec<Phase>> = plan.changes.iter().map(|c| effective_phases(&c.ops)).collect();
+    let schedule: Vec<Vec<Phase>> = plan.changes.iter().map(|c| c.op_phases()).collect();
     let phases: BTreeSet<Phase> = schedule.iter().flatten().copied().collect();
     let mut remaining: Vec<usize> = plan.changes.iter().map(|c| c.ops.len()).collect();
     let mut failed: BTreeMap<usize, CloudError> = BTreeMap::new();
 
     // A change without operations has nothing to wait for.
-    for (i, change) in plan.changes.iter().enumerate().filter(|(_, c)| c.ops.is_empty()) {
+    for (i, change) in plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.ops.is_empty())
+    {
         run.start(i);
         events(ApplyEvent::Done(change));
     }
@@ -68,7 +96,8 @@ pub(crate) async fn apply(
         for unit in units_of_phase(plan, &schedule, phase) {
             tasks.push(run.unit(unit));
         }
-        let mut results = futures::stream::iter(tasks).buffer_unordered(aws.apply_config.concurrency.max(1));
+        let mut results =
+            futures::stream::iter(tasks).buffer_unordered(aws.apply_config.concurrency.max(1));
         while let Some((changes, ops, result)) = results.next().await {
             for (&i, &n) in changes.iter().zip(&ops) {
                 match &result {
@@ -79,9 +108,9 @@ pub(crate) async fn apply(
                         }
                     }
                     Err(e) => {
-                        if !failed.contains_key(&i) {
+                        if let std::collections::btree_map::Entry::Vacant(slot) = failed.entry(i) {
                             events(ApplyEvent::Failed(&plan.changes[i], e));
-                            failed.insert(i, e.clone());
+                            slot.insert(e.clone());
                         }
                     }
                 }
@@ -106,16 +135,6 @@ pub(crate) async fn apply(
     Ok(report)
 }
 
-/// The phase each operation of a change runs in: its own, or an earlier one when an
-/// operation after it in the change runs earlier (order within a change is kept).
-fn effective_phases(ops: &[Op]) -> Vec<Phase> {
-    let mut phases: Vec<Phase> = ops.iter().map(Op::phase).collect();
-    for i in (0..phases.len().saturating_sub(1)).rev() {
-        phases[i] = phases[i].min(phases[i + 1]);
-    }
-    phases
-}
-
 /// Work that runs as one task within a phase.
 enum Unit<'p> {
     /// Operations of one change, in order.
@@ -136,7 +155,12 @@ fn units_of_phase<'p>(plan: &'p Plan, schedule: &[Vec<Phase>], phase: Phase) -> 
     let mut policies: BTreeMap<&str, Unit<'p>> = BTreeMap::new();
     for (i, change) in plan.changes.iter().enumerate() {
         let mut ops = Vec::new();
-        for (op, _) in change.ops.iter().zip(&schedule[i]).filter(|(_, p)| **p == phase) {
+        for (op, _) in change
+            .ops
+            .iter()
+            .zip(&schedule[i])
+            .filter(|(_, p)| **p == phase)
+        {
             let (bucket, put, delete) = match op {
                 Op::PutStatement { bucket, statement } => (bucket, Some(statement), None),
                 Op::DeleteStatement { bucket, sid } => (bucket, None, Some(sid.as_str())),
@@ -145,14 +169,25 @@ fn units_of_phase<'p>(plan: &'p Plan, schedule: &[Vec<Phase>], phase: Phase) -> 
                     continue;
                 }
             };
-            let unit = policies.entry(bucket).or_insert_with(|| Unit::BucketPolicy {
-                bucket,
-                changes: Vec::new(),
-                ops: Vec::new(),
-                puts: Vec::new(),
-                deletes: Vec::new(),
-            });
-            let Unit::BucketPolicy { changes, ops: counts, puts, deletes, .. } = unit else { unreachable!() };
+            let unit = policies
+                .entry(bucket)
+                .or_insert_with(|| Unit::BucketPolicy {
+                    bucket,
+                    changes: Vec::new(),
+                    ops: Vec::new(),
+                    puts: Vec::new(),
+                    deletes: Vec::new(),
+                });
+            let Unit::BucketPolicy {
+                changes,
+                ops: counts,
+                puts,
+                deletes,
+                ..
+            } = unit
+            else {
+                unreachable!()
+            };
             match changes.iter().position(|c| *c == i) {
                 Some(at) => counts[at] += 1,
                 None => {
@@ -204,7 +239,13 @@ impl<'a> Run<'a> {
                 }
                 (vec![change], vec![n], result)
             }
-            Unit::BucketPolicy { bucket, changes, ops, puts, deletes } => {
+            Unit::BucketPolicy {
+                bucket,
+                changes,
+                ops,
+                puts,
+                deletes,
+            } => {
                 for &change in &changes {
                     self.start(change);
                 }
@@ -219,35 +260,81 @@ impl<'a> Run<'a> {
         match op {
             Op::CreateBucket { bucket, region } => self.create_bucket(bucket, region).await,
             Op::CreateRole { role } => self.create_role(role).await,
-            Op::DeleteRole { name, inline_policies, managed_policies } => {
+            Op::DeleteRole {
+                name,
+                inline_policies,
+                managed_policies,
+            } => {
                 for policy in inline_policies {
                     self.delete_role_policy(name, policy).await?;
                 }
                 for arn in managed_policies {
-                    let result = self.aws.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await;
+                    let result = self
+                        .aws
+                        .iam
+                        .detach_role_policy()
+                        .role_name(name)
+                        .policy_arn(arn)
+                        .send()
+                        .await;
                     ignore_missing(result.map_err(|e| {
-                        CloudError::from_sdk("DetachRolePolicy", format!("policy `{arn}` on role `{name}`"), e)
+                        CloudError::from_sdk(
+                            "DetachRolePolicy",
+                            format!("policy `{arn}` on role `{name}`"),
+                            e,
+                        )
                     }))?;
                 }
                 let result = self.aws.iam.delete_role().role_name(name).send().await;
-                ignore_missing(result.map_err(|e| CloudError::from_sdk("DeleteRole", format!("role `{name}`"), e)))
+                ignore_missing(
+                    result.map_err(|e| {
+                        CloudError::from_sdk("DeleteRole", format!("role `{name}`"), e)
+                    }),
+                )
             }
             Op::UpdateTrust { role, trust } => {
                 let text = trust.to_json();
                 self.retry_new_principals(document_principals(trust), || async {
-                    let result = self.aws.iam.update_assume_role_policy().role_name(role).policy_document(&text).send().await;
-                    result.map(drop).map_err(|e| CloudError::from_sdk("UpdateAssumeRolePolicy", format!("role `{role}`"), e))
+                    let result = self
+                        .aws
+                        .iam
+                        .update_assume_role_policy()
+                        .role_name(role)
+                        .policy_document(&text)
+                        .send()
+                        .await;
+                    result.map(drop).map_err(|e| {
+                        CloudError::from_sdk("UpdateAssumeRolePolicy", format!("role `{role}`"), e)
+                    })
                 })
                 .await
             }
             Op::TagRole { role, tags } => {
                 let tags = tags.iter().map(|(k, v)| iam_tag(k, v)).collect();
-                let result = self.aws.iam.tag_role().role_name(role).set_tags(Some(tags)).send().await;
-                result.map(drop).map_err(|e| CloudError::from_sdk("TagRole", format!("role `{role}`"), e))
+                let result = self
+                    .aws
+                    .iam
+                    .tag_role()
+                    .role_name(role)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await;
+                result
+                    .map(drop)
+                    .map_err(|e| CloudError::from_sdk("TagRole", format!("role `{role}`"), e))
             }
             Op::UntagRole { role, keys } => {
-                let result = self.aws.iam.untag_role().role_name(role).set_tag_keys(Some(keys.clone())).send().await;
-                result.map(drop).map_err(|e| CloudError::from_sdk("UntagRole", format!("role `{role}`"), e))
+                let result = self
+                    .aws
+                    .iam
+                    .untag_role()
+                    .role_name(role)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await;
+                result
+                    .map(drop)
+                    .map_err(|e| CloudError::from_sdk("UntagRole", format!("role `{role}`"), e))
             }
             Op::PutRolePolicy { role, name, policy } => {
                 let result = self
@@ -259,16 +346,25 @@ impl<'a> Run<'a> {
                     .policy_document(policy.to_json())
                     .send()
                     .await;
-                result
-                    .map(drop)
-                    .map_err(|e| CloudError::from_sdk("PutRolePolicy", format!("inline policy `{name}` of role `{role}`"), e))
+                result.map(drop).map_err(|e| {
+                    CloudError::from_sdk(
+                        "PutRolePolicy",
+                        format!("inline policy `{name}` of role `{role}`"),
+                        e,
+                    )
+                })
             }
             Op::DeleteRolePolicy { role, name } => self.delete_role_policy(role, name).await,
-            Op::PutStatement { bucket, statement } => self.bucket_policy(bucket, &[statement], &[]).await,
-            Op::DeleteStatement { bucket, sid } => self.bucket_policy(bucket, &[], &[sid]).await,
-            Op::CreateFolder { bucket, key, spec, destination } => {
-                self.create_folder(bucket, key, spec, destination).await
+            Op::PutStatement { bucket, statement } => {
+                self.bucket_policy(bucket, &[statement], &[]).await
             }
+            Op::DeleteStatement { bucket, sid } => self.bucket_policy(bucket, &[], &[sid]).await,
+            Op::CreateFolder {
+                bucket,
+                key,
+                spec,
+                destination,
+            } => self.create_folder(bucket, key, spec, destination).await,
             Op::DeleteFolder { bucket, key } => self.delete_folder(bucket, key).await,
         }
     }
@@ -279,8 +375,11 @@ impl<'a> Run<'a> {
         let mut create = s3.create_bucket().bucket(bucket);
         if region != DEFAULT_REGION {
             let location = BucketLocationConstraint::from(region);
-            create = create
-                .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(location).build());
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(location)
+                    .build(),
+            );
         }
         match create.send().await {
             Ok(_) => {}
@@ -309,8 +408,13 @@ impl<'a> Run<'a> {
             .sse_algorithm(ServerSideEncryption::Aes256)
             .build()
             .expect("the algorithm is set");
-        let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(sse_s3).build();
-        let encryption = ServerSideEncryptionConfiguration::builder().rules(rule).build().expect("the rules are set");
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(sse_s3)
+            .build();
+        let encryption = ServerSideEncryptionConfiguration::builder()
+            .rules(rule)
+            .build()
+            .expect("the rules are set");
         s3.put_bucket_encryption()
             .bucket(bucket)
             .server_side_encryption_configuration(encryption)
@@ -335,26 +439,48 @@ impl<'a> Run<'a> {
                     .set_tags(Some(tags.clone()))
                     .send()
                     .await;
-                result.map_err(|e| CloudError::from_sdk("CreateRole", format!("role `{}`", role.name), e))
+                result.map_err(|e| {
+                    CloudError::from_sdk("CreateRole", format!("role `{}`", role.name), e)
+                })
             })
             .await?;
         let arn = out.role().map(|r| r.arn().to_owned());
-        let mut created = self.created_roles.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut created = self
+            .created_roles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         created.insert(role_arn(&self.plan.account_id, &role.path, &role.name));
         created.extend(arn);
         Ok(())
     }
 
     async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), CloudError> {
-        let result = self.aws.iam.delete_role_policy().role_name(role).policy_name(name).send().await;
-        ignore_missing(
-            result.map_err(|e| CloudError::from_sdk("DeleteRolePolicy", format!("inline policy `{name}` of role `{role}`"), e)),
-        )
+        let result = self
+            .aws
+            .iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await;
+        ignore_missing(result.map_err(|e| {
+            CloudError::from_sdk(
+                "DeleteRolePolicy",
+                format!("inline policy `{name}` of role `{role}`"),
+                e,
+            )
+        }))
     }
 
     /// The marker is written only if no object has its key (`If-None-Match: *`): an
     /// existing marker, whoever made it, is never overwritten.
-    async fn create_folder(&self, bucket: &str, key: &str, spec: &str, destination: &str) -> Result<(), CloudError> {
+    async fn create_folder(
+        &self,
+        bucket: &str,
+        key: &str,
+        spec: &str,
+        destination: &str,
+    ) -> Result<(), CloudError> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
         let result = s3
             .put_object()
@@ -369,8 +495,16 @@ impl<'a> Run<'a> {
         match result {
             Ok(_) => Ok(()),
             Err(e) => {
-                let err = CloudError::from_sdk("PutObject", format!("folder marker `s3://{bucket}/{key}`"), e);
-                if err.status() == Some(412) || err.is_code("PreconditionFailed") { Ok(()) } else { Err(err) }
+                let err = CloudError::from_sdk(
+                    "PutObject",
+                    format!("folder marker `s3://{bucket}/{key}`"),
+                    e,
+                );
+                if err.status() == Some(412) || err.is_code("PreconditionFailed") {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
             }
         }
     }
@@ -397,15 +531,28 @@ impl<'a> Run<'a> {
         match delete.send().await {
             Ok(_) => Ok(()),
             Err(e) => {
-                let err = CloudError::from_sdk("DeleteObject", format!("folder marker `s3://{bucket}/{key}`"), e);
-                if err.status() == Some(404) { Ok(()) } else { Err(err) }
+                let err = CloudError::from_sdk(
+                    "DeleteObject",
+                    format!("folder marker `s3://{bucket}/{key}`"),
+                    e,
+                );
+                if err.status() == Some(404) {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
             }
         }
     }
 
     /// One read-modify-write of a bucket's policy for all its statement edits, under the
     /// bucket's lock, then a read back to check that the edits are there.
-    async fn bucket_policy(&self, bucket: &str, puts: &[&Statement], deletes: &[&str]) -> Result<(), CloudError> {
+    async fn bucket_policy(
+        &self,
+        bucket: &str,
+        puts: &[&Statement],
+        deletes: &[&str],
+    ) -> Result<(), CloudError> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
         let config = &self.aws.apply_config;
         let lock = match config.lock_bucket_policies {
@@ -431,8 +578,13 @@ impl<'a> Run<'a> {
         let written = self
             .retry_new_principals(principals, || async {
                 let current = crate::read::policy_text(s3, bucket).await?;
-                let write = bucket_policy::merge(current.as_deref(), puts, deletes)
-                    .map_err(|message| CloudError::Conflict { resource: resource.clone(), message })?;
+                let write =
+                    bucket_policy::merge(current.as_deref(), puts, deletes).map_err(|message| {
+                        CloudError::Conflict {
+                            resource: resource.clone(),
+                            message,
+                        }
+                    })?;
                 match &write {
                     PolicyWrite::Unchanged => {}
                     PolicyWrite::Put(text) => {
@@ -441,14 +593,18 @@ impl<'a> Run<'a> {
                             .policy(text)
                             .send()
                             .await
-                            .map_err(|e| CloudError::from_sdk("PutBucketPolicy", resource.clone(), e))?;
+                            .map_err(|e| {
+                                CloudError::from_sdk("PutBucketPolicy", resource.clone(), e)
+                            })?;
                     }
                     PolicyWrite::Delete => {
                         s3.delete_bucket_policy()
                             .bucket(bucket)
                             .send()
                             .await
-                            .map_err(|e| CloudError::from_sdk("DeleteBucketPolicy", resource.clone(), e))?;
+                            .map_err(|e| {
+                                CloudError::from_sdk("DeleteBucketPolicy", resource.clone(), e)
+                            })?;
                     }
                 }
                 Ok(write != PolicyWrite::Unchanged)
@@ -464,13 +620,20 @@ impl<'a> Run<'a> {
 
     /// Runs `call`, retrying while AWS rejects a principal that is a role this apply
     /// created (see [`retry_new_principals`]).
-    async fn retry_new_principals<T, F, Fut>(&self, principals: Vec<String>, call: F) -> Result<T, CloudError>
+    async fn retry_new_principals<T, F, Fut>(
+        &self,
+        principals: Vec<String>,
+        call: F,
+    ) -> Result<T, CloudError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, CloudError>>,
     {
         let names_new_role = || {
-            let created = self.created_roles.lock().unwrap_or_else(PoisonError::into_inner);
+            let created = self
+                .created_roles
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             principals.iter().any(|p| created.contains(p))
         };
         retry_new_principals(&self.aws.apply_config, names_new_role, call).await
@@ -498,17 +661,25 @@ where
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
-        if !is_principal_propagation_error(&err) || !names_new_role() || Instant::now() + pause > deadline {
+        if !is_principal_propagation_error(&err)
+            || !names_new_role()
+            || Instant::now() + pause > deadline
+        {
             return Err(err);
         }
-        tracing::info!("{err}; a role created by this apply is not usable yet, retrying in {pause:?}");
+        tracing::info!(
+            "{err}; a role created by this apply is not usable yet, retrying in {pause:?}"
+        );
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_PROPAGATION_BACKOFF);
     }
 }
 
 fn document_principals(doc: &PolicyDocument) -> Vec<String> {
-    doc.statements.iter().flat_map(statement_principals).collect()
+    doc.statements
+        .iter()
+        .flat_map(statement_principals)
+        .collect()
 }
 
 /// The `AWS` principals a statement names (its `NotPrincipal` too).
@@ -526,7 +697,11 @@ fn statement_principals(statement: &Statement) -> Vec<String> {
 }
 
 fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
-    aws_sdk_iam::types::Tag::builder().key(key).value(value).build().expect("key and value are set")
+    aws_sdk_iam::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .expect("key and value are set")
 }
 
 /// Deleting what is already gone succeeds: an interrupted apply, run again, converges.
@@ -542,37 +717,16 @@ fn ignore_missing<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
 mod tests {
     use super::*;
 
-    fn role(name: &str) -> RoleDef {
-        RoleDef {
-            name: name.to_owned(),
-            path: "/s3dest/".to_owned(),
-            trust: PolicyDocument::new(vec![]),
-            tags: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn an_operation_never_runs_after_a_later_one_of_its_change() {
-        let replace = [
-            Op::DeleteRole { name: "r".to_owned(), inline_policies: vec![], managed_policies: vec![] },
-            Op::CreateRole { role: role("r") },
-        ];
-        assert_eq!(effective_phases(&replace), [Phase::Roles, Phase::Roles]);
-        let moved_folder = [
-            Op::CreateFolder { bucket: "b".to_owned(), key: "new/".to_owned(), spec: "s".to_owned(), destination: "d".to_owned() },
-            Op::DeleteFolder { bucket: "b".to_owned(), key: "old/".to_owned() },
-        ];
-        assert_eq!(effective_phases(&moved_folder), [Phase::Folders, Phase::DeleteFolders]);
-        assert!(effective_phases(&[]).is_empty());
-    }
-
     #[test]
     fn statement_principals_are_the_aws_ones() {
         let s = Statement::allow()
             .with_principal_aws(["arn:aws:iam::111122223333:role/s3dest/a", "444455556666"])
             .with_principal_service(["s3.amazonaws.com"])
             .with_actions(["s3:PutObject"]);
-        assert_eq!(statement_principals(&s), ["arn:aws:iam::111122223333:role/s3dest/a", "444455556666"]);
+        assert_eq!(
+            statement_principals(&s),
+            ["arn:aws:iam::111122223333:role/s3dest/a", "444455556666"]
+        );
         assert!(statement_principals(&Statement::allow().with_principal_any()).is_empty());
     }
 
@@ -595,12 +749,25 @@ mod tests {
     }
 
     /// Fails with `err` `failures` times, then succeeds; counts the calls.
-    async fn flaky(config: &ApplyConfig, names_new_role: bool, failures: usize, err: CloudError) -> (Result<(), CloudError>, usize) {
+    async fn flaky(
+        config: &ApplyConfig,
+        names_new_role: bool,
+        failures: usize,
+        err: CloudError,
+    ) -> (Result<(), CloudError>, usize) {
         let calls = std::sync::atomic::AtomicUsize::new(0);
-        let result = retry_new_principals(config, || names_new_role, || async {
-            let n = calls.fetch_add(1, Ordering::Relaxed);
-            if n < failures { Err(err.clone()) } else { Ok(()) }
-        })
+        let result = retry_new_principals(
+            config,
+            || names_new_role,
+            || async {
+                let n = calls.fetch_add(1, Ordering::Relaxed);
+                if n < failures {
+                    Err(err.clone())
+                } else {
+                    Ok(())
+                }
+            },
+        )
         .await;
         (result, calls.into_inner())
     }
@@ -632,7 +799,10 @@ mod tests {
 
     #[tokio::test]
     async fn retries_stop_at_the_deadline() {
-        let config = ApplyConfig { propagation_timeout: Duration::from_millis(60), ..quick() };
+        let config = ApplyConfig {
+            propagation_timeout: Duration::from_millis(60),
+            ..quick()
+        };
         let started = Instant::now();
         let (result, calls) = flaky(&config, true, usize::MAX, invalid_principal()).await;
         assert!(result.is_err());

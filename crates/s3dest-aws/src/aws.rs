@@ -49,13 +49,17 @@ impl Aws {
     /// errors, with exponential backoff and jitter), unless `AWS_MAX_ATTEMPTS` or
     /// `AWS_RETRY_MODE` is set, which are then honoured.
     pub async fn from_env() -> Result<Aws, CloudError> {
-        let region = RegionProviderChain::default_provider().or_else(Region::from_static(DEFAULT_REGION));
+        let region =
+            RegionProviderChain::default_provider().or_else(Region::from_static(DEFAULT_REGION));
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
-        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
+            && std::env::var_os("AWS_RETRY_MODE").is_none()
+        {
             loader = loader.retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         }
         let sdk_config = loader.load().await;
-        let path_style = sdk_config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let path_style = sdk_config.endpoint_url().is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         Aws::from_sdk_config(sdk_config, path_style)
     }
 
@@ -65,7 +69,13 @@ impl Aws {
         let sdk_config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
             .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "s3dest-static"))
+            .credentials_provider(Credentials::new(
+                "testing",
+                "testing",
+                None,
+                None,
+                "s3dest-static",
+            ))
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .load()
             .await;
@@ -80,10 +90,14 @@ impl Aws {
             .ok_or_else(|| CloudError::Config("no region is configured".to_owned()))?;
         let counter = CallCounter::default();
         let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&sdk_config).interceptor(counter.clone()).build(),
+            aws_sdk_iam::config::Builder::from(&sdk_config)
+                .interceptor(counter.clone())
+                .build(),
         );
         let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&sdk_config).interceptor(counter.clone()).build(),
+            aws_sdk_sts::config::Builder::from(&sdk_config)
+                .interceptor(counter.clone())
+                .build(),
         );
         Ok(Aws {
             iam,
@@ -117,13 +131,16 @@ impl Aws {
     /// The S3 client for the configured region (used for `GetBucketLocation`, which
     /// answers for a bucket in any region).
     pub(crate) fn s3_default(&self) -> aws_sdk_s3::Client {
-        self.s3(&self.default_region.clone())
+        self.s3(&self.default_region)
     }
 
     /// The S3 client for `region`, built once. Requests about a bucket must go to the
     /// bucket's region (AWS redirects them otherwise).
     pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
-        let mut clients = self.s3_clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut clients = self
+            .s3_clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         clients
             .entry(region.to_owned())
             .or_insert_with(|| {
@@ -138,17 +155,26 @@ impl Aws {
     }
 
     pub(crate) fn remember_region(&self, bucket: &str, region: &str) {
-        let mut regions = self.bucket_regions.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut regions = self
+            .bucket_regions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         regions.insert(bucket.to_owned(), region.to_owned());
     }
 
     pub(crate) fn known_region(&self, bucket: &str) -> Option<String> {
-        let regions = self.bucket_regions.lock().unwrap_or_else(PoisonError::into_inner);
+        let regions = self
+            .bucket_regions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         regions.get(bucket).cloned()
     }
 
     /// The client for a bucket's region, asking AWS only when it is not known yet.
-    pub(crate) async fn s3_for_bucket(&self, bucket: &str) -> Result<aws_sdk_s3::Client, CloudError> {
+    pub(crate) async fn s3_for_bucket(
+        &self,
+        bucket: &str,
+    ) -> Result<aws_sdk_s3::Client, CloudError> {
         if let Some(region) = self.known_region(bucket) {
             return Ok(self.s3(&region));
         }
@@ -163,12 +189,22 @@ impl Aws {
 
     /// The bucket's region, `None` when it does not exist. Remembered for later calls.
     pub(crate) async fn bucket_location(&self, bucket: &str) -> Result<Option<String>, CloudError> {
-        let result = self.s3_default().get_bucket_location().bucket(bucket).send().await;
+        let result = self
+            .s3_default()
+            .get_bucket_location()
+            .bucket(bucket)
+            .send()
+            .await;
         let out = match result {
             Ok(out) => out,
             Err(e) => {
-                let err = CloudError::from_sdk("GetBucketLocation", format!("bucket `{bucket}`"), e);
-                return if err.is_code("NoSuchBucket") { Ok(None) } else { Err(err) };
+                let err =
+                    CloudError::from_sdk("GetBucketLocation", format!("bucket `{bucket}`"), e);
+                return if err.is_code("NoSuchBucket") {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
             }
         };
         let region = region_of_location(out.location_constraint().map(|c| c.as_str()));
@@ -191,11 +227,18 @@ impl Cloud for Aws {
         crate::read::iam(self, role_names).await
     }
 
-    async fn read_buckets(&self, request: &ReadRequest) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
+    async fn read_buckets(
+        &self,
+        request: &ReadRequest,
+    ) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
         crate::read::buckets(self, request).await
     }
 
-    async fn apply(&self, plan: &Plan, events: &(dyn Fn(ApplyEvent<'_>) + Sync)) -> Result<ApplyReport, CloudError> {
+    async fn apply(
+        &self,
+        plan: &Plan,
+        events: &(dyn Fn(ApplyEvent<'_>) + Sync),
+    ) -> Result<ApplyReport, CloudError> {
         crate::apply::apply(self, plan, events).await
     }
 

@@ -27,7 +27,11 @@ pub(crate) enum PolicyWrite {
 /// `GetBucketPolicy` returned it, `None` when the bucket has none): each put statement
 /// takes the place of the statement with its Sid, or is appended; each deleted Sid is
 /// removed. Every other statement is kept as it was.
-pub(crate) fn merge(current: Option<&str>, puts: &[&Statement], deletes: &[&str]) -> Result<PolicyWrite, String> {
+pub(crate) fn merge(
+    current: Option<&str>,
+    puts: &[&Statement],
+    deletes: &[&str],
+) -> Result<PolicyWrite, String> {
     let put_sids: BTreeSet<&str> = puts.iter().filter_map(|s| s.sid.as_deref()).collect();
     if put_sids.len() != puts.len() {
         return Err("a statement to put has no sid, or two have the same sid".to_owned());
@@ -50,7 +54,10 @@ pub(crate) fn merge(current: Option<&str>, puts: &[&Statement], deletes: &[&str]
         }
         None => {
             let mut doc = Map::new();
-            doc.insert("Version".to_owned(), Value::String(PolicyDocument::VERSION.to_owned()));
+            doc.insert(
+                "Version".to_owned(),
+                Value::String(PolicyDocument::VERSION.to_owned()),
+            );
             doc.insert("Statement".to_owned(), Value::Null);
             (doc, Vec::new())
         }
@@ -84,24 +91,40 @@ pub(crate) fn merge(current: Option<&str>, puts: &[&Statement], deletes: &[&str]
 
 /// Checks a policy read back after writing: every put statement is there under its
 /// Sid and grants what was written, and every deleted Sid is gone.
-pub(crate) fn verify(read_back: Option<&str>, puts: &[&Statement], deletes: &[&str]) -> Result<(), String> {
+pub(crate) fn verify(
+    read_back: Option<&str>,
+    puts: &[&Statement],
+    deletes: &[&str],
+) -> Result<(), String> {
     let doc = match read_back {
-        Some(text) => PolicyDocument::parse_aws(text).map_err(|e| format!("the policy read back cannot be read: {e}"))?,
+        Some(text) => PolicyDocument::parse_aws(text)
+            .map_err(|e| format!("the policy read back cannot be read: {e}"))?,
         None => PolicyDocument::new(Vec::new()),
     };
     for put in puts {
         let sid = put.sid.as_deref().unwrap_or_default();
         match doc.statement_by_sid(sid) {
-            None => return Err(format!("statement `{sid}` is missing from the policy read back (another writer at the same time?)")),
+            None => {
+                return Err(format!(
+                    "statement `{sid}` is missing from the policy read back (another writer at the same time?)"
+                ));
+            }
             Some(have) if !have.equivalent(put) => {
-                return Err(format!("statement `{sid}` in the policy read back differs from what was written (another writer at the same time?)"));
+                return Err(format!(
+                    "statement `{sid}` in the policy read back differs from what was written (another writer at the same time?)"
+                ));
             }
             Some(_) => {}
         }
     }
-    for sid in deletes.iter().filter(|sid| !puts.iter().any(|p| p.sid.as_deref() == Some(**sid))) {
+    for sid in deletes
+        .iter()
+        .filter(|sid| !puts.iter().any(|p| p.sid.as_deref() == Some(**sid)))
+    {
         if doc.statement_by_sid(sid).is_some() {
-            return Err(format!("statement `{sid}` is still in the policy read back"));
+            return Err(format!(
+                "statement `{sid}` is still in the policy read back"
+            ));
         }
     }
     Ok(())
@@ -148,16 +171,24 @@ mod tests {
     fn adds_to_a_missing_policy() {
         let s = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/p");
         let doc = put_text(merge(None, &[&s], &[]).unwrap());
-        assert_eq!(doc, json!({"Version": "2012-10-17", "Statement": [s.to_value()]}));
+        assert_eq!(
+            doc,
+            json!({"Version": "2012-10-17", "Statement": [s.to_value()]})
+        );
     }
 
     #[test]
     fn keeps_foreign_statements_byte_for_byte_and_replaces_ours_in_place() {
         let old = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/old");
-        let current = format!(r#"{{"Version":"2012-10-17","Id":"Keep","Statement":[{},{FOREIGN}]}}"#, old.to_value());
+        let current = format!(
+            r#"{{"Version":"2012-10-17","Id":"Keep","Statement":[{},{FOREIGN}]}}"#,
+            old.to_value()
+        );
         let new = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/new");
         let added = ours("S3destAcmeBraze", "arn:aws:iam::444455556666:root");
-        let PolicyWrite::Put(text) = merge(Some(&current), &[&new, &added], &[]).unwrap() else { panic!() };
+        let PolicyWrite::Put(text) = merge(Some(&current), &[&new, &added], &[]).unwrap() else {
+            panic!()
+        };
         let expected = format!(
             r#"{{"Version":"2012-10-17","Id":"Keep","Statement":[{},{FOREIGN},{}]}}"#,
             new.to_value(),
@@ -179,24 +210,42 @@ mod tests {
     fn deleting_the_last_statement_deletes_the_policy() {
         let s = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/p");
         let current = json!({"Version": "2012-10-17", "Statement": [s.to_value()]}).to_string();
-        assert_eq!(merge(Some(&current), &[], &["S3destAcmePendo"]).unwrap(), PolicyWrite::Delete);
+        assert_eq!(
+            merge(Some(&current), &[], &["S3destAcmePendo"]).unwrap(),
+            PolicyWrite::Delete
+        );
     }
 
     #[test]
     fn deleting_keeps_foreign_statements() {
         let s = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/p");
-        let current = format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN},{}]}}"#, s.to_value());
-        let PolicyWrite::Put(text) = merge(Some(&current), &[], &["S3destAcmePendo"]).unwrap() else { panic!() };
-        assert_eq!(text, format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#));
+        let current = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{FOREIGN},{}]}}"#,
+            s.to_value()
+        );
+        let PolicyWrite::Put(text) = merge(Some(&current), &[], &["S3destAcmePendo"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            text,
+            format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#)
+        );
     }
 
     #[test]
     fn nothing_to_do_is_unchanged() {
         let s = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/p");
         let current = json!({"Version": "2012-10-17", "Statement": [s.to_value()]}).to_string();
-        assert_eq!(merge(Some(&current), &[&s], &[]).unwrap(), PolicyWrite::Unchanged);
+        assert_eq!(
+            merge(Some(&current), &[&s], &[]).unwrap(),
+            PolicyWrite::Unchanged
+        );
         assert_eq!(merge(None, &[], &["Gone"]).unwrap(), PolicyWrite::Unchanged);
-        assert_eq!(merge(Some(&current), &[], &["Gone"]).unwrap(), PolicyWrite::Unchanged);
+        assert_eq!(
+            merge(Some(&current), &[], &["Gone"]).unwrap(),
+            PolicyWrite::Unchanged
+        );
     }
 
     #[test]
@@ -214,9 +263,17 @@ mod tests {
         let good = json!({"Version": "2012-10-17", "Statement": [s.to_value()]}).to_string();
         let changed = json!({"Version": "2012-10-17", "Statement": [other.to_value()]}).to_string();
         assert!(verify(Some(&good), &[&s], &["S3destAcmeOld"]).is_ok());
-        assert!(verify(Some(&changed), &[&s], &[]).unwrap_err().contains("differs"));
+        assert!(
+            verify(Some(&changed), &[&s], &[])
+                .unwrap_err()
+                .contains("differs")
+        );
         assert!(verify(None, &[&s], &[]).unwrap_err().contains("missing"));
-        assert!(verify(Some(&good), &[], &["S3destAcmePendo"]).unwrap_err().contains("still"));
+        assert!(
+            verify(Some(&good), &[], &["S3destAcmePendo"])
+                .unwrap_err()
+                .contains("still")
+        );
         assert!(verify(None, &[], &["S3destAcmePendo"]).is_ok());
     }
 }

@@ -113,7 +113,12 @@ impl CloudError {
 /// "Invalid principal in policy: …". Nothing else matches: the same codes with any
 /// other message are real mistakes in the document and must surface at once.
 pub fn is_principal_propagation_error(err: &CloudError) -> bool {
-    let CloudError::Aws { code: Some(code), message, .. } = err else {
+    let CloudError::Aws {
+        code: Some(code),
+        message,
+        ..
+    } = err
+    else {
         return false;
     };
     matches!(code.as_str(), "MalformedPolicy" | "MalformedPolicyDocument")
@@ -156,13 +161,32 @@ mod tests {
     #[test]
     fn other_errors_are_not_propagation_errors() {
         let cases = [
-            aws("PutBucketPolicy", Some("MalformedPolicy"), "Policy has invalid resource"),
-            aws("PutBucketPolicy", Some("MalformedPolicy"), "Action does not apply to any resource(s) in statement"),
-            aws("UpdateAssumeRolePolicy", Some("MalformedPolicyDocument"), "Has prohibited field Resource"),
-            aws("PutBucketPolicy", Some("AccessDenied"), "Invalid principal in policy"),
+            aws(
+                "PutBucketPolicy",
+                Some("MalformedPolicy"),
+                "Policy has invalid resource",
+            ),
+            aws(
+                "PutBucketPolicy",
+                Some("MalformedPolicy"),
+                "Action does not apply to any resource(s) in statement",
+            ),
+            aws(
+                "UpdateAssumeRolePolicy",
+                Some("MalformedPolicyDocument"),
+                "Has prohibited field Resource",
+            ),
+            aws(
+                "PutBucketPolicy",
+                Some("AccessDenied"),
+                "Invalid principal in policy",
+            ),
             aws("PutBucketPolicy", Some("Throttling"), "Rate exceeded"),
             aws("PutBucketPolicy", None, "Invalid principal in policy"),
-            CloudError::Conflict { resource: "x".to_owned(), message: "Invalid principal".to_owned() },
+            CloudError::Conflict {
+                resource: "x".to_owned(),
+                message: "Invalid principal".to_owned(),
+            },
         ];
         for case in cases {
             assert!(!is_principal_propagation_error(&case), "{case}");
@@ -171,7 +195,11 @@ mod tests {
 
     #[test]
     fn messages_name_the_operation_resource_and_code() {
-        let e = aws("PutBucketPolicy", Some("MalformedPolicy"), "Invalid principal in policy");
+        let e = aws(
+            "PutBucketPolicy",
+            Some("MalformedPolicy"),
+            "Invalid principal in policy",
+        );
         assert_eq!(
             e.to_string(),
             "PutBucketPolicy on bucket `b` failed: MalformedPolicy: Invalid principal in policy"

@@ -41,6 +41,10 @@ pub(crate) async fn acquire(
     let deadline = Instant::now() + config.lock_wait;
     let mut pause = Duration::from_millis(200);
     loop {
+        // Locks taken and released (or taken over) over and over by others end here too.
+        if Instant::now() > deadline {
+            return Err(busy(bucket, None, config));
+        }
         let expires = unix_now() + config.lock_lease.as_secs();
         let body = format!(
             r#"{{"spec":{},"holder":"{}","expires":{expires}}}"#,
@@ -102,18 +106,24 @@ pub(crate) async fn acquire(
             continue;
         }
         if Instant::now() + pause > deadline {
-            let by = meta(META_SPEC).map(|s| format!(" by spec `{s}`")).unwrap_or_default();
-            return Err(CloudError::Conflict {
-                resource: format!("bucket `{bucket}`"),
-                message: format!(
-                    "its policy is being changed by another apply (lock object `{LOCK_KEY}` held{by}); \
-                     waited {:?}; try again later, or delete the object if no apply is running",
-                    config.lock_wait
-                ),
-            });
+            return Err(busy(bucket, meta(META_SPEC), config));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+fn busy(bucket: &str, holder: Option<String>, config: &ApplyConfig) -> CloudError {
+    let by = holder
+        .map(|s| format!(" by spec `{s}`"))
+        .unwrap_or_default();
+    CloudError::Conflict {
+        resource: format!("bucket `{bucket}`"),
+        message: format!(
+            "its policy is being changed by another apply (lock object `{LOCK_KEY}` held{by}); \
+             waited {:?}; try again later, or delete the object if no apply is running",
+            config.lock_wait
+        ),
     }
 }
 
@@ -126,19 +136,33 @@ impl BucketLock {
             delete = delete.if_match(etag);
         }
         if let Err(e) = delete.send().await {
-            let err = CloudError::from_sdk("DeleteObject", format!("lock `s3://{}/{LOCK_KEY}`", self.bucket), e);
+            let err = CloudError::from_sdk(
+                "DeleteObject",
+                format!("lock `s3://{}/{LOCK_KEY}`", self.bucket),
+                e,
+            );
             tracing::warn!("cannot release the bucket-policy lock: {err}");
         }
     }
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// Unique per lock attempt, so that two locks never share an ETag.
 fn holder_token() -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-    format!("{}-{nanos}-{}", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed))
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -18,8 +18,8 @@ use tokio::sync::Semaphore;
 
 use aws_sdk_iam::types::EntityType;
 use s3dest_core::model::{
-    BucketInfo, BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, ObservedRole, Owner, ReadRequest,
-    TAG_SPEC,
+    BucketInfo, BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, ObservedRole,
+    Owner, ReadRequest, TAG_SPEC,
 };
 use s3dest_policy::PolicyDocument;
 
@@ -28,7 +28,10 @@ use crate::{Aws, CloudError, IamSnapshot};
 /// The largest page `GetAccountAuthorizationDetails` serves.
 const IAM_PAGE_SIZE: i32 = 1000;
 
-pub(crate) async fn iam(aws: &Aws, role_names: &BTreeSet<String>) -> Result<IamSnapshot, CloudError> {
+pub(crate) async fn iam(
+    aws: &Aws,
+    role_names: &BTreeSet<String>,
+) -> Result<IamSnapshot, CloudError> {
     let (account_id, roles) = tokio::try_join!(account_id(aws), roles(aws, role_names))?;
     Ok(IamSnapshot { account_id, roles })
 }
@@ -40,15 +43,20 @@ async fn account_id(aws: &Aws) -> Result<String, CloudError> {
         .send()
         .await
         .map_err(|e| CloudError::from_sdk("GetCallerIdentity", "the caller's identity", e))?;
-    out.account().map(str::to_owned).ok_or_else(|| CloudError::Conflict {
-        resource: "the caller's identity".to_owned(),
-        message: "GetCallerIdentity returned no account id".to_owned(),
-    })
+    out.account()
+        .map(str::to_owned)
+        .ok_or_else(|| CloudError::Conflict {
+            resource: "the caller's identity".to_owned(),
+            message: "GetCallerIdentity returned no account id".to_owned(),
+        })
 }
 
 /// Every role of the account in one paginated call (details, tags, inline policies and
 /// attachments included), of which those that concern the spec are kept.
-async fn roles(aws: &Aws, role_names: &BTreeSet<String>) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
+async fn roles(
+    aws: &Aws,
+    role_names: &BTreeSet<String>,
+) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
     let mut pages = aws
         .iam
         .get_account_authorization_details()
@@ -58,24 +66,36 @@ async fn roles(aws: &Aws, role_names: &BTreeSet<String>) -> Result<BTreeMap<Stri
         .send();
     let mut roles = BTreeMap::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| CloudError::from_sdk("GetAccountAuthorizationDetails", "the account's roles", e))?;
+        let page = page.map_err(|e| {
+            CloudError::from_sdk("GetAccountAuthorizationDetails", "the account's roles", e)
+        })?;
         for detail in page.role_detail_list() {
-            let Some(name) = detail.role_name() else { continue };
-            let tags: BTreeMap<String, String> =
-                detail.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect();
+            let Some(name) = detail.role_name() else {
+                continue;
+            };
+            let tags: BTreeMap<String, String> = detail
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect();
             if !tags.contains_key(TAG_SPEC) && !role_names.contains(name) {
                 continue;
             }
             let resource = format!("role `{name}`");
             let policy = |what: &str, text: Option<&str>| -> Result<PolicyDocument, CloudError> {
-                let text = text.ok_or_else(|| policy_error(&resource, format!("{what} is missing")))?;
-                PolicyDocument::parse_aws(text).map_err(|e| policy_error(&resource, format!("{what}: {e}")))
+                let text =
+                    text.ok_or_else(|| policy_error(&resource, format!("{what} is missing")))?;
+                PolicyDocument::parse_aws(text)
+                    .map_err(|e| policy_error(&resource, format!("{what}: {e}")))
             };
             let trust = policy("trust policy", detail.assume_role_policy_document())?;
             let mut inline_policies = BTreeMap::new();
             for inline in detail.role_policy_list() {
                 let policy_name = inline.policy_name().unwrap_or_default();
-                let doc = policy(&format!("inline policy `{policy_name}`"), inline.policy_document())?;
+                let doc = policy(
+                    &format!("inline policy `{policy_name}`"),
+                    inline.policy_document(),
+                )?;
                 inline_policies.insert(policy_name.to_owned(), doc);
             }
             let role = ObservedRole {
@@ -105,7 +125,10 @@ fn policy_error(resource: &str, reason: String) -> CloudError {
     }
 }
 
-pub(crate) async fn buckets(aws: &Aws, request: &ReadRequest) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
+pub(crate) async fn buckets(
+    aws: &Aws,
+    request: &ReadRequest,
+) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
     // One budget for all requests: a spec with one huge bucket is as fast as one with many.
     let limit = Semaphore::new(aws.read_config.concurrency.max(1));
     let reads = request.buckets.iter().map(|(name, read)| {
@@ -117,11 +140,19 @@ pub(crate) async fn buckets(aws: &Aws, request: &ReadRequest) -> Result<BTreeMap
 
 /// Runs one request once a slot is free.
 async fn limited<T>(limit: &Semaphore, call: impl Future<Output = T>) -> T {
-    let _permit = limit.acquire().await.expect("the semaphore is never closed");
+    let _permit = limit
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     call.await
 }
 
-async fn bucket(aws: &Aws, limit: &Semaphore, name: &str, read: &BucketRead) -> Result<ObservedBucket, CloudError> {
+async fn bucket(
+    aws: &Aws,
+    limit: &Semaphore,
+    name: &str,
+    read: &BucketRead,
+) -> Result<ObservedBucket, CloudError> {
     let Some(region) = limited(limit, aws.bucket_location(name)).await? else {
         return Ok(ObservedBucket::Missing);
     };
@@ -130,66 +161,89 @@ async fn bucket(aws: &Aws, limit: &Semaphore, name: &str, read: &BucketRead) -> 
     let folder_reads = folders.into_iter().map(|folder| {
         let s3 = &s3;
         let prune = read.prune_folders.contains(folder);
-        async move { Ok::<_, CloudError>((folder.clone(), self::folder(s3, limit, name, folder, prune).await?)) }
+        async move {
+            Ok::<_, CloudError>((
+                folder.clone(),
+                self::folder(s3, limit, name, folder, prune).await?,
+            ))
+        }
     });
+    // Default encryption is not read: S3 encrypts every bucket (SSE-S3 at least) since
+    // January 2023 and it cannot be turned off, so reading it would only cost a call.
     let settings = async {
         if !read.settings {
-            return Ok((None, None));
+            return Ok(None);
         }
-        tokio::try_join!(limited(limit, public_access_blocked(&s3, name)), limited(limit, default_encryption(&s3, name)))
-            .map(|(block, encryption)| (Some(block), Some(encryption)))
+        limited(limit, public_access_blocked(&s3, name))
+            .await
+            .map(Some)
     };
-    let (policy, (public_access_blocked, default_encryption), folders) =
-        tokio::try_join!(limited(limit, policy(&s3, name)), settings, try_join_all(folder_reads))?;
+    let (policy, public_access_blocked, folders) = tokio::try_join!(
+        limited(limit, policy(&s3, name)),
+        settings,
+        try_join_all(folder_reads)
+    )?;
     Ok(ObservedBucket::Present(BucketInfo {
         region,
         policy,
         public_access_blocked,
-        default_encryption,
         folders: folders.into_iter().collect(),
     }))
 }
 
 /// The bucket policy as text, `None` when the bucket has none.
-pub(crate) async fn policy_text(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<String>, CloudError> {
+pub(crate) async fn policy_text(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<String>, CloudError> {
     match s3.get_bucket_policy().bucket(bucket).send().await {
         Ok(out) => Ok(out.policy().map(str::to_owned)),
         Err(e) => {
             let err = CloudError::from_sdk("GetBucketPolicy", format!("bucket `{bucket}`"), e);
-            if err.is_code("NoSuchBucketPolicy") { Ok(None) } else { Err(err) }
+            if err.is_code("NoSuchBucketPolicy") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
         }
     }
 }
 
-async fn policy(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<PolicyDocument>, CloudError> {
-    let Some(text) = policy_text(s3, bucket).await? else { return Ok(None) };
-    PolicyDocument::parse_aws(&text).map(Some).map_err(|e| CloudError::Policy {
-        operation: "GetBucketPolicy",
-        resource: format!("bucket `{bucket}`"),
-        reason: e.to_string(),
-    })
+async fn policy(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<PolicyDocument>, CloudError> {
+    let Some(text) = policy_text(s3, bucket).await? else {
+        return Ok(None);
+    };
+    PolicyDocument::parse_aws(&text)
+        .map(Some)
+        .map_err(|e| CloudError::Policy {
+            operation: "GetBucketPolicy",
+            resource: format!("bucket `{bucket}`"),
+            reason: e.to_string(),
+        })
 }
 
 async fn public_access_blocked(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, CloudError> {
     match s3.get_public_access_block().bucket(bucket).send().await {
         Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
-            [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
-                .iter()
-                .all(|flag| *flag == Some(true))
+            [
+                c.block_public_acls(),
+                c.ignore_public_acls(),
+                c.block_public_policy(),
+                c.restrict_public_buckets(),
+            ]
+            .iter()
+            .all(|flag| *flag == Some(true))
         })),
         Err(e) => {
             let err = CloudError::from_sdk("GetPublicAccessBlock", format!("bucket `{bucket}`"), e);
-            if err.is_code("NoSuchPublicAccessBlockConfiguration") { Ok(false) } else { Err(err) }
-        }
-    }
-}
-
-async fn default_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, CloudError> {
-    match s3.get_bucket_encryption().bucket(bucket).send().await {
-        Ok(out) => Ok(out.server_side_encryption_configuration().is_some_and(|c| !c.rules().is_empty())),
-        Err(e) => {
-            let err = CloudError::from_sdk("GetBucketEncryption", format!("bucket `{bucket}`"), e);
-            if err.is_code("ServerSideEncryptionConfigurationNotFoundError") { Ok(false) } else { Err(err) }
+            if err.is_code("NoSuchPublicAccessBlockConfiguration") {
+                Ok(false)
+            } else {
+                Err(err)
+            }
         }
     }
 }
@@ -213,23 +267,38 @@ async fn folder(
         Ok(Some(listing.iter().any(|(key, _)| *key != marker_key)))
     };
     let (marker, has_other_objects) = tokio::try_join!(marker, others)?;
-    Ok(FolderInfo { marker, has_other_objects })
+    Ok(FolderInfo {
+        marker,
+        has_other_objects,
+    })
 }
 
 /// The owner named by a folder marker's metadata; `None` when there is no marker.
-async fn marker_owner(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Option<Owner>, CloudError> {
+async fn marker_owner(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<Owner>, CloudError> {
     let out = match s3.head_object().bucket(bucket).key(key).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = CloudError::from_sdk("HeadObject", format!("object `s3://{bucket}/{key}`"), e);
+            let err =
+                CloudError::from_sdk("HeadObject", format!("object `s3://{bucket}/{key}`"), e);
             // HEAD answers carry no body: a missing key is a bare 404.
-            return if err.status() == Some(404) || err.is_code("NotFound") { Ok(None) } else { Err(err) };
+            return if err.status() == Some(404) || err.is_code("NotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            };
         }
     };
     let metadata = out.metadata();
     let get = |k: &str| metadata.and_then(|m| m.get(k)).cloned();
     Ok(Some(match get(META_SPEC) {
-        Some(spec) => Owner::Spec { spec, destination: get(META_DESTINATION) },
+        Some(spec) => Owner::Spec {
+            spec,
+            destination: get(META_DESTINATION),
+        },
         None => Owner::Unowned,
     }))
 }
@@ -247,7 +316,13 @@ pub(crate) async fn list_folder(
         .max_keys(2)
         .send()
         .await
-        .map_err(|e| CloudError::from_sdk("ListObjectsV2", format!("folder `s3://{bucket}/{prefix}`"), e))?;
+        .map_err(|e| {
+            CloudError::from_sdk(
+                "ListObjectsV2",
+                format!("folder `s3://{bucket}/{prefix}`"),
+                e,
+            )
+        })?;
     Ok(out
         .contents()
         .iter()

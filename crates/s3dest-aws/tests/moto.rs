@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, LOCK_KEY};
 use s3dest_core::model::{
-    BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, Owner, ReadRequest, RoleDef, TAG_DESTINATION,
-    TAG_SPEC,
+    BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, Owner, ReadRequest,
+    RoleDef, TAG_DESTINATION, TAG_SPEC,
 };
 use s3dest_core::plan::{Action, Change, Notice, Op, Plan};
 use s3dest_moto::{MotoGuard, moto};
@@ -36,19 +36,29 @@ async fn fixture(moto: &MotoGuard) -> Fixture {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(moto.endpoint())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "fixture"))
+        .credentials_provider(Credentials::new(
+            "testing", "testing", None, None, "fixture",
+        ))
         .load()
         .await;
     let s3 = |region: &'static str| {
-        let conf =
-            aws_sdk_s3::config::Builder::from(&config).region(Region::new(region)).force_path_style(true).build();
+        let conf = aws_sdk_s3::config::Builder::from(&config)
+            .region(Region::new(region))
+            .force_path_style(true)
+            .build();
         aws_sdk_s3::Client::from_conf(conf)
     };
-    Fixture { iam: aws_sdk_iam::Client::new(&config), s3: s3("us-east-1"), s3_west: s3("eu-west-1") }
+    Fixture {
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: s3("us-east-1"),
+        s3_west: s3("eu-west-1"),
+    }
 }
 
 async fn cloud(moto: &MotoGuard) -> Aws {
-    Aws::from_endpoint(moto.endpoint(), "us-east-1").await.unwrap()
+    Aws::from_endpoint(moto.endpoint(), "us-east-1")
+        .await
+        .unwrap()
 }
 
 fn trust(principal: &str) -> PolicyDocument {
@@ -72,7 +82,13 @@ impl Fixture {
     async fn role(&self, name: &str, path: &str, tags: &[(&str, &str)]) {
         let tags = tags
             .iter()
-            .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(*k).value(*v).build().unwrap())
+            .map(|(k, v)| {
+                aws_sdk_iam::types::Tag::builder()
+                    .key(*k)
+                    .value(*v)
+                    .build()
+                    .unwrap()
+            })
             .collect();
         self.iam
             .create_role()
@@ -102,7 +118,12 @@ impl Fixture {
     }
 
     async fn object(&self, bucket: &str, key: &str, meta: &[(&str, &str)]) {
-        let mut put = self.s3.put_object().bucket(bucket).key(key).body(ByteStream::from_static(b""));
+        let mut put = self
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from_static(b""));
         for (k, v) in meta {
             put = put.metadata(*k, *v);
         }
@@ -110,25 +131,56 @@ impl Fixture {
     }
 
     async fn exists(&self, bucket: &str, key: &str) -> bool {
-        self.s3.head_object().bucket(bucket).key(key).send().await.is_ok()
+        self.s3
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .is_ok()
     }
 
     async fn bucket_policy(&self, bucket: &str) -> Option<Value> {
-        let out = self.s3.get_bucket_policy().bucket(bucket).send().await.ok()?;
+        let out = self
+            .s3
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .ok()?;
         Some(serde_json::from_str(out.policy().unwrap()).unwrap())
     }
 
     async fn put_bucket_policy(&self, bucket: &str, policy: &str) {
-        self.s3.put_bucket_policy().bucket(bucket).policy(policy).send().await.unwrap();
+        self.s3
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .unwrap();
     }
 }
 
 fn change(address: &str, action: Action, ops: Vec<Op>) -> Change {
-    Change { address: address.to_owned(), action, before: None, after: None, reason: "test".to_owned(), ops }
+    Change {
+        address: address.to_owned(),
+        action,
+        before: None,
+        after: None,
+        reason: "test".to_owned(),
+        ops,
+    }
 }
 
 fn plan(spec: &str, changes: Vec<Change>) -> Plan {
-    Plan { spec: spec.to_owned(), account_id: ACCOUNT.to_owned(), changes, warnings: vec![], errors: vec![] }
+    Plan {
+        spec: spec.to_owned(),
+        account_id: ACCOUNT.to_owned(),
+        changes,
+        warnings: vec![],
+        errors: vec![],
+    }
 }
 
 fn role_def(name: &str) -> RoleDef {
@@ -136,7 +188,10 @@ fn role_def(name: &str) -> RoleDef {
         name: name.to_owned(),
         path: "/s3dest/".to_owned(),
         trust: trust("arn:aws:iam::111122223333:root"),
-        tags: BTreeMap::from([(TAG_SPEC.to_owned(), "acme".to_owned()), (TAG_DESTINATION.to_owned(), "d".to_owned())]),
+        tags: BTreeMap::from([
+            (TAG_SPEC.to_owned(), "acme".to_owned()),
+            (TAG_DESTINATION.to_owned(), "d".to_owned()),
+        ]),
     }
 }
 
@@ -167,8 +222,14 @@ async fn apply(cloud: &Aws, plan: &Plan) -> (ApplyReport, Vec<String>) {
 async fn read_iam_finds_tagged_and_named_roles_only() {
     let moto = moto();
     let fx = fixture(&moto).await;
-    fx.role("tagged", "/s3dest/", &[(TAG_SPEC, "acme"), (TAG_DESTINATION, "pendo")]).await;
-    fx.role("tagged-by-other-spec", "/s3dest/", &[(TAG_SPEC, "other")]).await;
+    fx.role(
+        "tagged",
+        "/s3dest/",
+        &[(TAG_SPEC, "acme"), (TAG_DESTINATION, "pendo")],
+    )
+    .await;
+    fx.role("tagged-by-other-spec", "/s3dest/", &[(TAG_SPEC, "other")])
+        .await;
     fx.role("named", "/", &[("team", "data")]).await;
     fx.role("unrelated", "/", &[]).await;
     fx.iam
@@ -188,24 +249,48 @@ async fn read_iam_finds_tagged_and_named_roles_only() {
         .await
         .unwrap();
     let managed_arn = managed.policy().unwrap().arn().unwrap().to_owned();
-    fx.iam.attach_role_policy().role_name("named").policy_arn(&managed_arn).send().await.unwrap();
+    fx.iam
+        .attach_role_policy()
+        .role_name("named")
+        .policy_arn(&managed_arn)
+        .send()
+        .await
+        .unwrap();
 
     let cloud = cloud(&moto).await;
     let names = BTreeSet::from(["named".to_owned(), "absent".to_owned()]);
     let snapshot = cloud.read_iam(&names).await.unwrap();
 
     assert_eq!(snapshot.account_id, ACCOUNT);
-    assert_eq!(snapshot.roles.keys().collect::<Vec<_>>(), ["named", "tagged", "tagged-by-other-spec"]);
+    assert_eq!(
+        snapshot.roles.keys().collect::<Vec<_>>(),
+        ["named", "tagged", "tagged-by-other-spec"]
+    );
     let tagged = &snapshot.roles["tagged"];
     assert_eq!(tagged.path, "/s3dest/");
-    assert_eq!(tagged.arn, format!("arn:aws:iam::{ACCOUNT}:role/s3dest/tagged"));
+    assert_eq!(
+        tagged.arn,
+        format!("arn:aws:iam::{ACCOUNT}:role/s3dest/tagged")
+    );
     assert!(tagged.trust.equivalent(&trust("111122223333")));
-    assert_eq!(tagged.owner(), Owner::Spec { spec: "acme".to_owned(), destination: Some("pendo".to_owned()) });
-    assert_eq!(tagged.inline_policies.keys().collect::<Vec<_>>(), ["s3dest"]);
+    assert_eq!(
+        tagged.owner(),
+        Owner::Spec {
+            spec: "acme".to_owned(),
+            destination: Some("pendo".to_owned())
+        }
+    );
+    assert_eq!(
+        tagged.inline_policies.keys().collect::<Vec<_>>(),
+        ["s3dest"]
+    );
     assert!(tagged.inline_policies["s3dest"].equivalent(&write_policy("b", "pendo")));
     let named = &snapshot.roles["named"];
     assert_eq!(named.owner(), Owner::Unowned);
-    assert_eq!(named.tags, BTreeMap::from([("team".to_owned(), "data".to_owned())]));
+    assert_eq!(
+        named.tags,
+        BTreeMap::from([("team".to_owned(), "data".to_owned())])
+    );
     assert_eq!(named.managed_policy_arns, [managed_arn]);
     // GetCallerIdentity + one page of GetAccountAuthorizationDetails.
     assert_eq!(cloud.calls(), 2);
@@ -218,13 +303,29 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
     fx.bucket("east", false).await;
     fx.bucket("west", true).await;
     fx.bucket("plain", false).await;
-    let policy = format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#).replace("shared", "east");
+    let policy =
+        format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#).replace("shared", "east");
     fx.put_bucket_policy("east", &policy).await;
-    fx.object("east", "ours/", &[(META_SPEC, "acme"), (META_DESTINATION, "d")]).await;
+    fx.object(
+        "east",
+        "ours/",
+        &[(META_SPEC, "acme"), (META_DESTINATION, "d")],
+    )
+    .await;
     fx.object("east", "theirs/", &[]).await;
-    fx.object("east", "full/", &[(META_SPEC, "acme"), (META_DESTINATION, "old")]).await;
+    fx.object(
+        "east",
+        "full/",
+        &[(META_SPEC, "acme"), (META_DESTINATION, "old")],
+    )
+    .await;
     fx.object("east", "full/data.csv", &[]).await;
-    fx.object("east", "empty/", &[(META_SPEC, "acme"), (META_DESTINATION, "gone")]).await;
+    fx.object(
+        "east",
+        "empty/",
+        &[(META_SPEC, "acme"), (META_DESTINATION, "gone")],
+    )
+    .await;
     fx.object("east", "emptyish-sibling.csv", &[]).await;
     fx.s3_west
         .put_public_access_block()
@@ -249,7 +350,11 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
         .bucket("west")
         .server_side_encryption_configuration(
             aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                .rules(aws_sdk_s3::types::ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(sse).build())
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(sse)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -270,9 +375,30 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     prune_folders: set(&["full", "empty"]),
                 },
             ),
-            ("west".to_owned(), BucketRead { settings: true, folders: set(&["x"]), prune_folders: set(&[]) }),
-            ("plain".to_owned(), BucketRead { settings: true, folders: set(&[]), prune_folders: set(&[]) }),
-            ("missing".to_owned(), BucketRead { settings: true, folders: set(&["y"]), prune_folders: set(&[]) }),
+            (
+                "west".to_owned(),
+                BucketRead {
+                    settings: true,
+                    folders: set(&["x"]),
+                    prune_folders: set(&[]),
+                },
+            ),
+            (
+                "plain".to_owned(),
+                BucketRead {
+                    settings: true,
+                    folders: set(&[]),
+                    prune_folders: set(&[]),
+                },
+            ),
+            (
+                "missing".to_owned(),
+                BucketRead {
+                    settings: true,
+                    folders: set(&["y"]),
+                    prune_folders: set(&[]),
+                },
+            ),
         ]),
     };
     let cloud = cloud(&moto).await;
@@ -281,12 +407,27 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
     moto.stop_recording();
 
     assert_eq!(buckets["missing"], ObservedBucket::Missing);
-    let ObservedBucket::Present(east) = &buckets["east"] else { panic!("east is missing") };
+    let ObservedBucket::Present(east) = &buckets["east"] else {
+        panic!("east is missing")
+    };
     assert_eq!(east.region, "us-east-1");
-    assert!(east.policy.as_ref().unwrap().equivalent(&PolicyDocument::parse(&policy).unwrap()));
-    assert_eq!((east.public_access_blocked, east.default_encryption), (None, None));
-    let owned = |destination: &str| Some(Owner::Spec { spec: "acme".to_owned(), destination: Some(destination.to_owned()) });
-    let folder = |marker, has_other_objects| FolderInfo { marker, has_other_objects };
+    assert!(
+        east.policy
+            .as_ref()
+            .unwrap()
+            .equivalent(&PolicyDocument::parse(&policy).unwrap())
+    );
+    assert_eq!(east.public_access_blocked, None);
+    let owned = |destination: &str| {
+        Some(Owner::Spec {
+            spec: "acme".to_owned(),
+            destination: Some(destination.to_owned()),
+        })
+    };
+    let folder = |marker, has_other_objects| FolderInfo {
+        marker,
+        has_other_objects,
+    };
     assert_eq!(
         east.folders,
         BTreeMap::from([
@@ -297,23 +438,37 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
             ("theirs".to_owned(), folder(Some(Owner::Unowned), None)),
         ])
     );
-    let ObservedBucket::Present(west) = &buckets["west"] else { panic!("west is missing") };
+    let ObservedBucket::Present(west) = &buckets["west"] else {
+        panic!("west is missing")
+    };
     assert_eq!(west.region, "eu-west-1");
     assert_eq!(west.policy, None);
-    assert_eq!((west.public_access_blocked, west.default_encryption), (Some(true), Some(true)));
-    assert_eq!(west.folders, BTreeMap::from([("x".to_owned(), folder(None, None))]));
-    let ObservedBucket::Present(plain) = &buckets["plain"] else { panic!("plain is missing") };
+    assert_eq!(west.public_access_blocked, Some(true));
+    assert_eq!(
+        west.folders,
+        BTreeMap::from([("x".to_owned(), folder(None, None))])
+    );
+    let ObservedBucket::Present(plain) = &buckets["plain"] else {
+        panic!("plain is missing")
+    };
     assert_eq!(plain.public_access_blocked, Some(false));
     assert!(plain.folders.is_empty());
 
-    // east: location, policy, 5 markers, 2 listings; west: location, policy, 2
-    // settings, 1 marker; plain: location, policy, 2 settings; missing: location.
-    let expected = 9 + 5 + 4 + 1;
+    // east: location, policy, 5 markers, 2 listings; west: location, policy, public
+    // access block, 1 marker; plain: location, policy, public access block; missing: location.
+    let expected = 9 + 4 + 3 + 1;
     assert_eq!(cloud.calls(), expected);
     let recorded = moto.recorded_calls();
-    assert_eq!(recorded.len() as u64, expected, "moto saw other requests than counted");
+    assert_eq!(
+        recorded.len() as u64,
+        expected,
+        "moto saw other requests than counted"
+    );
     assert!(
-        recorded.iter().all(|r| !r["url"].as_str().unwrap().contains("list-type=2") || r["url"].as_str().unwrap().contains("max-keys=2")),
+        recorded
+            .iter()
+            .all(|r| !r["url"].as_str().unwrap().contains("list-type=2")
+                || r["url"].as_str().unwrap().contains("max-keys=2")),
         "every listing is bounded"
     );
 }
@@ -335,19 +490,53 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     let create = plan(
         "acme",
         vec![
-            change("bucket.acme-new", Action::Create, vec![Op::CreateBucket { bucket: "acme-new".to_owned(), region: "eu-west-1".to_owned() }]),
-            change("destination.d.role", Action::Create, vec![Op::CreateRole { role: role.clone() }]),
+            change(
+                "bucket.acme-new",
+                Action::Create,
+                vec![Op::CreateBucket {
+                    bucket: "acme-new".to_owned(),
+                    region: "eu-west-1".to_owned(),
+                }],
+            ),
+            change(
+                "destination.d.role",
+                Action::Create,
+                vec![Op::CreateRole { role: role.clone() }],
+            ),
             change(
                 "destination.d.role_policy",
                 Action::Create,
-                vec![Op::PutRolePolicy { role: role.name.clone(), name: "s3dest".to_owned(), policy: write_policy("shared", "d") }],
+                vec![Op::PutRolePolicy {
+                    role: role.name.clone(),
+                    name: "s3dest".to_owned(),
+                    policy: write_policy("shared", "d"),
+                }],
             ),
-            change("bucket.shared.statement.d", Action::Create, vec![Op::PutStatement { bucket: "shared".to_owned(), statement: ours.clone() }]),
-            change("bucket.acme-new.statement.d", Action::Create, vec![Op::PutStatement { bucket: "acme-new".to_owned(), statement: in_new.clone() }]),
+            change(
+                "bucket.shared.statement.d",
+                Action::Create,
+                vec![Op::PutStatement {
+                    bucket: "shared".to_owned(),
+                    statement: ours.clone(),
+                }],
+            ),
+            change(
+                "bucket.acme-new.statement.d",
+                Action::Create,
+                vec![Op::PutStatement {
+                    bucket: "acme-new".to_owned(),
+                    statement: in_new.clone(),
+                }],
+            ),
             change(
                 "destination.d.folder",
                 Action::Create,
-                vec![Op::CreateFolder { bucket: "acme-new".to_owned(), key: "d/".to_owned(), spec: "acme".to_owned(), destination: "d".to_owned() }],
+                vec![Op::CreateFolder {
+                    bucket: "acme-new".to_owned(),
+                    key: "d/".to_owned(),
+                    spec: "acme".to_owned(),
+                    destination: "d".to_owned(),
+                }],
             ),
         ],
     );
@@ -355,8 +544,14 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     assert!(report.is_success(), "{report:#?}");
     assert_eq!(report.applied.len(), 6);
     for change in &create.changes {
-        let started = events.iter().position(|e| *e == format!("started {}", change.address)).unwrap();
-        let done = events.iter().position(|e| *e == format!("done {}", change.address)).unwrap();
+        let started = events
+            .iter()
+            .position(|e| *e == format!("started {}", change.address))
+            .unwrap();
+        let done = events
+            .iter()
+            .position(|e| *e == format!("done {}", change.address))
+            .unwrap();
         assert!(started < done, "{events:#?}");
     }
     assert_eq!(events.len(), 12, "{events:#?}");
@@ -373,17 +568,36 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
             ("shared".to_owned(), BucketRead::default()),
             (
                 "acme-new".to_owned(),
-                BucketRead { settings: true, folders: BTreeSet::from(["d".to_owned()]), prune_folders: BTreeSet::new() },
+                BucketRead {
+                    settings: true,
+                    folders: BTreeSet::from(["d".to_owned()]),
+                    prune_folders: BTreeSet::new(),
+                },
             ),
         ]),
         ..ReadRequest::default()
     };
     let buckets = cloud.read_buckets(&request).await.unwrap();
-    let ObservedBucket::Present(new) = &buckets["acme-new"] else { panic!("acme-new was not created") };
+    let ObservedBucket::Present(new) = &buckets["acme-new"] else {
+        panic!("acme-new was not created")
+    };
     assert_eq!(new.region, "eu-west-1");
-    assert_eq!((new.public_access_blocked, new.default_encryption), (Some(true), Some(true)));
-    assert_eq!(new.folders["d"].marker, Some(Owner::Spec { spec: "acme".to_owned(), destination: Some("d".to_owned()) }));
-    assert!(new.policy.as_ref().unwrap().statement_by_sid("S3destAcmeD").unwrap().equivalent(&in_new));
+    assert_eq!(new.public_access_blocked, Some(true));
+    assert_eq!(
+        new.folders["d"].marker,
+        Some(Owner::Spec {
+            spec: "acme".to_owned(),
+            destination: Some("d".to_owned())
+        })
+    );
+    assert!(
+        new.policy
+            .as_ref()
+            .unwrap()
+            .statement_by_sid("S3destAcmeD")
+            .unwrap()
+            .equivalent(&in_new)
+    );
     // The foreign statement, the policy's Id and Version are exactly as they were.
     let shared = fx.bucket_policy("shared").await.unwrap();
     assert_eq!(shared["Id"], "Theirs");
@@ -400,26 +614,65 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     let delete = plan(
         "acme",
         vec![
-            change("bucket.shared.statement.d", Action::Delete, vec![Op::DeleteStatement { bucket: "shared".to_owned(), sid: "S3destAcmeD".to_owned() }]),
-            change("bucket.acme-new.statement.d", Action::Delete, vec![Op::DeleteStatement { bucket: "acme-new".to_owned(), sid: "S3destAcmeD".to_owned() }]),
-            change("destination.d.folder", Action::Delete, vec![Op::DeleteFolder { bucket: "acme-new".to_owned(), key: "d/".to_owned() }]),
+            change(
+                "bucket.shared.statement.d",
+                Action::Delete,
+                vec![Op::DeleteStatement {
+                    bucket: "shared".to_owned(),
+                    sid: "S3destAcmeD".to_owned(),
+                }],
+            ),
+            change(
+                "bucket.acme-new.statement.d",
+                Action::Delete,
+                vec![Op::DeleteStatement {
+                    bucket: "acme-new".to_owned(),
+                    sid: "S3destAcmeD".to_owned(),
+                }],
+            ),
+            change(
+                "destination.d.folder",
+                Action::Delete,
+                vec![Op::DeleteFolder {
+                    bucket: "acme-new".to_owned(),
+                    key: "d/".to_owned(),
+                }],
+            ),
             change(
                 "destination.d.role_policy",
                 Action::Delete,
-                vec![Op::DeleteRolePolicy { role: role.name.clone(), name: "s3dest".to_owned() }],
+                vec![Op::DeleteRolePolicy {
+                    role: role.name.clone(),
+                    name: "s3dest".to_owned(),
+                }],
             ),
             change(
                 "destination.d.role",
                 Action::Delete,
-                vec![Op::DeleteRole { name: role.name.clone(), inline_policies: vec![], managed_policies: vec![] }],
+                vec![Op::DeleteRole {
+                    name: role.name.clone(),
+                    inline_policies: vec![],
+                    managed_policies: vec![],
+                }],
             ),
         ],
     );
     let (report, _) = apply(&cloud, &delete).await;
     assert!(report.is_success(), "{report:#?}");
-    assert!(cloud.read_iam(&BTreeSet::from([role.name.clone()])).await.unwrap().roles.is_empty());
+    assert!(
+        cloud
+            .read_iam(&BTreeSet::from([role.name.clone()]))
+            .await
+            .unwrap()
+            .roles
+            .is_empty()
+    );
     assert_eq!(fx.bucket_policy("shared").await.unwrap(), original_stored);
-    assert_eq!(fx.bucket_policy("acme-new").await, None, "only our statement was there: the policy is deleted");
+    assert_eq!(
+        fx.bucket_policy("acme-new").await,
+        None,
+        "only our statement was there: the policy is deleted"
+    );
     assert!(!fx.exists("acme-new", "d/").await);
 
     // An interrupted delete, run again, finds everything gone and succeeds.
@@ -433,14 +686,30 @@ async fn delete_folder_refuses_a_folder_that_is_not_empty() {
     let moto = moto();
     let fx = fixture(&moto).await;
     fx.bucket("bkt", false).await;
-    fx.object("bkt", "d/", &[(META_SPEC, "acme"), (META_DESTINATION, "d")]).await;
+    fx.object("bkt", "d/", &[(META_SPEC, "acme"), (META_DESTINATION, "d")])
+        .await;
     fx.object("bkt", "d/export.csv", &[]).await;
     let cloud = cloud(&moto).await;
     let delete = plan(
         "acme",
         vec![
-            change("destination.d.folder", Action::Delete, vec![Op::DeleteFolder { bucket: "bkt".to_owned(), key: "d/".to_owned() }]),
-            change("destination.d.role", Action::Delete, vec![Op::DeleteRole { name: "r".to_owned(), inline_policies: vec![], managed_policies: vec![] }]),
+            change(
+                "destination.d.folder",
+                Action::Delete,
+                vec![Op::DeleteFolder {
+                    bucket: "bkt".to_owned(),
+                    key: "d/".to_owned(),
+                }],
+            ),
+            change(
+                "destination.d.role",
+                Action::Delete,
+                vec![Op::DeleteRole {
+                    name: "r".to_owned(),
+                    inline_policies: vec![],
+                    managed_policies: vec![],
+                }],
+            ),
         ],
     );
     let (report, events) = apply(&cloud, &delete).await;
@@ -449,9 +718,21 @@ async fn delete_folder_refuses_a_folder_that_is_not_empty() {
     assert_eq!(address, "destination.d.folder");
     assert!(matches!(error, CloudError::Conflict { .. }), "{error}");
     assert!(error.to_string().contains("not empty"), "{error}");
-    assert_eq!(report.skipped, ["destination.d.role"], "apply stops after the failed phase");
-    assert!(events.iter().any(|e| e.starts_with("failed destination.d.folder")), "{events:#?}");
-    assert!(!events.iter().any(|e| e.contains("destination.d.role")), "{events:#?}");
+    assert_eq!(
+        report.skipped,
+        ["destination.d.role"],
+        "apply stops after the failed phase"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("failed destination.d.folder")),
+        "{events:#?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.contains("destination.d.role")),
+        "{events:#?}"
+    );
     assert!(fx.exists("bkt", "d/").await);
 }
 
@@ -464,12 +745,28 @@ async fn a_failed_phase_reports_every_failure_and_stops() {
     let p = plan(
         "acme",
         vec![
-            change("destination.a.role", Action::Create, vec![Op::CreateRole { role: role_def("taken") }]),
-            change("destination.b.role", Action::Create, vec![Op::CreateRole { role: role_def("fresh") }]),
+            change(
+                "destination.a.role",
+                Action::Create,
+                vec![Op::CreateRole {
+                    role: role_def("taken"),
+                }],
+            ),
+            change(
+                "destination.b.role",
+                Action::Create,
+                vec![Op::CreateRole {
+                    role: role_def("fresh"),
+                }],
+            ),
             change(
                 "destination.b.role_policy",
                 Action::Create,
-                vec![Op::PutRolePolicy { role: "fresh".to_owned(), name: "s3dest".to_owned(), policy: write_policy("b", "x") }],
+                vec![Op::PutRolePolicy {
+                    role: "fresh".to_owned(),
+                    name: "s3dest".to_owned(),
+                    policy: write_policy("b", "x"),
+                }],
             ),
         ],
     );
@@ -477,7 +774,10 @@ async fn a_failed_phase_reports_every_failure_and_stops() {
     assert_eq!(report.applied, ["destination.b.role"]);
     assert_eq!(report.failed.len(), 1);
     let error = report.failed[0].1.to_string();
-    assert!(error.starts_with("CreateRole on role `taken` failed: EntityAlreadyExists"), "{error}");
+    assert!(
+        error.starts_with("CreateRole on role `taken` failed: EntityAlreadyExists"),
+        "{error}"
+    );
     assert_eq!(report.skipped, ["destination.b.role_policy"]);
 }
 
@@ -485,10 +785,25 @@ async fn a_failed_phase_reports_every_failure_and_stops() {
 async fn a_plan_with_errors_is_refused_without_a_call() {
     let moto = moto();
     let cloud = cloud(&moto).await;
-    let mut p = plan("acme", vec![change("destination.a.role", Action::Create, vec![Op::CreateRole { role: role_def("a") }])]);
-    p.errors.push(Notice { address: "destination.a.role".to_owned(), message: "conflict".to_owned() });
+    let mut p = plan(
+        "acme",
+        vec![change(
+            "destination.a.role",
+            Action::Create,
+            vec![Op::CreateRole {
+                role: role_def("a"),
+            }],
+        )],
+    );
+    p.errors.push(Notice {
+        address: "destination.a.role".to_owned(),
+        message: "conflict".to_owned(),
+    });
     let result = cloud.apply(&p, &|_| {}).await;
-    assert!(matches!(result, Err(CloudError::PlanHasErrors { count: 1 })));
+    assert!(matches!(
+        result,
+        Err(CloudError::PlanHasErrors { count: 1 })
+    ));
     assert_eq!(cloud.calls(), 0);
 }
 
@@ -497,26 +812,118 @@ async fn concurrent_applies_do_not_lose_statements() {
     let moto = moto();
     let fx = fixture(&moto).await;
     fx.bucket("shared", false).await;
-    fx.put_bucket_policy("shared", &format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#)).await;
+    fx.put_bucket_policy(
+        "shared",
+        &format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN}]}}"#),
+    )
+    .await;
     let spec_plan = |spec: &str, n: usize| {
         let changes = (0..n)
             .map(|i| {
                 let sid = format!("S3dest{spec}{i}");
-                let s = statement(&sid, &format!("arn:aws:iam::111122223333:role/{spec}{i}"), "shared");
-                change(&format!("bucket.shared.statement.{spec}{i}"), Action::Create, vec![Op::PutStatement { bucket: "shared".to_owned(), statement: s }])
+                let s = statement(
+                    &sid,
+                    &format!("arn:aws:iam::111122223333:role/{spec}{i}"),
+                    "shared",
+                );
+                change(
+                    &format!("bucket.shared.statement.{spec}{i}"),
+                    Action::Create,
+                    vec![Op::PutStatement {
+                        bucket: "shared".to_owned(),
+                        statement: s,
+                    }],
+                )
             })
             .collect();
         plan(spec, changes)
     };
     let (a, b) = (cloud(&moto).await, cloud(&moto).await);
     for round in 0..3 {
-        let (plan_a, plan_b) = (spec_plan(&format!("A{round}x"), 1), spec_plan(&format!("B{round}x"), 1));
+        let (plan_a, plan_b) = (
+            spec_plan(&format!("A{round}x"), 1),
+            spec_plan(&format!("B{round}x"), 1),
+        );
         let ((report_a, _), (report_b, _)) = tokio::join!(apply(&a, &plan_a), apply(&b, &plan_b));
-        assert!(report_a.is_success() && report_b.is_success(), "{report_a:#?} {report_b:#?}");
+        assert!(
+            report_a.is_success() && report_b.is_success(),
+            "{report_a:#?} {report_b:#?}"
+        );
     }
     let policy = fx.bucket_policy("shared").await.unwrap();
-    let sids: BTreeSet<&str> = policy["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
-    let expected: BTreeSet<String> = (0..3).flat_map(|r| [format!("S3destA{r}x0"), format!("S3destB{r}x0")]).chain(["HandWritten".to_owned()]).collect();
+    let sids: BTreeSet<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    let expected: BTreeSet<String> = (0..3)
+        .flat_map(|r| [format!("S3destA{r}x0"), format!("S3destB{r}x0")])
+        .chain(["HandWritten".to_owned()])
+        .collect();
     assert_eq!(sids, expected.iter().map(String::as_str).collect());
-    assert_eq!(policy["Statement"][0], serde_json::from_str::<Value>(FOREIGN).unwrap());
+    assert_eq!(
+        policy["Statement"][0],
+        serde_json::from_str::<Value>(FOREIGN).unwrap()
+    );
+}
+
+/// The figure DESIGN asks for: a read for a no-op plan of 200 destinations over 20
+/// buckets (one role and one folder each) costs at most 1.5 calls per destination.
+#[tokio::test]
+async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    let mut request = ReadRequest {
+        spec: "acme".to_owned(),
+        ..ReadRequest::default()
+    };
+    let mut creates = Vec::new();
+    for b in 0..20 {
+        let bucket = format!("bucket-{b:02}");
+        fx.bucket(&bucket, b % 2 == 1).await;
+        let read = request.buckets.entry(bucket.clone()).or_default();
+        for d in 0..10 {
+            let dest = format!("d{b:02}{d}");
+            read.folders.insert(dest.clone());
+            request.role_names.insert(format!("s3dest-{dest}"));
+            creates.push((bucket.clone(), dest));
+        }
+    }
+    for (bucket, dest) in &creates {
+        fx.role(
+            &format!("s3dest-{dest}"),
+            "/s3dest/",
+            &[(TAG_SPEC, "acme"), (TAG_DESTINATION, dest)],
+        )
+        .await;
+        fx.s3
+            .put_object()
+            .bucket(bucket)
+            .key(format!("{dest}/"))
+            .metadata(META_SPEC, "acme")
+            .metadata(META_DESTINATION, dest)
+            .body(ByteStream::from_static(b""))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let cloud = cloud(&moto).await;
+    let snapshot = cloud.read_iam(&request.role_names).await.unwrap();
+    let buckets = cloud.read_buckets(&request).await.unwrap();
+    assert_eq!(snapshot.roles.len(), 200);
+    let markers = buckets
+        .values()
+        .map(|b| match b {
+            ObservedBucket::Present(info) => {
+                info.folders.values().filter(|f| f.marker.is_some()).count()
+            }
+            ObservedBucket::Missing => 0,
+        })
+        .sum::<usize>();
+    assert_eq!(markers, 200);
+    // 2 for IAM, 2 per bucket, 1 per folder.
+    assert_eq!(cloud.calls(), 2 + 20 * 2 + 200);
+    assert!(cloud.calls() as f64 / 200.0 <= 1.5);
 }

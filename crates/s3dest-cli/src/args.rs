@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "s3dest", version, about = "Plan and apply S3 export destinations for SaaS vendors (Pendo, Braze, WalkMe, …)")]
+#[command(
+    name = "s3dest",
+    version,
+    about = "Plan and apply S3 export destinations for SaaS vendors (Pendo, Braze, WalkMe, …)"
+)]
 pub struct Cli {
     /// More logging on stderr: -v info (with the number of AWS calls), -vv debug.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

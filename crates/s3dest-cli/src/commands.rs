@@ -18,7 +18,12 @@ use crate::{Exit, Reported};
 pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
     match cli.command {
         Command::Validate { spec } => validate(&spec, ui),
-        Command::Plan { spec, format, out, detailed_exitcode } => {
+        Command::Plan {
+            spec,
+            format,
+            out,
+            detailed_exitcode,
+        } => {
             let spec_text = read_file(&spec)?;
             let checked = load_spec(&spec, &spec_text, ui)?;
             let runtime = runtime()?;
@@ -39,12 +44,23 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
                 if let Some(out) = out {
                     let file = PlanFile::new(&spec, &spec_text, &plan, &observed);
                     planfile::save(&out, &file)?;
-                    ui.info(&format!("Saved the plan to {}. Apply exactly it with: s3dest apply {}", out.display(), out.display()));
+                    ui.info(&format!(
+                        "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
+                        out.display(),
+                        out.display()
+                    ));
                 }
-                Ok(if detailed_exitcode && !plan.is_empty() { Exit::Changes } else { Exit::Success })
+                Ok(if detailed_exitcode && !plan.is_empty() {
+                    Exit::Changes
+                } else {
+                    Exit::Success
+                })
             })
         }
-        Command::Apply { target, auto_approve } => {
+        Command::Apply {
+            target,
+            auto_approve,
+        } => {
             let text = read_file(&target)?;
             let runtime = runtime()?;
             match planfile::parse(&text) {
@@ -110,21 +126,36 @@ pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
     match s3dest_spec::parse(&name, text) {
         Ok(checked) => {
             if !checked.warnings.is_empty() {
-                ui.info(&s3dest_spec::render_diagnostics(&name, text, &checked.warnings, ui.color_stderr));
+                ui.info(&s3dest_spec::render_diagnostics(
+                    &name,
+                    text,
+                    &checked.warnings,
+                    ui.color_stderr,
+                ));
             }
             Ok(checked.spec)
         }
         Err(diags) => {
-            ui.info(&s3dest_spec::render_diagnostics(&name, text, &diags, ui.color_stderr));
+            ui.info(&s3dest_spec::render_diagnostics(
+                &name,
+                text,
+                &diags,
+                ui.color_stderr,
+            ));
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            ui.error(&format!("{name}: {errors} error(s) in the spec; nothing was sent to AWS"));
+            ui.error(&format!(
+                "{name}: {errors} error(s) in the spec; nothing was sent to AWS"
+            ));
             Err(Reported.into())
         }
     }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Reads everything the plan needs: IAM first (it names the folders prune may delete), then S3.
@@ -133,7 +164,11 @@ pub async fn read(aws: &impl Cloud, spec: &Spec) -> Result<(Desired, Observed)> 
     let desired = presets::expand(spec, &iam.account_id);
     let request = s3dest_core::read_request(&desired, &iam.roles);
     let buckets = aws.read_buckets(&request).await?;
-    let observed = Observed { account_id: iam.account_id, roles: iam.roles, buckets };
+    let observed = Observed {
+        account_id: iam.account_id,
+        roles: iam.roles,
+        buckets,
+    };
     Ok((desired, observed))
 }
 
@@ -155,9 +190,12 @@ async fn apply_spec(spec: &Spec, auto_approve: bool, ui: &Ui) -> Result<Exit> {
     }
     if !auto_approve {
         if !ui.stdin_is_terminal() {
-            bail!("refusing to apply without confirmation: stdin is not a terminal; review the plan and pass --auto-approve (nothing was changed)");
+            bail!(
+                "refusing to apply without confirmation: stdin is not a terminal; review the plan and pass --auto-approve (nothing was changed)"
+            );
         }
-        let answer = ui.ask("Do you want to perform these actions? Only 'yes' will be accepted: ")?;
+        let answer =
+            ui.ask("Do you want to perform these actions? Only 'yes' will be accepted: ")?;
         if answer != "yes" {
             ui.info("Apply cancelled; nothing was changed.");
             return Ok(Exit::Error);
@@ -171,7 +209,12 @@ async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
     let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
         Ok(checked) => checked.spec,
         Err(diags) => {
-            ui.info(&s3dest_spec::render_diagnostics(&spec_name, &file.spec_text, &diags, ui.color_stderr));
+            ui.info(&s3dest_spec::render_diagnostics(
+                &spec_name,
+                &file.spec_text,
+                &diags,
+                ui.color_stderr,
+            ));
             bail!("the spec saved in `{}` no longer validates", path.display());
         }
     };
@@ -182,7 +225,10 @@ async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
         for object in &changed {
             ui.error(&format!("changed since the plan was made: {object}"));
         }
-        bail!("the saved plan `{}` is stale: AWS changed since it was made; nothing was changed. Make a new plan.", path.display());
+        bail!(
+            "the saved plan `{}` is stale: AWS changed since it was made; nothing was changed. Make a new plan.",
+            path.display()
+        );
     }
     let plan = plan::diff(&desired, &observed);
     if !plan.errors.is_empty() {
@@ -198,13 +244,41 @@ async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
 
 async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
     let on_event = |event: ApplyEvent| match event {
-        ApplyEvent::Started(change) => tracing::debug!("{}: {}", change.address, change.action.as_str()),
-        ApplyEvent::Done(change) => ui.info(&format!("{} {}: {} done", render::symbol(change.action), change.address, change.action.as_str())),
-        ApplyEvent::Failed(change, err) => ui.error(&format!("{}: {} failed: {err}", change.address, change.action.as_str())),
+        ApplyEvent::Started(change) => {
+            tracing::debug!("{}: {}", change.address, change.action.as_str())
+        }
+        ApplyEvent::Done(change) => ui.info(&format!(
+            "{} {}: {} done",
+            render::symbol(change.action),
+            change.address,
+            change.action.as_str()
+        )),
+        ApplyEvent::Failed(change, err) => ui.error(&format!(
+            "{}: {} failed: {err}",
+            change.address,
+            change.action.as_str()
+        )),
     };
-    let report = aws.apply(plan, &on_event).await;
-    let report = report.context("apply stopped; run it again to converge (what was done is kept)")?;
-    let _ = report;
+    let report = aws
+        .apply(plan, &on_event)
+        .await
+        .context("apply did not start; nothing was changed")?;
+    if !report.is_success() {
+        for (address, err) in &report.failed {
+            ui.error(&format!("{address}: {err}"));
+        }
+        if !report.skipped.is_empty() {
+            ui.info(&format!(
+                "not applied because an earlier step failed: {}",
+                report.skipped.join(", ")
+            ));
+        }
+        bail!(
+            "apply stopped after {} of {} changes; what was done is kept, and running apply again converges",
+            report.applied.len(),
+            plan.changes.len()
+        );
+    }
     // Re-read: the apply is done only when the next plan is empty.
     let (desired, observed) = read(aws, spec).await?;
     let after = plan::diff(&desired, &observed);

@@ -48,7 +48,8 @@ pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
         "plan": file.plan,
     });
     let text = serde_json::to_string_pretty(&value)? + "\n";
-    std::fs::write(path, text).with_context(|| format!("cannot write the plan file `{}`", path.display()))
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot write the plan file `{}`", path.display()))
 }
 
 /// `None` when the text is not a plan file (then it is a spec).
@@ -60,9 +61,17 @@ pub fn parse(text: &str) -> Option<Result<PlanFile>> {
 
 fn from_value(version: &Value, value: &Value) -> Result<PlanFile> {
     if version.as_u64() != Some(PLANFILE_VERSION) {
-        bail!("this plan file has format {version}; this s3dest reads format {PLANFILE_VERSION}. Make a new plan.");
+        bail!(
+            "this plan file has format {version}; this s3dest reads format {PLANFILE_VERSION}. Make a new plan."
+        );
     }
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned).with_context(|| format!("the plan file has no `{key}`"));
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("the plan file has no `{key}`"))
+    };
     let fingerprints = value
         .get("fingerprints")
         .and_then(Value::as_object)

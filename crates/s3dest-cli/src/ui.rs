@@ -29,8 +29,13 @@ impl Ui {
         };
         // Our crates at the chosen level; the SDK's internals only at -vv and above.
         let filter = match self.verbose {
-            0 | 1 => format!("warn,s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}"),
-            _ => format!("info,s3dest_cli=debug,s3dest_aws=debug,s3dest_core=debug{}", if self.verbose > 2 { ",aws=debug" } else { "" }),
+            0 | 1 => format!(
+                "warn,s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}"
+            ),
+            _ => format!(
+                "info,s3dest_cli=debug,s3dest_aws=debug,s3dest_core=debug{}",
+                if self.verbose > 2 { ",aws=debug" } else { "" }
+            ),
         };
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

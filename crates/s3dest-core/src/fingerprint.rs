@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::model::{ObservedBucket, Observed};
+use crate::model::{Observed, ObservedBucket};
 
 /// FNV-1a, 64 bits, as 16 hex digits: stable across versions and platforms.
 fn hash(text: &str) -> String {
@@ -23,7 +23,11 @@ pub fn fingerprints(observed: &Observed) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     out.insert("account".to_owned(), hash(&observed.account_id));
     for role in observed.roles.values() {
-        let policies: BTreeMap<&String, _> = role.inline_policies.iter().map(|(k, v)| (k, v.to_value())).collect();
+        let policies: BTreeMap<&String, _> = role
+            .inline_policies
+            .iter()
+            .map(|(k, v)| (k, v.to_value()))
+            .collect();
         let view = json!({
             "path": role.path, "arn": role.arn, "trust": role.trust.to_value(), "tags": role.tags,
             "inline": policies, "managed": role.managed_policy_arns,
@@ -39,7 +43,6 @@ pub fn fingerprints(observed: &Observed) -> BTreeMap<String, String> {
             "region": info.region,
             "policy": info.policy.as_ref().map(|p| p.to_value()),
             "public_access_blocked": info.public_access_blocked,
-            "default_encryption": info.default_encryption,
         });
         out.insert(format!("bucket {name}"), hash(&view.to_string()));
         for (folder, state) in &info.folders {
@@ -55,5 +58,8 @@ pub fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, Strin
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
     keys.dedup();
-    keys.into_iter().filter(|k| before.get(*k) != after.get(*k)).cloned().collect()
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect()
 }

@@ -16,7 +16,10 @@ use model::{BucketRead, Desired, ObservedRole, ReadRequest, TAG_BUCKET, TAG_FOLD
 
 /// The role names a spec wants, known before the account id (the IAM read needs them).
 pub fn wanted_role_names(spec: &s3dest_spec::Spec) -> std::collections::BTreeSet<String> {
-    spec.destinations.values().filter_map(presets::role_name).collect()
+    spec.destinations
+        .values()
+        .filter_map(presets::role_name)
+        .collect()
 }
 
 /// What to read from S3 once the IAM side is known: every bucket of the spec with its
@@ -25,17 +28,32 @@ pub fn read_request(desired: &Desired, roles: &BTreeMap<String, ObservedRole>) -
     let mut buckets: BTreeMap<String, BucketRead> = desired
         .buckets
         .values()
-        .map(|b| (b.name.clone(), BucketRead { settings: b.create, ..BucketRead::default() }))
+        .map(|b| {
+            (
+                b.name.clone(),
+                BucketRead {
+                    settings: b.create,
+                    ..BucketRead::default()
+                },
+            )
+        })
         .collect();
     for dest in desired.destinations.values() {
-        buckets.entry(dest.bucket.clone()).or_default().folders.insert(dest.folder.clone());
+        buckets
+            .entry(dest.bucket.clone())
+            .or_default()
+            .folders
+            .insert(dest.folder.clone());
     }
     for role in roles.values().filter(|r| r.owner().is_spec(&desired.spec)) {
         let (Some(bucket), Some(folder)) = (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
         else {
             continue;
         };
-        let wanted = desired.destinations.values().any(|d| &d.bucket == bucket && &d.folder == folder);
+        let wanted = desired
+            .destinations
+            .values()
+            .any(|d| &d.bucket == bucket && &d.folder == folder);
         if !wanted {
             let read = buckets.entry(bucket.clone()).or_default();
             read.folders.insert(folder.clone());
@@ -44,7 +62,12 @@ pub fn read_request(desired: &Desired, roles: &BTreeMap<String, ObservedRole>) -
     }
     ReadRequest {
         spec: desired.spec.clone(),
-        role_names: desired.destinations.values().filter_map(|d| d.role.as_ref()).map(|r| r.name.clone()).collect(),
+        role_names: desired
+            .destinations
+            .values()
+            .filter_map(|d| d.role.as_ref())
+            .map(|r| r.name.clone())
+            .collect(),
         buckets,
     }
 }

@@ -121,8 +121,6 @@ pub struct BucketInfo {
     pub policy: Option<PolicyDocument>,
     /// Read only for buckets the spec creates: all four public-access-block flags on.
     pub public_access_blocked: Option<bool>,
-    /// Read only for buckets the spec creates: a default encryption rule exists.
-    pub default_encryption: Option<bool>,
     /// Folder markers that were asked for, by folder path (no trailing slash).
     pub folders: BTreeMap<String, FolderInfo>,
 }
@@ -140,7 +138,10 @@ pub struct FolderInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
     Unowned,
-    Spec { spec: String, destination: Option<String> },
+    Spec {
+        spec: String,
+        destination: Option<String>,
+    },
 }
 
 impl Owner {
@@ -171,7 +172,7 @@ pub struct ReadRequest {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketRead {
-    /// Read public-access-block and encryption too (buckets the spec creates).
+    /// Read the public-access block too (buckets the spec creates).
     pub settings: bool,
     /// Folder markers to check (one bounded call each).
     pub folders: BTreeSet<String>,

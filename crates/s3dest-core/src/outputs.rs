@@ -80,7 +80,11 @@ pub fn to_json(spec: &str, outputs: &[DestinationOutputs]) -> Value {
     let destinations: serde_json::Map<String, Value> = outputs
         .iter()
         .map(|o| {
-            let fields: Vec<Value> = o.fields.iter().map(|(l, v)| json!({"label": l, "value": v})).collect();
+            let fields: Vec<Value> = o
+                .fields
+                .iter()
+                .map(|(l, v)| json!({"label": l, "value": v}))
+                .collect();
             let value = json!({
                 "vendor": o.vendor.as_str(),
                 "auth": o.auth.as_str(),
@@ -101,7 +105,12 @@ pub fn to_json(spec: &str, outputs: &[DestinationOutputs]) -> Value {
 pub fn to_text(outputs: &[DestinationOutputs]) -> String {
     let mut out = String::new();
     for o in outputs {
-        out.push_str(&format!("{} ({}, {}):\n", o.destination, o.vendor.as_str(), o.auth.as_str()));
+        out.push_str(&format!(
+            "{} ({}, {}):\n",
+            o.destination,
+            o.vendor.as_str(),
+            o.auth.as_str()
+        ));
         let width = o.fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
         for (label, value) in &o.fields {
             out.push_str(&format!("  {label:<width$}  {value}\n"));

@@ -36,20 +36,59 @@ impl Action {
 /// true, in the order they must run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    CreateBucket { bucket: String, region: String },
-    CreateRole { role: RoleDef },
+    CreateBucket {
+        bucket: String,
+        region: String,
+    },
+    CreateRole {
+        role: RoleDef,
+    },
     /// Delete the role after removing what hangs on it (IAM refuses otherwise).
-    DeleteRole { name: String, inline_policies: Vec<String>, managed_policies: Vec<String> },
-    UpdateTrust { role: String, trust: PolicyDocument },
-    TagRole { role: String, tags: BTreeMap<String, String> },
-    UntagRole { role: String, keys: Vec<String> },
-    PutRolePolicy { role: String, name: String, policy: PolicyDocument },
-    DeleteRolePolicy { role: String, name: String },
+    DeleteRole {
+        name: String,
+        inline_policies: Vec<String>,
+        managed_policies: Vec<String>,
+    },
+    UpdateTrust {
+        role: String,
+        trust: PolicyDocument,
+    },
+    TagRole {
+        role: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
+    PutRolePolicy {
+        role: String,
+        name: String,
+        policy: PolicyDocument,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
     /// Add or replace the statement with this Sid in the bucket policy.
-    PutStatement { bucket: String, statement: Statement },
-    DeleteStatement { bucket: String, sid: String },
-    CreateFolder { bucket: String, key: String, spec: String, destination: String },
-    DeleteFolder { bucket: String, key: String },
+    PutStatement {
+        bucket: String,
+        statement: Statement,
+    },
+    DeleteStatement {
+        bucket: String,
+        sid: String,
+    },
+    CreateFolder {
+        bucket: String,
+        key: String,
+        spec: String,
+        destination: String,
+    },
+    DeleteFolder {
+        bucket: String,
+        key: String,
+    },
 }
 
 /// Apply runs phases in this order; operations in one phase are independent of each
@@ -98,7 +137,22 @@ pub struct Change {
 impl Change {
     /// The phase a change belongs to, for display order: its first operation's.
     pub fn phase(&self) -> Phase {
-        self.ops.iter().map(Op::phase).min().unwrap_or(Phase::Buckets)
+        self.ops
+            .iter()
+            .map(Op::phase)
+            .min()
+            .unwrap_or(Phase::Buckets)
+    }
+
+    /// The phase each operation runs in: its own, or an earlier one so that it never
+    /// runs after an operation that follows it in the change. (A replace lists
+    /// `DeleteRole` before `CreateRole`: the delete runs with the create.)
+    pub fn op_phases(&self) -> Vec<Phase> {
+        let mut phases: Vec<Phase> = self.ops.iter().map(Op::phase).collect();
+        for i in (0..phases.len().saturating_sub(1)).rev() {
+            phases[i] = phases[i].min(phases[i + 1]);
+        }
+        phases
     }
 }
 
@@ -173,7 +227,12 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         planner.statement(dest);
     }
     planner.prune();
-    let Planner { mut changes, warnings, errors, .. } = planner;
+    let Planner {
+        mut changes,
+        warnings,
+        errors,
+        ..
+    } = planner;
     changes.sort_by(|a, b| (a.phase(), &a.address).cmp(&(b.phase(), &b.address)));
     Plan {
         spec: desired.spec.clone(),
@@ -207,8 +266,23 @@ impl<'a> Planner<'a> {
         self.errors.push(Notice { address, message });
     }
 
-    fn change(&mut self, address: String, action: Action, before: Option<Value>, after: Option<Value>, reason: impl Into<String>, ops: Vec<Op>) {
-        self.changes.push(Change { address, action, before, after, reason: reason.into(), ops });
+    fn change(
+        &mut self,
+        address: String,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+        reason: impl Into<String>,
+        ops: Vec<Op>,
+    ) {
+        self.changes.push(Change {
+            address,
+            action,
+            before,
+            after,
+            reason: reason.into(),
+            ops,
+        });
     }
 
     fn bucket_info(&self, bucket: &str) -> Option<&BucketInfo> {
@@ -230,13 +304,8 @@ impl<'a> Planner<'a> {
                         format!("bucket `{}` is in region `{}`, but the spec says `{region}`", bucket.name, info.region),
                     );
                 }
-                if bucket.create {
-                    if info.public_access_blocked == Some(false) {
-                        self.warn(address.clone(), "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
-                    }
-                    if info.default_encryption == Some(false) {
-                        self.warn(address, "default encryption is off on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
-                    }
+                if bucket.create && info.public_access_blocked == Some(false) {
+                    self.warn(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
                 }
             }
             Some(ObservedBucket::Missing) | None if bucket.create => {
@@ -266,7 +335,11 @@ impl<'a> Planner<'a> {
             .collect();
         let Some(want) = &dest.role else {
             for old in previous {
-                let changes = self.delete_role_changes(&dest.name, old, "the destination no longer uses a role");
+                let changes = self.delete_role_changes(
+                    &dest.name,
+                    old,
+                    "the destination no longer uses a role",
+                );
                 self.changes.extend(changes);
             }
             return;
@@ -279,10 +352,18 @@ impl<'a> Planner<'a> {
             match previous.first() {
                 Some(old) => {
                     let before = Some(observed_role_view(old));
-                    let reason = format!("role name changes from `{}` to `{}`", old.name, want.name);
+                    let reason =
+                        format!("role name changes from `{}` to `{}`", old.name, want.name);
                     self.change(address, Action::Replace, before, after, reason, ops);
                 }
-                None => self.change(address, Action::Create, None, after, "role does not exist", ops),
+                None => self.change(
+                    address,
+                    Action::Create,
+                    None,
+                    after,
+                    "role does not exist",
+                    ops,
+                ),
             }
             return;
         };
@@ -300,31 +381,65 @@ impl<'a> Planner<'a> {
         if have.path != want.path {
             self.replaced_roles.insert(want.name.clone());
             let ops = vec![delete_role_op(have), Op::CreateRole { role: want.clone() }];
-            let reason = format!("role path changes from `{}` to `{}` (IAM cannot move a role)", have.path, want.path);
+            let reason = format!(
+                "role path changes from `{}` to `{}` (IAM cannot move a role)",
+                have.path, want.path
+            );
             return self.change(address, Action::Replace, before, after, reason, ops);
         }
         let mut ops = Vec::new();
         let mut reasons = Vec::new();
         if !have.trust.equivalent(&want.trust) {
-            ops.push(Op::UpdateTrust { role: want.name.clone(), trust: want.trust.clone() });
+            ops.push(Op::UpdateTrust {
+                role: want.name.clone(),
+                trust: want.trust.clone(),
+            });
             reasons.push("trust policy differs");
         }
-        let set: BTreeMap<String, String> = want.tags.iter().filter(|(k, v)| have.tags.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let unset: Vec<String> = have.tags.keys().filter(|k| !want.tags.contains_key(*k)).cloned().collect();
+        let set: BTreeMap<String, String> = want
+            .tags
+            .iter()
+            .filter(|(k, v)| have.tags.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let unset: Vec<String> = have
+            .tags
+            .keys()
+            .filter(|k| !want.tags.contains_key(*k))
+            .cloned()
+            .collect();
         if !set.is_empty() {
-            ops.push(Op::TagRole { role: want.name.clone(), tags: set });
+            ops.push(Op::TagRole {
+                role: want.name.clone(),
+                tags: set,
+            });
         }
         if !unset.is_empty() {
-            ops.push(Op::UntagRole { role: want.name.clone(), keys: unset });
+            ops.push(Op::UntagRole {
+                role: want.name.clone(),
+                keys: unset,
+            });
         }
         if ops.len() > usize::from(!reasons.is_empty()) {
-            reasons.push(if have.owner() == Owner::Unowned { "adopting: s3dest ownership tags are added" } else { "tags differ" });
+            reasons.push(if have.owner() == Owner::Unowned {
+                "adopting: s3dest ownership tags are added"
+            } else {
+                "tags differ"
+            });
         }
         if !ops.is_empty() {
-            self.change(address, Action::Update, before, after, reasons.join("; "), ops);
+            self.change(
+                address,
+                Action::Update,
+                before,
+                after,
+                reasons.join("; "),
+                ops,
+            );
         }
         for old in previous {
-            let changes = self.delete_role_changes(&dest.name, old, "an older role of this destination");
+            let changes =
+                self.delete_role_changes(&dest.name, old, "an older role of this destination");
             self.changes.extend(changes);
         }
         self.foreign_policies_on(have, &dest.name);
@@ -333,7 +448,11 @@ impl<'a> Planner<'a> {
     /// Inline and managed policies s3dest did not put on a role it owns: reported, never touched.
     fn foreign_policies_on(&mut self, role: &ObservedRole, dest: &str) {
         let address = format!("destination.{dest}.role");
-        for name in role.inline_policies.keys().filter(|n| *n != INLINE_POLICY_NAME) {
+        for name in role
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+        {
             self.warn(address.clone(), format!("role `{}` has an inline policy `{name}` that s3dest does not manage; it is left alone", role.name));
         }
         for arn in &role.managed_policy_arns {
@@ -352,17 +471,29 @@ impl<'a> Planner<'a> {
                 before: Some(inline_policy_view(&old.name, policy)),
                 after: None,
                 reason: reason.to_owned(),
-                ops: vec![Op::DeleteRolePolicy { role: old.name.clone(), name: INLINE_POLICY_NAME.to_owned() }],
+                ops: vec![Op::DeleteRolePolicy {
+                    role: old.name.clone(),
+                    name: INLINE_POLICY_NAME.to_owned(),
+                }],
             });
         }
-        let others: Vec<String> = old.inline_policies.keys().filter(|n| *n != INLINE_POLICY_NAME).cloned().collect();
+        let others: Vec<String> = old
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+            .cloned()
+            .collect();
         changes.push(Change {
             address: format!("destination.{dest}.role"),
             action: Action::Delete,
             before: Some(observed_role_view(old)),
             after: None,
             reason: reason.to_owned(),
-            ops: vec![Op::DeleteRole { name: old.name.clone(), inline_policies: others, managed_policies: old.managed_policy_arns.clone() }],
+            ops: vec![Op::DeleteRole {
+                name: old.name.clone(),
+                inline_policies: others,
+                managed_policies: old.managed_policy_arns.clone(),
+            }],
         });
         changes
     }
@@ -371,70 +502,182 @@ impl<'a> Planner<'a> {
     /// them while they record changes.
     fn owned_roles(&self) -> impl Iterator<Item = &'a ObservedRole> + 'a {
         let spec: &'a str = &self.desired.spec;
-        self.observed.roles.values().filter(move |r| r.owner().is_spec(spec))
+        self.observed
+            .roles
+            .values()
+            .filter(move |r| r.owner().is_spec(spec))
     }
 
     fn inline_policy(&mut self, dest: &DesiredDestination) {
         let address = format!("destination.{}.role_policy", dest.name);
         let Some(role) = &dest.role else { return };
-        let have_role = self.observed.roles.get(&role.name).filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
+        let have_role = self
+            .observed
+            .roles
+            .get(&role.name)
+            .filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
         let have = have_role.and_then(|r| r.inline_policies.get(INLINE_POLICY_NAME));
         let view = |doc: &PolicyDocument| inline_policy_view(&role.name, doc);
         match (&dest.inline_policy, have) {
             (Some(want), None) => {
-                let op = Op::PutRolePolicy { role: role.name.clone(), name: INLINE_POLICY_NAME.to_owned(), policy: want.clone() };
-                let reason = if have_role.is_some() { "inline policy is missing" } else { "role is new" };
-                self.change(address, Action::Create, None, Some(view(want)), reason, vec![op]);
+                let op = Op::PutRolePolicy {
+                    role: role.name.clone(),
+                    name: INLINE_POLICY_NAME.to_owned(),
+                    policy: want.clone(),
+                };
+                let reason = if have_role.is_some() {
+                    "inline policy is missing"
+                } else {
+                    "role is new"
+                };
+                self.change(
+                    address,
+                    Action::Create,
+                    None,
+                    Some(view(want)),
+                    reason,
+                    vec![op],
+                );
             }
             (Some(want), Some(have)) if !want.equivalent(have) => {
-                let op = Op::PutRolePolicy { role: role.name.clone(), name: INLINE_POLICY_NAME.to_owned(), policy: want.clone() };
-                self.change(address, Action::Update, Some(view(have)), Some(view(want)), "inline policy differs", vec![op]);
+                let op = Op::PutRolePolicy {
+                    role: role.name.clone(),
+                    name: INLINE_POLICY_NAME.to_owned(),
+                    policy: want.clone(),
+                };
+                self.change(
+                    address,
+                    Action::Update,
+                    Some(view(have)),
+                    Some(view(want)),
+                    "inline policy differs",
+                    vec![op],
+                );
             }
             (None, Some(have)) => {
-                let op = Op::DeleteRolePolicy { role: role.name.clone(), name: INLINE_POLICY_NAME.to_owned() };
-                self.change(address, Action::Delete, Some(view(have)), None, "the vendor needs no permissions policy on the role", vec![op]);
+                let op = Op::DeleteRolePolicy {
+                    role: role.name.clone(),
+                    name: INLINE_POLICY_NAME.to_owned(),
+                };
+                self.change(
+                    address,
+                    Action::Delete,
+                    Some(view(have)),
+                    None,
+                    "the vendor needs no permissions policy on the role",
+                    vec![op],
+                );
             }
             _ => {}
         }
     }
 
     fn statement(&mut self, dest: &DesiredDestination) {
-        let Some(want) = &dest.bucket_statement else { return };
+        let Some(want) = &dest.bucket_statement else {
+            return;
+        };
         let sid = want.sid.clone().unwrap_or_default();
         let address = format!("bucket.{}.statement.{}", dest.bucket, dest.name);
-        let have = self.bucket_info(&dest.bucket).and_then(|b| b.policy.as_ref()).and_then(|p| p.statement_by_sid(&sid)).cloned();
+        let have = self
+            .bucket_info(&dest.bucket)
+            .and_then(|b| b.policy.as_ref())
+            .and_then(|p| p.statement_by_sid(&sid))
+            .cloned();
         let view = |s: &Statement| json!({"bucket": dest.bucket, "sid": sid, "statement": s.canonical().to_value()});
-        let op = Op::PutStatement { bucket: dest.bucket.clone(), statement: want.clone() };
-        let role_replaced = dest.role.as_ref().is_some_and(|r| self.replaced_roles.contains(&r.name));
+        let op = Op::PutStatement {
+            bucket: dest.bucket.clone(),
+            statement: want.clone(),
+        };
+        let role_replaced = dest
+            .role
+            .as_ref()
+            .is_some_and(|r| self.replaced_roles.contains(&r.name));
         match have {
-            None => self.change(address, Action::Create, None, Some(view(want)), "statement is missing from the bucket policy", vec![op]),
-            Some(have) if !have.equivalent(want) => self.change(address, Action::Update, Some(view(&have)), Some(view(want)), "statement differs", vec![op]),
-            Some(have) if role_replaced => self.change(address, Action::Update, Some(view(&have)), Some(view(want)), "the role it names is replaced: AWS invalidates principals of a deleted role", vec![op]),
+            None => self.change(
+                address,
+                Action::Create,
+                None,
+                Some(view(want)),
+                "statement is missing from the bucket policy",
+                vec![op],
+            ),
+            Some(have) if !have.equivalent(want) => self.change(
+                address,
+                Action::Update,
+                Some(view(&have)),
+                Some(view(want)),
+                "statement differs",
+                vec![op],
+            ),
+            Some(have) if role_replaced => self.change(
+                address,
+                Action::Update,
+                Some(view(&have)),
+                Some(view(want)),
+                "the role it names is replaced: AWS invalidates principals of a deleted role",
+                vec![op],
+            ),
             Some(_) => {}
         }
     }
 
     fn folder(&mut self, dest: &DesiredDestination) {
         let address = format!("destination.{}.folder", dest.name);
-        let view = |bucket: &str, folder: &str| json!({"bucket": bucket, "key": format!("{folder}/")});
-        let exists = self.bucket_info(&dest.bucket).and_then(|b| b.folders.get(&dest.folder)).is_some_and(|f| f.marker.is_some());
+        let view =
+            |bucket: &str, folder: &str| json!({"bucket": bucket, "key": format!("{folder}/")});
+        let exists = self
+            .bucket_info(&dest.bucket)
+            .and_then(|b| b.folders.get(&dest.folder))
+            .is_some_and(|f| f.marker.is_some());
         // The folder this destination had before, if it moved (known from its role's tags).
-        let old = self.owned_roles().filter(|r| r.tags.get(TAG_DESTINATION) == Some(&dest.name)).find_map(|r| {
-            let (bucket, folder) = (r.tags.get(TAG_BUCKET)?, r.tags.get(TAG_FOLDER)?);
-            (bucket != &dest.bucket || folder != &dest.folder).then(|| (bucket.clone(), folder.clone()))
-        });
-        let delete_old = old.as_ref().and_then(|(bucket, folder)| self.prunable_folder(bucket, folder, &dest.name));
+        let old = self
+            .owned_roles()
+            .filter(|r| r.tags.get(TAG_DESTINATION) == Some(&dest.name))
+            .find_map(|r| {
+                let (bucket, folder) = (r.tags.get(TAG_BUCKET)?, r.tags.get(TAG_FOLDER)?);
+                (bucket != &dest.bucket || folder != &dest.folder)
+                    .then(|| (bucket.clone(), folder.clone()))
+            });
+        let delete_old = old
+            .as_ref()
+            .and_then(|(bucket, folder)| self.prunable_folder(bucket, folder, &dest.name));
         if exists {
             if let (Some((bucket, folder)), Some(op)) = (&old, delete_old) {
-                self.change(address, Action::Delete, Some(view(bucket, folder)), None, "the destination moved to another folder; the old one is empty", vec![op]);
+                self.change(
+                    address,
+                    Action::Delete,
+                    Some(view(bucket, folder)),
+                    None,
+                    "the destination moved to another folder; the old one is empty",
+                    vec![op],
+                );
             }
             return;
         }
-        let create = Op::CreateFolder { bucket: dest.bucket.clone(), key: dest.marker_key(), spec: self.spec().to_owned(), destination: dest.name.clone() };
+        let create = Op::CreateFolder {
+            bucket: dest.bucket.clone(),
+            key: dest.marker_key(),
+            spec: self.spec().to_owned(),
+            destination: dest.name.clone(),
+        };
         let after = Some(view(&dest.bucket, &dest.folder));
         match (&old, delete_old) {
-            (Some((bucket, folder)), Some(op)) => self.change(address, Action::Replace, Some(view(bucket, folder)), after, "the destination moved to another folder; the old one is empty", vec![create, op]),
-            _ => self.change(address, Action::Create, None, after, "folder marker is missing", vec![create]),
+            (Some((bucket, folder)), Some(op)) => self.change(
+                address,
+                Action::Replace,
+                Some(view(bucket, folder)),
+                after,
+                "the destination moved to another folder; the old one is empty",
+                vec![create, op],
+            ),
+            _ => self.change(
+                address,
+                Action::Create,
+                None,
+                after,
+                "folder marker is missing",
+                vec![create],
+            ),
         }
     }
 
@@ -446,10 +689,16 @@ impl<'a> Planner<'a> {
             return None;
         }
         if info.has_other_objects != Some(false) {
-            self.warn(format!("destination.{dest}.folder"), format!("folder `s3://{bucket}/{folder}/` is kept: it is not empty"));
+            self.warn(
+                format!("destination.{dest}.folder"),
+                format!("folder `s3://{bucket}/{folder}/` is kept: it is not empty"),
+            );
             return None;
         }
-        Some(Op::DeleteFolder { bucket: bucket.to_owned(), key: format!("{folder}/") })
+        Some(Op::DeleteFolder {
+            bucket: bucket.to_owned(),
+            key: format!("{folder}/"),
+        })
     }
 
     /// Removes what this spec owns and no longer wants: roles of destinations that left
@@ -457,18 +706,35 @@ impl<'a> Planner<'a> {
     fn prune(&mut self) {
         let gone: Vec<ObservedRole> = self
             .owned_roles()
-            .filter(|r| r.tags.get(TAG_DESTINATION).is_none_or(|d| !self.desired.destinations.contains_key(d)))
+            .filter(|r| {
+                r.tags
+                    .get(TAG_DESTINATION)
+                    .is_none_or(|d| !self.desired.destinations.contains_key(d))
+            })
             .cloned()
             .collect();
         for role in gone {
-            let dest = role.tags.get(TAG_DESTINATION).cloned().unwrap_or_else(|| role.name.clone());
-            let changes = self.delete_role_changes(&dest, &role, "the destination is no longer in the spec");
+            let dest = role
+                .tags
+                .get(TAG_DESTINATION)
+                .cloned()
+                .unwrap_or_else(|| role.name.clone());
+            let changes =
+                self.delete_role_changes(&dest, &role, "the destination is no longer in the spec");
             self.changes.extend(changes);
-            if let (Some(bucket), Some(folder)) = (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
+            if let (Some(bucket), Some(folder)) =
+                (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
                 && let Some(op) = self.prunable_folder(bucket, folder, &dest)
             {
                 let before = json!({"bucket": bucket, "key": format!("{folder}/")});
-                self.change(format!("destination.{dest}.folder"), Action::Delete, Some(before), None, "the destination is no longer in the spec and its folder is empty", vec![op]);
+                self.change(
+                    format!("destination.{dest}.folder"),
+                    Action::Delete,
+                    Some(before),
+                    None,
+                    "the destination is no longer in the spec and its folder is empty",
+                    vec![op],
+                );
             }
         }
         let wanted: BTreeSet<(String, String)> = self
@@ -480,10 +746,18 @@ impl<'a> Planner<'a> {
             .collect();
         let mut stale = Vec::new();
         for (bucket, observed) in &self.observed.buckets {
-            let ObservedBucket::Present(BucketInfo { policy: Some(policy), .. }) = observed else { continue };
+            let ObservedBucket::Present(BucketInfo {
+                policy: Some(policy),
+                ..
+            }) = observed
+            else {
+                continue;
+            };
             for statement in &policy.statements {
                 let Some(sid) = &statement.sid else { continue };
-                let Some(dest) = sid::owned_destination(self.spec(), sid) else { continue };
+                let Some(dest) = sid::owned_destination(self.spec(), sid) else {
+                    continue;
+                };
                 if !wanted.contains(&(bucket.clone(), dest.clone())) {
                     stale.push((bucket.clone(), dest, sid.clone(), statement.clone()));
                 }
@@ -491,8 +765,18 @@ impl<'a> Planner<'a> {
         }
         for (bucket, dest, sid, statement) in stale {
             let before = json!({"bucket": bucket, "sid": sid, "statement": statement.canonical().to_value()});
-            let op = Op::DeleteStatement { bucket: bucket.clone(), sid };
-            self.change(format!("bucket.{bucket}.statement.{dest}"), Action::Delete, Some(before), None, "the destination no longer grants access through this bucket", vec![op]);
+            let op = Op::DeleteStatement {
+                bucket: bucket.clone(),
+                sid,
+            };
+            self.change(
+                format!("bucket.{bucket}.statement.{dest}"),
+                Action::Delete,
+                Some(before),
+                None,
+                "the destination no longer grants access through this bucket",
+                vec![op],
+            );
         }
     }
 }

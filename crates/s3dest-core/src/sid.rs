@@ -58,7 +58,10 @@ mod tests {
         for dest in ["pendo", "braze-currents", "a_b-c9", "x"] {
             let sid = statement_sid("acme-exports", dest);
             assert!(sid.chars().all(|c| c.is_ascii_alphanumeric()), "{sid}");
-            assert_eq!(owned_destination("acme-exports", &sid).as_deref(), Some(dest));
+            assert_eq!(
+                owned_destination("acme-exports", &sid).as_deref(),
+                Some(dest)
+            );
         }
     }
 
@@ -73,6 +76,9 @@ mod tests {
     #[test]
     fn sid_is_stable() {
         // Changing this breaks ownership of every statement already in AWS.
-        assert_eq!(statement_sid("acme-exports", "braze-currents"), "S3destc45a498dbrazeDcurrents");
+        assert_eq!(
+            statement_sid("acme-exports", "braze-currents"),
+            "S3destc45a498dbrazeDcurrents"
+        );
     }
 }

@@ -2,15 +2,19 @@
 //! edge applies them to AWS. Pure tests use it to prove that a plan converges (its
 //! apply followed by a new plan is empty) without a server.
 
-use crate::model::{BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn};
-use crate::plan::{Op, Plan};
+use crate::model::{BucketInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn};
+use crate::plan::{Op, Phase, Plan};
 
 /// Applies every operation of `plan`, in phase order, to `world`.
 pub fn apply(plan: &Plan, world: &mut Observed) {
-    let mut ops: Vec<&Op> = plan.changes.iter().flat_map(|c| &c.ops).collect();
+    let mut ops: Vec<(Phase, &Op)> = plan
+        .changes
+        .iter()
+        .flat_map(|c| c.op_phases().into_iter().zip(&c.ops))
+        .collect();
     // Stable sort: operations of one change keep their order within a phase.
-    ops.sort_by_key(|op| op.phase());
-    for op in ops {
+    ops.sort_by_key(|(phase, _)| *phase);
+    for (_, op) in ops {
         apply_op(op, world);
     }
 }
@@ -28,10 +32,11 @@ fn apply_op(op: &Op, world: &mut Observed) {
             let info = BucketInfo {
                 region: region.clone(),
                 public_access_blocked: Some(true),
-                default_encryption: Some(true),
                 ..BucketInfo::default()
             };
-            world.buckets.insert(bucket.clone(), ObservedBucket::Present(info));
+            world
+                .buckets
+                .insert(bucket.clone(), ObservedBucket::Present(info));
         }
         Op::CreateRole { role } => {
             let observed = ObservedRole {
@@ -43,13 +48,24 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 inline_policies: Default::default(),
                 managed_policy_arns: Vec::new(),
             };
-            assert!(world.roles.insert(role.name.clone(), observed).is_none(), "role {} exists", role.name);
+            assert!(
+                world.roles.insert(role.name.clone(), observed).is_none(),
+                "role {} exists",
+                role.name
+            );
         }
         Op::DeleteRole { name, .. } => {
             world.roles.remove(name).expect("deleting a missing role");
         }
-        Op::UpdateTrust { role, trust } => world.roles.get_mut(role).expect("role").trust = trust.clone(),
-        Op::TagRole { role, tags } => world.roles.get_mut(role).expect("role").tags.extend(tags.clone()),
+        Op::UpdateTrust { role, trust } => {
+            world.roles.get_mut(role).expect("role").trust = trust.clone()
+        }
+        Op::TagRole { role, tags } => world
+            .roles
+            .get_mut(role)
+            .expect("role")
+            .tags
+            .extend(tags.clone()),
         Op::UntagRole { role, keys } => {
             let role = world.roles.get_mut(role).expect("role");
             for key in keys {
@@ -57,14 +73,30 @@ fn apply_op(op: &Op, world: &mut Observed) {
             }
         }
         Op::PutRolePolicy { role, name, policy } => {
-            world.roles.get_mut(role).expect("role").inline_policies.insert(name.clone(), policy.clone());
+            world
+                .roles
+                .get_mut(role)
+                .expect("role")
+                .inline_policies
+                .insert(name.clone(), policy.clone());
         }
         Op::DeleteRolePolicy { role, name } => {
-            world.roles.get_mut(role).expect("role").inline_policies.remove(name);
+            world
+                .roles
+                .get_mut(role)
+                .expect("role")
+                .inline_policies
+                .remove(name);
         }
-        Op::PutStatement { bucket: name, statement } => {
+        Op::PutStatement {
+            bucket: name,
+            statement,
+        } => {
             let info = bucket(world, name);
-            let mut policy = info.policy.take().unwrap_or_else(|| s3dest_policy::PolicyDocument::new(Vec::new()));
+            let mut policy = info
+                .policy
+                .take()
+                .unwrap_or_else(|| s3dest_policy::PolicyDocument::new(Vec::new()));
             policy.statements.retain(|s| s.sid != statement.sid);
             policy.statements.push(statement.clone());
             info.policy = Some(policy);
@@ -78,9 +110,17 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 }
             }
         }
-        Op::CreateFolder { bucket: name, key, spec, destination } => {
+        Op::CreateFolder {
+            bucket: name,
+            key,
+            spec,
+            destination,
+        } => {
             let folder = key.trim_end_matches('/').to_owned();
-            let owner = Owner::Spec { spec: spec.clone(), destination: Some(destination.clone()) };
+            let owner = Owner::Spec {
+                spec: spec.clone(),
+                destination: Some(destination.clone()),
+            };
             let entry = bucket(world, name).folders.entry(folder).or_default();
             entry.marker.get_or_insert(owner);
             entry.has_other_objects.get_or_insert(false);
@@ -88,8 +128,12 @@ fn apply_op(op: &Op, world: &mut Observed) {
         Op::DeleteFolder { bucket: name, key } => {
             let folder = key.trim_end_matches('/');
             let info = bucket(world, name);
-            let entry = info.folders.entry(folder.to_owned()).or_insert_with(FolderInfo::default);
-            assert_eq!(entry.has_other_objects, Some(false), "deleting a non-empty folder");
+            let entry = info.folders.entry(folder.to_owned()).or_default();
+            assert_eq!(
+                entry.has_other_objects,
+                Some(false),
+                "deleting a non-empty folder"
+            );
             entry.marker = None;
         }
     }

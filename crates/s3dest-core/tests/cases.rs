@@ -6,12 +6,20 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use s3dest_core::model::{BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn};
+use s3dest_core::model::{
+    BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn,
+};
 use s3dest_core::{plan, presets, render};
 use s3dest_policy::PolicyDocument;
 
 fn strings(v: &Value) -> BTreeMap<String, String> {
-    v.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect()).unwrap_or_default()
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn owner(v: &Value) -> Option<Owner> {
@@ -19,7 +27,10 @@ fn owner(v: &Value) -> Option<Owner> {
         "unowned" => Some(Owner::Unowned),
         s => {
             let (spec, dest) = s.split_once('/').expect("marker owner is spec/destination");
-            Some(Owner::Spec { spec: spec.into(), destination: Some(dest.into()) })
+            Some(Owner::Spec {
+                spec: spec.into(),
+                destination: Some(dest.into()),
+            })
         }
     }
 }
@@ -39,7 +50,9 @@ fn observed(v: &Value) -> Observed {
                 path,
                 trust: PolicyDocument::from_value(&r["trust"]).unwrap(),
                 tags: strings(&r["tags"]),
-                inline_policies: inline.map(|(k, d)| (k.clone(), PolicyDocument::from_value(d).unwrap())).collect(),
+                inline_policies: inline
+                    .map(|(k, d)| (k.clone(), PolicyDocument::from_value(d).unwrap()))
+                    .collect(),
                 managed_policy_arns: Vec::new(),
             },
         );
@@ -52,23 +65,43 @@ fn observed(v: &Value) -> Observed {
             let folders = b["folders"].as_object().into_iter().flatten();
             ObservedBucket::Present(BucketInfo {
                 region: b["region"].as_str().unwrap_or("us-east-1").to_owned(),
-                policy: (!b["policy"].is_null()).then(|| PolicyDocument::from_value(&b["policy"]).unwrap()),
+                policy: (!b["policy"].is_null())
+                    .then(|| PolicyDocument::from_value(&b["policy"]).unwrap()),
                 public_access_blocked: b["public_access_blocked"].as_bool(),
-                default_encryption: b["default_encryption"].as_bool(),
                 folders: folders
-                    .map(|(f, s)| (f.clone(), FolderInfo { marker: owner(&s["marker"]), has_other_objects: s["has_other_objects"].as_bool() }))
+                    .map(|(f, s)| {
+                        (
+                            f.clone(),
+                            FolderInfo {
+                                marker: owner(&s["marker"]),
+                                has_other_objects: s["has_other_objects"].as_bool(),
+                            },
+                        )
+                    })
                     .collect(),
             })
         };
         buckets.insert(name.clone(), bucket);
     }
-    Observed { account_id, roles, buckets }
+    Observed {
+        account_id,
+        roles,
+        buckets,
+    }
 }
 
 fn check(dir: &Path) {
     let spec_text = std::fs::read_to_string(dir.join("spec.yaml")).unwrap();
-    let spec = s3dest_spec::parse("spec.yaml", &spec_text).unwrap_or_else(|d| panic!("{}", s3dest_spec::render_diagnostics("spec.yaml", &spec_text, &d, false))).spec;
-    let observed_json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("observed.json")).unwrap()).unwrap();
+    let spec = s3dest_spec::parse("spec.yaml", &spec_text)
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                s3dest_spec::render_diagnostics("spec.yaml", &spec_text, &d, false)
+            )
+        })
+        .spec;
+    let observed_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("observed.json")).unwrap()).unwrap();
     let observed = observed(&observed_json);
     let plan = plan::diff(&presets::expand(&spec, &observed.account_id), &observed);
     insta::with_settings!({snapshot_path => dir, prepend_module_to_snapshot => false, omit_expression => true}, {
@@ -81,9 +114,17 @@ fn check(dir: &Path) {
 #[test]
 fn cases() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
-    assert!(dirs.len() >= 4, "expected the folder cases in {}", root.display());
+    assert!(
+        dirs.len() >= 4,
+        "expected the folder cases in {}",
+        root.display()
+    );
     for dir in dirs {
         check(&dir);
     }

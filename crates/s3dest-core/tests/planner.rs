@@ -26,16 +26,27 @@ destinations:
 fn spec(yaml: &str) -> s3dest_spec::Spec {
     match s3dest_spec::parse("s3dest.yaml", yaml) {
         Ok(checked) => checked.spec,
-        Err(d) => panic!("{}", s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)),
+        Err(d) => panic!(
+            "{}",
+            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
+        ),
     }
 }
 
 /// An account holding the given (empty) buckets in us-east-1.
 fn world(buckets: &[&str]) -> Observed {
-    let mut world = Observed { account_id: ACCOUNT.into(), ..Observed::default() };
+    let mut world = Observed {
+        account_id: ACCOUNT.into(),
+        ..Observed::default()
+    };
     for b in buckets {
-        let info = BucketInfo { region: "us-east-1".into(), ..BucketInfo::default() };
-        world.buckets.insert((*b).into(), ObservedBucket::Present(info));
+        let info = BucketInfo {
+            region: "us-east-1".into(),
+            ..BucketInfo::default()
+        };
+        world
+            .buckets
+            .insert((*b).into(), ObservedBucket::Present(info));
     }
     world
 }
@@ -55,7 +66,10 @@ fn converge(yaml: &str, world: &mut Observed) -> Plan {
 }
 
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
-    plan.changes.iter().map(|c| (c.address.clone(), c.action)).collect()
+    plan.changes
+        .iter()
+        .map(|c| (c.address.clone(), c.action))
+        .collect()
 }
 
 fn bucket_mut<'a>(world: &'a mut Observed, name: &str) -> &'a mut BucketInfo {
@@ -71,12 +85,27 @@ fn every_vendor_from_empty_converges() {
     let first = converge(ALL_VENDORS, &mut w);
     let s = first.summary();
     // 1 bucket, 6 roles, 5 inline policies (not Pendo), 1 statement (Pendo), 6 folders.
-    assert_eq!((s.create, s.update, s.replace, s.delete), (19, 0, 0, 0), "{:#?}", actions(&first));
-    assert!(first.changes.iter().any(|c| c.address == "bucket.acme-exports.statement.pendo"));
+    assert_eq!(
+        (s.create, s.update, s.replace, s.delete),
+        (19, 0, 0, 0),
+        "{:#?}",
+        actions(&first)
+    );
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| c.address == "bucket.acme-exports.statement.pendo")
+    );
     // Dependency order: bucket before roles before policies before statements before folders.
     let phases: Vec<_> = first.changes.iter().map(|c| c.phase()).collect();
     assert!(phases.windows(2).all(|w| w[0] <= w[1]));
-    assert!(first.warnings.iter().any(|w| w.address == "destination.walkme"));
+    assert!(
+        first
+            .warnings
+            .iter()
+            .any(|w| w.address == "destination.walkme")
+    );
 }
 
 #[test]
@@ -87,7 +116,16 @@ fn formatting_only_rewrites_give_an_empty_plan() {
     // one-element lists, the account id instead of its root ARN, URL-encoded.
     let currents = w.roles.get_mut("s3dest-currents").unwrap();
     let trust = r#"{"Statement":[{"Condition":{"StringEquals":{"sts:ExternalId":"braze-1"}},"Action":"sts:AssumeRole","Principal":{"AWS":"987654321098"},"Effect":"Allow"}],"Version":"2012-10-17"}"#;
-    let encoded: String = trust.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let encoded: String = trust
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     currents.trust = PolicyDocument::parse_aws(&encoded).unwrap();
     currents.inline_policies.insert(
         "s3dest".into(),
@@ -110,12 +148,17 @@ fn drift_is_shown_and_repaired() {
     converge(ALL_VENDORS, &mut w);
     // Inline policy widened by hand.
     let walkme = w.roles.get_mut("s3dest-walkme").unwrap();
-    walkme.inline_policies.get_mut("s3dest").unwrap().statements[1] =
-        Statement::allow().with_actions(["s3:*"]).with_resources(["arn:aws:s3:::*"]);
+    walkme.inline_policies.get_mut("s3dest").unwrap().statements[1] = Statement::allow()
+        .with_actions(["s3:*"])
+        .with_resources(["arn:aws:s3:::*"]);
     // Trust principal rewritten by AWS to a unique id (the trusted role was deleted).
     let partner = w.roles.get_mut("s3dest-partner").unwrap();
-    partner.trust.statements[0] = partner.trust.statements[0].clone().with_principal_aws(Vec::<String>::new());
-    partner.trust.statements[0].principal = Statement::allow().with_principal_aws(["AROAEXAMPLEID1234567"]).principal;
+    partner.trust.statements[0] = partner.trust.statements[0]
+        .clone()
+        .with_principal_aws(Vec::<String>::new());
+    partner.trust.statements[0].principal = Statement::allow()
+        .with_principal_aws(["AROAEXAMPLEID1234567"])
+        .principal;
     let info = bucket_mut(&mut w, "acme-exports");
     info.folders.get_mut("security").unwrap().marker = None; // folder marker deleted
     info.policy = None; // owned statement removed
@@ -125,7 +168,10 @@ fn drift_is_shown_and_repaired() {
         [
             ("destination.partner.role".to_owned(), Action::Update),
             ("destination.walkme.role_policy".to_owned(), Action::Update),
-            ("bucket.acme-exports.statement.pendo".to_owned(), Action::Create),
+            (
+                "bucket.acme-exports.statement.pendo".to_owned(),
+                Action::Create
+            ),
             ("destination.security.folder".to_owned(), Action::Create),
         ]
     );
@@ -138,29 +184,56 @@ fn prune_removes_only_what_this_spec_owns_and_keeps_non_empty_folders() {
     let mut w = world(&["acme-exports"]);
     converge(ALL_VENDORS, &mut w);
     // Drop pendo (statement + role + folder) and walkme (role + policy + folder with data).
-    let fewer = ALL_VENDORS.lines().filter(|l| !l.contains("pendo-data-sync") && !l.contains("vendor: walkme")).collect::<Vec<_>>().join("\n");
-    bucket_mut(&mut w, "acme-exports").folders.get_mut("walkme/insights").unwrap().has_other_objects = Some(true);
+    let fewer = ALL_VENDORS
+        .lines()
+        .filter(|l| !l.contains("pendo-data-sync") && !l.contains("vendor: walkme"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    bucket_mut(&mut w, "acme-exports")
+        .folders
+        .get_mut("walkme/insights")
+        .unwrap()
+        .has_other_objects = Some(true);
     let p = plan(&fewer, &w);
     assert_eq!(
         actions(&p),
         [
-            ("bucket.acme-exports.statement.pendo".to_owned(), Action::Delete),
+            (
+                "bucket.acme-exports.statement.pendo".to_owned(),
+                Action::Delete
+            ),
             ("destination.pendo.folder".to_owned(), Action::Delete),
             ("destination.walkme.role_policy".to_owned(), Action::Delete),
             ("destination.pendo.role".to_owned(), Action::Delete),
             ("destination.walkme.role".to_owned(), Action::Delete),
         ]
     );
-    assert!(p.warnings.iter().any(|n| n.address == "destination.walkme.folder" && n.message.contains("not empty")));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|n| n.address == "destination.walkme.folder" && n.message.contains("not empty"))
+    );
     converge(&fewer, &mut w);
-    assert!(bucket_mut(&mut w, "acme-exports").folders["walkme/insights"].marker.is_some());
+    assert!(
+        bucket_mut(&mut w, "acme-exports").folders["walkme/insights"]
+            .marker
+            .is_some()
+    );
 }
 
 #[test]
 fn foreign_statements_never_appear_and_survive() {
     let mut w = world(&["acme-exports"]);
-    let foreign = Statement::allow().with_sid("CloudTrailWrite").with_actions(["s3:PutObject"]).with_resources(["arn:aws:s3:::acme-exports/AWSLogs/*"]);
-    let foreign = Statement { principal: Statement::allow().with_principal_service(["cloudtrail.amazonaws.com"]).principal, ..foreign };
+    let foreign = Statement::allow()
+        .with_sid("CloudTrailWrite")
+        .with_actions(["s3:PutObject"])
+        .with_resources(["arn:aws:s3:::acme-exports/AWSLogs/*"]);
+    let foreign = Statement {
+        principal: Statement::allow()
+            .with_principal_service(["cloudtrail.amazonaws.com"])
+            .principal,
+        ..foreign
+    };
     bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(vec![foreign.clone()]));
     let p = converge(ALL_VENDORS, &mut w);
     assert!(p.changes.iter().all(|c| !c.address.contains("CloudTrail")));
@@ -184,7 +257,10 @@ fn two_specs_side_by_side_never_touch_each_other() {
     converge(b, &mut w);
     assert!(plan(a, &w).is_empty());
     // team-b removing its destination leaves team-a's alone.
-    converge("version: 1\nname: team-b\nbuckets: {}\ndestinations: {}\n", &mut w);
+    converge(
+        "version: 1\nname: team-b\nbuckets: {}\ndestinations: {}\n",
+        &mut w,
+    );
     assert!(plan(a, &w).is_empty());
     assert!(w.roles.contains_key("s3dest-w") && w.roles["s3dest-w"].owner().is_spec("team-a"));
     // A second spec asking for Pendo's fixed role is refused at plan.
@@ -206,10 +282,19 @@ fn unowned_roles_are_errors_unless_adopted() {
     assert!(p.errors[0].message.contains("adopt: true"));
     let adopt = yaml.replace("folder: w }", "folder: w, adopt: true }");
     let p = plan(&adopt, &w);
-    assert_eq!(actions(&p), [("destination.w.role".to_owned(), Action::Update)]);
+    assert_eq!(
+        actions(&p),
+        [("destination.w.role".to_owned(), Action::Update)]
+    );
     assert!(p.changes[0].reason.contains("adopting"));
     converge(&adopt, &mut w);
-    assert_eq!(w.roles["s3dest-w"].owner(), Owner::Spec { spec: "acme".into(), destination: Some("w".into()) });
+    assert_eq!(
+        w.roles["s3dest-w"].owner(),
+        Owner::Spec {
+            spec: "acme".into(),
+            destination: Some("w".into())
+        }
+    );
 }
 
 #[test]
@@ -221,7 +306,13 @@ fn buckets_must_exist_unless_created_and_regions_are_checked() {
     assert_eq!(errors, ["bucket.far", "bucket.gone"]);
     assert_eq!(actions(&p), [("bucket.made".to_owned(), Action::Create)]);
     bucket_mut(&mut w, "far").region = "eu-west-1".into();
-    w.buckets.insert("gone".into(), ObservedBucket::Present(BucketInfo { region: "us-east-1".into(), ..Default::default() }));
+    w.buckets.insert(
+        "gone".into(),
+        ObservedBucket::Present(BucketInfo {
+            region: "us-east-1".into(),
+            ..Default::default()
+        }),
+    );
     converge(yaml, &mut w);
 }
 
@@ -230,11 +321,17 @@ fn renaming_a_role_replaces_it_and_rewrites_nothing_else() {
     let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  c: { vendor: braze-currents, bucket: bkt1, principal: \"987654321098\", external_id: ext }\n";
     let mut w = world(&["bkt1"]);
     converge(yaml, &mut w);
-    let renamed = yaml.replace("external_id: ext }", "external_id: ext, role_name: braze-currents-v2 }");
+    let renamed = yaml.replace(
+        "external_id: ext }",
+        "external_id: ext, role_name: braze-currents-v2 }",
+    );
     let p = plan(&renamed, &w);
     assert_eq!(
         actions(&p),
-        [("destination.c.role".to_owned(), Action::Replace), ("destination.c.role_policy".to_owned(), Action::Create)]
+        [
+            ("destination.c.role".to_owned(), Action::Replace),
+            ("destination.c.role_policy".to_owned(), Action::Create)
+        ]
     );
     converge(&renamed, &mut w);
     assert!(!w.roles.contains_key("s3dest-c"));
@@ -250,7 +347,10 @@ fn moving_a_folder_replaces_the_marker_when_the_old_one_is_empty() {
     assert_eq!(
         actions(&p),
         // The role's folder tag follows; WalkMe's grant is bucket-wide, so the policy stays.
-        [("destination.w.role".to_owned(), Action::Update), ("destination.w.folder".to_owned(), Action::Replace)]
+        [
+            ("destination.w.role".to_owned(), Action::Update),
+            ("destination.w.folder".to_owned(), Action::Replace)
+        ]
     );
     converge(&moved, &mut w);
     let info = bucket_mut(&mut w, "bkt1");
@@ -262,7 +362,55 @@ fn a_deleted_pendo_role_rewritten_to_a_unique_id_in_the_bucket_policy_is_drift()
     let mut w = world(&["acme-exports"]);
     converge(ALL_VENDORS, &mut w);
     let policy = bucket_mut(&mut w, "acme-exports").policy.as_mut().unwrap();
-    policy.statements[0].principal = Statement::allow().with_principal_aws(["AROA1234567890EXAMPLE"]).principal;
+    policy.statements[0].principal = Statement::allow()
+        .with_principal_aws(["AROA1234567890EXAMPLE"])
+        .principal;
     let p = plan(ALL_VENDORS, &w);
-    assert_eq!(actions(&p), [("bucket.acme-exports.statement.pendo".to_owned(), Action::Update)]);
+    assert_eq!(
+        actions(&p),
+        [(
+            "bucket.acme-exports.statement.pendo".to_owned(),
+            Action::Update
+        )]
+    );
+}
+
+#[test]
+fn an_operation_never_runs_after_a_later_one_of_its_change() {
+    use s3dest_core::plan::{Change, Op, Phase};
+    let change = |ops| Change {
+        address: "a".into(),
+        action: Action::Replace,
+        before: None,
+        after: None,
+        reason: String::new(),
+        ops,
+    };
+    let role = presets::expand(&spec(ALL_VENDORS), ACCOUNT).destinations["walkme"]
+        .role
+        .clone()
+        .unwrap();
+    let replace = change(vec![
+        Op::DeleteRole {
+            name: role.name.clone(),
+            inline_policies: vec![],
+            managed_policies: vec![],
+        },
+        Op::CreateRole { role },
+    ]);
+    assert_eq!(replace.op_phases(), [Phase::Roles, Phase::Roles]);
+    let moved = change(vec![
+        Op::CreateFolder {
+            bucket: "b".into(),
+            key: "new/".into(),
+            spec: "s".into(),
+            destination: "d".into(),
+        },
+        Op::DeleteFolder {
+            bucket: "b".into(),
+            key: "old/".into(),
+        },
+    ]);
+    assert_eq!(moved.op_phases(), [Phase::Folders, Phase::DeleteFolders]);
+    assert!(change(vec![]).op_phases().is_empty());
 }

@@ -15,9 +15,14 @@ pub struct Response {
 }
 
 pub fn request(addr: &str, method: &str, path: &str) -> Result<Response, String> {
-    let mut stream = TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    stream.set_read_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
+    let mut stream =
+        TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(TIMEOUT))
+        .map_err(|e| e.to_string())?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
@@ -47,9 +52,14 @@ fn parse(raw: &[u8]) -> Result<Response, String> {
         .ok_or_else(|| format!("bad status line `{status_line}`"))?;
     let chunked = lines.any(|line| {
         let (name, value) = line.split_once(':').unwrap_or((line, ""));
-        name.eq_ignore_ascii_case("transfer-encoding") && value.trim().eq_ignore_ascii_case("chunked")
+        name.eq_ignore_ascii_case("transfer-encoding")
+            && value.trim().eq_ignore_ascii_case("chunked")
     });
-    let body = if chunked { dechunk(body)? } else { body.to_vec() };
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        body.to_vec()
+    };
     Ok(Response { status, body })
 }
 
@@ -62,7 +72,8 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
             .ok_or("truncated chunk size")?;
         let size_text = String::from_utf8_lossy(&rest[..eol]);
         let size_text = size_text.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| format!("bad chunk size `{size_text}`"))?;
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| format!("bad chunk size `{size_text}`"))?;
         rest = &rest[eol + 2..];
         if size == 0 {
             return Ok(out);

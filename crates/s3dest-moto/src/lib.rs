@@ -177,8 +177,12 @@ impl MotoGuard {
     }
 
     fn request(&self, method: &str, path: &str) -> Vec<u8> {
-        let response = http::request(&self.server.addr, method, path)
-            .unwrap_or_else(|e| panic!("moto: {method} {path}: {e} (log: {})", self.server.log.display()));
+        let response = http::request(&self.server.addr, method, path).unwrap_or_else(|e| {
+            panic!(
+                "moto: {method} {path}: {e} (log: {})",
+                self.server.log.display()
+            )
+        });
         if response.status != 200 {
             panic!(
                 "moto: {method} {path} answered {}: {} (log: {})",
@@ -199,7 +203,8 @@ impl Server {
             install(&root)?;
         }
         let dir = target_dir(&root).join("moto");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let pid = std::process::id();
         let log = dir.join(format!("moto-{pid}.log"));
         let recording = dir.join(format!("recording-{pid}.jsonl"));
@@ -224,7 +229,9 @@ impl Server {
             .append(true)
             .open(log)
             .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
         let mut child = Command::new(venv.join("bin/python"))
             .arg("-c")
             .arg(WRAPPER)
@@ -243,13 +250,17 @@ impl Server {
             if let Ok(Some(status)) = child.try_wait() {
                 return Err(format!("moto on port {port} exited with {status}"));
             }
-            if TcpStream::connect(&addr).is_ok() && http::request(&addr, "GET", "/moto-api/").is_ok() {
+            if TcpStream::connect(&addr).is_ok()
+                && http::request(&addr, "GET", "/moto-api/").is_ok()
+            {
                 break;
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("moto on port {port} did not answer within {STARTUP_TIMEOUT:?}"));
+                return Err(format!(
+                    "moto on port {port} did not answer within {STARTUP_TIMEOUT:?}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -306,8 +317,8 @@ fn install(root: &Path) -> Result<(), String> {
 }
 
 fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a loopback port: {e}"))?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
     let port = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound port: {e}"))?
@@ -351,7 +362,10 @@ mod tests {
     fn recorder_counts_requests_between_start_and_stop() {
         let moto = moto();
         s3(&moto, "PUT", "/before-recording");
-        assert!(moto.recorded_calls().is_empty(), "the guard starts with an empty recording");
+        assert!(
+            moto.recorded_calls().is_empty(),
+            "the guard starts with an empty recording"
+        );
         moto.start_recording();
         s3(&moto, "PUT", "/harness-recorder-test");
         s3(&moto, "GET", "/");
@@ -360,7 +374,12 @@ mod tests {
         let calls = moto.recorded_calls();
         assert_eq!(calls.len(), 2, "{calls:#?}");
         assert_eq!(calls[0]["method"], "PUT");
-        assert!(calls[0]["url"].as_str().unwrap().ends_with("/harness-recorder-test"));
+        assert!(
+            calls[0]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/harness-recorder-test")
+        );
         // A new recording forgets the old one.
         moto.start_recording();
         assert!(moto.recorded_calls().is_empty());

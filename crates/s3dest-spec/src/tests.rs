@@ -689,7 +689,12 @@ fn folder_characters_are_limited() {
         10,
         13,
     );
-    check_err(&walkme_folder("\"a(1)\""), "character `(` is not allowed", 10, 13);
+    check_err(
+        &walkme_folder("\"a(1)\""),
+        "character `(` is not allowed",
+        10,
+        13,
+    );
     let ok = destination(&walkme_folder("\"Reports daily/it_s.x-y\""), "w");
     assert_eq!(ok.folder, "Reports daily/it_s.x-y");
 }

@@ -17,7 +17,12 @@ pub(super) enum Feature {
 }
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket, feature: Feature) -> Grant {
-    let principal = dest.principal.as_ref().map(|p| p.to_arn()).into_iter().collect();
+    let principal = dest
+        .principal
+        .as_ref()
+        .map(|p| p.to_arn())
+        .into_iter()
+        .collect();
     Grant {
         trust: trust(principal, dest.external_id.as_deref()),
         inline_policy: Some(policy(bucket, feature)),
@@ -35,6 +40,8 @@ fn policy(bucket: Bucket, feature: Feature) -> PolicyDocument {
         Statement::allow()
             .with_actions(["s3:ListBucket", "s3:GetBucketLocation"])
             .with_resources([bucket.arn()]),
-        Statement::allow().with_actions(object_actions).with_resources([bucket.objects()]),
+        Statement::allow()
+            .with_actions(object_actions)
+            .with_resources([bucket.objects()]),
     ])
 }

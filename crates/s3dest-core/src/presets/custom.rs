@@ -8,16 +8,29 @@ use s3dest_spec::Destination;
 use super::{Bucket, Grant, trust};
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
-    let principal = dest.principal.as_ref().map(|p| p.to_arn()).into_iter().collect();
+    let principal = dest
+        .principal
+        .as_ref()
+        .map(|p| p.to_arn())
+        .into_iter()
+        .collect();
     let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| scope(a).bucket).collect();
     let on_objects: Vec<&String> = dest.actions.iter().filter(|a| scope(a).objects).collect();
     let mut statements = Vec::new();
     if !on_bucket.is_empty() {
-        statements.push(Statement::allow().with_actions(on_bucket).with_resources([bucket.arn()]));
+        statements.push(
+            Statement::allow()
+                .with_actions(on_bucket)
+                .with_resources([bucket.arn()]),
+        );
     }
     if !on_objects.is_empty() {
         let objects = bucket.folder_objects(&dest.folder);
-        statements.push(Statement::allow().with_actions(on_objects).with_resources([objects]));
+        statements.push(
+            Statement::allow()
+                .with_actions(on_objects)
+                .with_resources([objects]),
+        );
     }
     let mut warnings = Vec::new();
     if dest.external_id.is_none() {
@@ -47,10 +60,16 @@ fn scope(action: &str) -> Scope {
     let name = action.to_ascii_lowercase();
     let name = name.strip_prefix("s3:").unwrap_or(&name);
     if name.contains('*') {
-        return Scope { bucket: true, objects: true };
+        return Scope {
+            bucket: true,
+            objects: true,
+        };
     }
     let bucket = ["listbucket", "getbucket", "putbucket", "deletebucket"]
         .iter()
         .any(|prefix| name.starts_with(prefix));
-    Scope { bucket, objects: !bucket }
+    Scope {
+        bucket,
+        objects: !bucket,
+    }
 }

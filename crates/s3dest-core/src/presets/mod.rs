@@ -30,14 +30,20 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Expands a whole spec into desired resources.
 pub fn expand(spec: &Spec, account_id: &str) -> Desired {
-    let ctx = Context { spec: &spec.name, account_id };
+    let ctx = Context {
+        spec: &spec.name,
+        account_id,
+    };
     let buckets = spec
         .buckets
         .values()
         .map(|b| {
             let region = b.region.clone().or_else(|| {
-                b.create
-                    .then(|| spec.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()))
+                b.create.then(|| {
+                    spec.region
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_REGION.to_owned())
+                })
             });
             let desired = DesiredBucket {
                 name: b.name.clone(),
@@ -53,7 +59,12 @@ pub fn expand(spec: &Spec, account_id: &str) -> Desired {
         .values()
         .map(|d| (d.name.clone(), expand_destination(d, &ctx)))
         .collect();
-    Desired { spec: spec.name.clone(), account_id: account_id.to_owned(), buckets, destinations }
+    Desired {
+        spec: spec.name.clone(),
+        account_id: account_id.to_owned(),
+        buckets,
+        destinations,
+    }
 }
 
 /// The role name a destination gets, known before the account id is.
@@ -90,7 +101,11 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         Vendor::Custom => custom::grant(dest, bucket),
     };
     let role = role_name(dest).map(|name| RoleDef {
-        path: if dest.vendor == Vendor::PendoDataSync { "/".to_owned() } else { IAM_PATH.to_owned() },
+        path: if dest.vendor == Vendor::PendoDataSync {
+            "/".to_owned()
+        } else {
+            IAM_PATH.to_owned()
+        },
         name,
         trust: grant.trust,
         tags: ownership_tags(dest, ctx),
@@ -98,7 +113,8 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
     let role_arn = role.as_ref().map(|r| r.arn(ctx.account_id));
     let bucket_statement = grant.bucket_statement.map(|s| {
         let principal = role_arn.clone().into_iter();
-        s.with_sid(statement_sid(ctx.spec, &dest.name)).with_principal_aws(principal)
+        s.with_sid(statement_sid(ctx.spec, &dest.name))
+            .with_principal_aws(principal)
     });
     DesiredDestination {
         name: dest.name.clone(),
@@ -143,8 +159,9 @@ impl Bucket<'_> {
 
 /// A trust policy letting `principals` assume the role, with the external-ID condition if any.
 fn trust(principals: Vec<String>, external_id: Option<&str>) -> PolicyDocument {
-    let mut statement =
-        Statement::allow().with_principal_aws(principals).with_actions(["sts:AssumeRole"]);
+    let mut statement = Statement::allow()
+        .with_principal_aws(principals)
+        .with_actions(["sts:AssumeRole"]);
     if let Some(id) = external_id {
         statement = statement.with_condition("StringEquals", "sts:ExternalId", [id]);
     }

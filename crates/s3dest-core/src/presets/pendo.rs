@@ -11,7 +11,12 @@ use super::{Bucket, Context, Grant, trust};
 pub const ROLE_NAME: &str = "pendo_datasync";
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket, _ctx: &Context) -> Grant {
-    let principal = dest.principal.as_ref().map(|p| p.to_arn()).into_iter().collect();
+    let principal = dest
+        .principal
+        .as_ref()
+        .map(|p| p.to_arn())
+        .into_iter()
+        .collect();
     Grant {
         trust: trust(principal, dest.external_id.as_deref()),
         inline_policy: None,

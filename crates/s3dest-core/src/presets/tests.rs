@@ -18,7 +18,10 @@ fn spec(destination_yaml: &str) -> Spec {
     );
     match s3dest_spec::parse("test.yaml", &text) {
         Ok(checked) => checked.spec,
-        Err(diags) => panic!("{}", s3dest_spec::render_diagnostics("test.yaml", &text, &diags, false)),
+        Err(diags) => panic!(
+            "{}",
+            s3dest_spec::render_diagnostics("test.yaml", &text, &diags, false)
+        ),
     }
 }
 
@@ -28,7 +31,9 @@ fn expand_one(destination_yaml: &str) -> DesiredDestination {
 }
 
 fn guide(text: &str, replacements: &[(&str, &str)]) -> PolicyDocument {
-    let text = replacements.iter().fold(text.to_owned(), |t, (from, to)| t.replace(from, to));
+    let text = replacements
+        .iter()
+        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to));
     PolicyDocument::parse(&text).unwrap()
 }
 
@@ -42,7 +47,9 @@ fn assert_same(generated: &PolicyDocument, expected: &PolicyDocument) {
 }
 
 fn trust(principal: &str, external_id: Option<&str>) -> PolicyDocument {
-    let mut s = Statement::allow().with_principal_aws([principal]).with_actions(["sts:AssumeRole"]);
+    let mut s = Statement::allow()
+        .with_principal_aws([principal])
+        .with_actions(["sts:AssumeRole"]);
     if let Some(id) = external_id {
         s = s.with_condition("StringEquals", "sts:ExternalId", [id]);
     }
@@ -55,16 +62,31 @@ fn pendo_matches_guide() {
         "    vendor: pendo-data-sync\n    bucket: acme-exports\n    folder: pendo\n    principal: arn:aws:iam::999999999999:user/pendo-sync\n    external_id: ext-1\n",
     );
     let role = d.role.as_ref().unwrap();
-    assert_eq!((role.name.as_str(), role.path.as_str()), ("pendo_datasync", "/"));
-    assert_same(&role.trust, &trust("arn:aws:iam::999999999999:user/pendo-sync", Some("ext-1")));
-    assert_eq!(d.inline_policy, None, "Pendo's guide: the permissions list stays empty");
+    assert_eq!(
+        (role.name.as_str(), role.path.as_str()),
+        ("pendo_datasync", "/")
+    );
+    assert_same(
+        &role.trust,
+        &trust("arn:aws:iam::999999999999:user/pendo-sync", Some("ext-1")),
+    );
+    assert_eq!(
+        d.inline_policy, None,
+        "Pendo's guide: the permissions list stays empty"
+    );
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/pendo_datasync");
     let expected = guide(
         include_str!("../../tests/guides/pendo-bucket-policy.json"),
-        &[("ROLE_ARN", &role_arn), ("BUCKET_ARN", "arn:aws:s3:::acme-exports")],
+        &[
+            ("ROLE_ARN", &role_arn),
+            ("BUCKET_ARN", "arn:aws:s3:::acme-exports"),
+        ],
     );
     let statement = d.bucket_statement.clone().unwrap();
-    assert_eq!(statement.sid.as_deref(), Some(statement_sid("acme", "dest").as_str()));
+    assert_eq!(
+        statement.sid.as_deref(),
+        Some(statement_sid("acme", "dest").as_str())
+    );
     assert_same(&PolicyDocument::new(vec![statement]), &expected);
 }
 
@@ -75,9 +97,18 @@ fn braze_currents_matches_guide() {
     );
     assert_eq!(d.folder, "currents");
     let role = d.role.as_ref().unwrap();
-    assert_eq!((role.name.as_str(), role.path.as_str()), ("s3dest-dest", "/s3dest/"));
-    assert_same(&role.trust, &trust("arn:aws:iam::987654321098:root", Some("braze-ext")));
-    let expected = guide(include_str!("../../tests/guides/braze-currents-role.json"), &[("INSERTBUCKETNAME", BUCKET)]);
+    assert_eq!(
+        (role.name.as_str(), role.path.as_str()),
+        ("s3dest-dest", "/s3dest/")
+    );
+    assert_same(
+        &role.trust,
+        &trust("arn:aws:iam::987654321098:root", Some("braze-ext")),
+    );
+    let expected = guide(
+        include_str!("../../tests/guides/braze-currents-role.json"),
+        &[("INSERTBUCKETNAME", BUCKET)],
+    );
     assert_same(d.inline_policy.as_ref().unwrap(), &expected);
     assert_eq!(d.bucket_statement, None);
 }
@@ -88,7 +119,10 @@ fn braze_data_export_matches_role_guide_and_fixes_the_access_key_guide() {
         "    vendor: braze-data-export\n    bucket: acme-exports\n    folder: braze\n    principal: arn:aws:iam::987654321098:root\n    external_id: braze-ext\n",
     );
     let generated = d.inline_policy.as_ref().unwrap();
-    let role_guide = guide(include_str!("../../tests/guides/braze-export-role.json"), &[("INSERTBUCKETNAME", BUCKET)]);
+    let role_guide = guide(
+        include_str!("../../tests/guides/braze-export-role.json"),
+        &[("INSERTBUCKETNAME", BUCKET)],
+    );
     assert_same(generated, &role_guide);
     // The access-key guide's `BUCKET*` also matches other buckets: it is not reproduced…
     let key_guide_text = include_str!("../../tests/guides/braze-export-access-key.json");
@@ -105,7 +139,10 @@ fn braze_security_events_matches_guide() {
     let d = expand_one(
         "    vendor: braze-security-events\n    bucket: acme-exports\n    folder: security\n    principal: \"987654321098\"\n    external_id: braze-ext\n",
     );
-    let expected = guide(include_str!("../../tests/guides/braze-security-role.json"), &[("INSERTBUCKETNAME", BUCKET)]);
+    let expected = guide(
+        include_str!("../../tests/guides/braze-security-role.json"),
+        &[("INSERTBUCKETNAME", BUCKET)],
+    );
     assert_same(d.inline_policy.as_ref().unwrap(), &expected);
 }
 
@@ -113,14 +150,27 @@ fn braze_security_events_matches_guide() {
 fn walkme_matches_guide_with_list_bucket_on_the_bucket_arn() {
     let d = expand_one("    vendor: walkme\n    bucket: acme-exports\n    folder: walkme\n");
     let role = d.role.as_ref().unwrap();
-    assert_same(&role.trust, &guide(include_str!("../../tests/guides/walkme-trust.json"), &[]));
+    assert_same(
+        &role.trust,
+        &guide(include_str!("../../tests/guides/walkme-trust.json"), &[]),
+    );
     let policy_text = include_str!("../../tests/guides/walkme-policy.json");
     let as_written = guide(policy_text, &[("<bucket-name>", BUCKET)]);
     let generated = d.inline_policy.as_ref().unwrap();
-    assert!(!generated.equivalent(&as_written), "the guide's `BUCKET/` for ListBucket matches nothing");
-    let fixed = policy_text.replace("arn:aws:s3:::<bucket-name>/\"", "arn:aws:s3:::<bucket-name>\"");
+    assert!(
+        !generated.equivalent(&as_written),
+        "the guide's `BUCKET/` for ListBucket matches nothing"
+    );
+    let fixed = policy_text.replace(
+        "arn:aws:s3:::<bucket-name>/\"",
+        "arn:aws:s3:::<bucket-name>\"",
+    );
     assert_same(generated, &guide(&fixed, &[("<bucket-name>", BUCKET)]));
-    assert!(d.warnings.iter().any(|w| w.contains("external ID")), "{:?}", d.warnings);
+    assert!(
+        d.warnings.iter().any(|w| w.contains("external ID")),
+        "{:?}",
+        d.warnings
+    );
 }
 
 #[test]
@@ -129,14 +179,19 @@ fn custom_scopes_object_actions_to_the_folder() {
         "    vendor: custom\n    bucket: acme-exports\n    folder: partner/in\n    principal: arn:aws:iam::111122223333:role/exporter\n    external_id: xyz-123\n    actions: [s3:PutObject, s3:GetObject, s3:ListBucket]\n",
     );
     let expected = PolicyDocument::new(vec![
-        Statement::allow().with_actions(["s3:ListBucket"]).with_resources(["arn:aws:s3:::acme-exports"]),
+        Statement::allow()
+            .with_actions(["s3:ListBucket"])
+            .with_resources(["arn:aws:s3:::acme-exports"]),
         Statement::allow()
             .with_actions(["s3:PutObject", "s3:GetObject"])
             .with_resources(["arn:aws:s3:::acme-exports/partner/in/*"]),
     ]);
     assert_same(d.inline_policy.as_ref().unwrap(), &expected);
     let role = d.role.as_ref().unwrap();
-    assert_same(&role.trust, &trust("arn:aws:iam::111122223333:role/exporter", Some("xyz-123")));
+    assert_same(
+        &role.trust,
+        &trust("arn:aws:iam::111122223333:role/exporter", Some("xyz-123")),
+    );
     assert!(d.warnings.is_empty());
 }
 
@@ -146,11 +201,18 @@ fn custom_without_external_id_warns_and_wildcards_cover_both_sides() {
         "    vendor: custom\n    bucket: acme-exports\n    folder: p\n    principal: \"111122223333\"\n    actions: [\"s3:*\"]\n",
     );
     let expected = PolicyDocument::new(vec![
-        Statement::allow().with_actions(["s3:*"]).with_resources(["arn:aws:s3:::acme-exports"]),
-        Statement::allow().with_actions(["s3:*"]).with_resources(["arn:aws:s3:::acme-exports/p/*"]),
+        Statement::allow()
+            .with_actions(["s3:*"])
+            .with_resources(["arn:aws:s3:::acme-exports"]),
+        Statement::allow()
+            .with_actions(["s3:*"])
+            .with_resources(["arn:aws:s3:::acme-exports/p/*"]),
     ]);
     assert_same(d.inline_policy.as_ref().unwrap(), &expected);
-    assert_same(&d.role.as_ref().unwrap().trust, &trust("111122223333", None));
+    assert_same(
+        &d.role.as_ref().unwrap().trust,
+        &trust("111122223333", None),
+    );
     assert!(d.warnings.iter().any(|w| w.contains("external_id")));
 }
 
@@ -161,9 +223,19 @@ fn roles_carry_ownership_tags_and_user_tags() {
     );
     let role = d.role.unwrap();
     assert_eq!(role.name, "walkme-exporter");
-    let tags: Vec<(&str, &str)> = role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let tags: Vec<(&str, &str)> = role
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     assert_eq!(
         tags,
-        [("s3dest:bucket", "acme-exports"), ("s3dest:destination", "dest"), ("s3dest:folder", "w/x"), ("s3dest:spec", "acme"), ("team", "data")]
+        [
+            ("s3dest:bucket", "acme-exports"),
+            ("s3dest:destination", "dest"),
+            ("s3dest:folder", "w/x"),
+            ("s3dest:spec", "acme"),
+            ("team", "data")
+        ]
     );
 }

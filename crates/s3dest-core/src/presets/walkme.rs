@@ -19,7 +19,9 @@ pub(super) fn grant(bucket: Bucket) -> Grant {
     Grant {
         trust: trust(principals, None),
         inline_policy: Some(PolicyDocument::new(vec![
-            Statement::allow().with_actions(["s3:ListBucket"]).with_resources([bucket.arn()]),
+            Statement::allow()
+                .with_actions(["s3:ListBucket"])
+                .with_resources([bucket.arn()]),
             Statement::allow()
                 .with_actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
                 .with_resources([bucket.objects()]),

@@ -10,7 +10,9 @@ pub const FORMAT_VERSION: &str = "1";
 pub fn json(plan: &Plan) -> Value {
     let s = plan.summary();
     let notices = |list: &[crate::plan::Notice]| -> Vec<Value> {
-        list.iter().map(|n| json!({"address": n.address, "message": n.message})).collect()
+        list.iter()
+            .map(|n| json!({"address": n.address, "message": n.message}))
+            .collect()
     };
     json!({
         "format_version": FORMAT_VERSION,

@@ -19,16 +19,38 @@ pub fn markdown(plan: &Plan) -> String {
         );
     }
     for error in &plan.errors {
-        let _ = writeln!(out, "\n> [!CAUTION]\n> `{}`: {}", error.address, error.message);
+        let _ = writeln!(
+            out,
+            "\n> [!CAUTION]\n> `{}`: {}",
+            error.address, error.message
+        );
     }
     for warning in &plan.warnings {
-        let _ = writeln!(out, "\n> [!WARNING]\n> `{}`: {}", warning.address, warning.message);
+        let _ = writeln!(
+            out,
+            "\n> [!WARNING]\n> `{}`: {}",
+            warning.address, warning.message
+        );
     }
     for change in &plan.changes {
-        let _ = writeln!(out, "\n<details><summary><code>{} {}</code>: {}</summary>\n", symbol(change.action), change.address, change.reason);
+        let _ = writeln!(
+            out,
+            "\n<details><summary><code>{} {}</code>: {}</summary>\n",
+            symbol(change.action),
+            change.address,
+            change.reason
+        );
         let _ = writeln!(out, "```diff");
         for (sign, line) in diff_lines(change) {
-            let _ = writeln!(out, "{}", if sign == '@' { line } else { format!("{sign} {line}") });
+            let _ = writeln!(
+                out,
+                "{}",
+                if sign == '@' {
+                    line
+                } else {
+                    format!("{sign} {line}")
+                }
+            );
         }
         let _ = writeln!(out, "```\n</details>");
     }

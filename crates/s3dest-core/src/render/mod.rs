@@ -46,7 +46,11 @@ pub fn diff_lines(change: &Change) -> Vec<(char, String)> {
     let before = pretty(&change.before);
     let after = pretty(&change.after);
     if before.is_empty() || after.is_empty() {
-        let (sign, text) = if before.is_empty() { ('+', after) } else { ('-', before) };
+        let (sign, text) = if before.is_empty() {
+            ('+', after)
+        } else {
+            ('-', before)
+        };
         return text.lines().map(|l| (sign, l.to_owned())).collect();
     }
     let diff = TextDiff::from_lines(&before, &after);

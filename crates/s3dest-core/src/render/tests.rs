@@ -6,7 +6,14 @@ use super::diff_lines;
 use crate::plan::{Action, Change};
 
 fn change(before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Change {
-    Change { address: "a".into(), action: Action::Update, before, after, reason: "r".into(), ops: vec![] }
+    Change {
+        address: "a".into(),
+        action: Action::Update,
+        before,
+        after,
+        reason: "r".into(),
+        ops: vec![],
+    }
 }
 
 #[test]

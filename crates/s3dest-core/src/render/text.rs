@@ -28,32 +28,78 @@ fn sign_colour(sign: char) -> &'static str {
 }
 
 pub fn text(plan: &Plan, color: bool) -> String {
-    let paint = |code: &str, s: &str| if color && !code.is_empty() { format!("{code}{s}{RESET}") } else { s.to_owned() };
+    let paint = |code: &str, s: &str| {
+        if color && !code.is_empty() {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_owned()
+        }
+    };
     let mut out = String::new();
     for error in &plan.errors {
-        let _ = writeln!(out, "{} {}: {}", paint("\x1b[31m", "error:"), error.address, error.message);
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint("\x1b[31m", "error:"),
+            error.address,
+            error.message
+        );
     }
     if !plan.errors.is_empty() {
         let _ = writeln!(out);
     }
     if plan.changes.is_empty() {
-        let _ = writeln!(out, "{}", paint(BOLD, &format!("No changes. AWS matches spec `{}`.", plan.spec)));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                &format!("No changes. AWS matches spec `{}`.", plan.spec)
+            )
+        );
     } else {
-        let _ = writeln!(out, "s3dest will make these changes for spec `{}` (account {}):", plan.spec, plan.account_id);
-        let _ = writeln!(out, "Symbols: + create, ~ update in place, -/+ replace, - destroy\n");
+        let _ = writeln!(
+            out,
+            "s3dest will make these changes for spec `{}` (account {}):",
+            plan.spec, plan.account_id
+        );
+        let _ = writeln!(
+            out,
+            "Symbols: + create, ~ update in place, -/+ replace, - destroy\n"
+        );
     }
     for change in &plan.changes {
         let head = format!("{} {}", symbol(change.action), change.address);
-        let _ = writeln!(out, "  # {} will be {}: {}", change.address, verb(change.action), change.reason);
-        let _ = writeln!(out, "  {}", paint(colour(change.action), &paint(BOLD, &head)));
+        let _ = writeln!(
+            out,
+            "  # {} will be {}: {}",
+            change.address,
+            verb(change.action),
+            change.reason
+        );
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(colour(change.action), &paint(BOLD, &head))
+        );
         for (sign, line) in diff_lines(change) {
-            let line = if sign == '@' { line } else { format!("{sign} {line}") };
+            let line = if sign == '@' {
+                line
+            } else {
+                format!("{sign} {line}")
+            };
             let _ = writeln!(out, "      {}", paint(sign_colour(sign), &line));
         }
         let _ = writeln!(out);
     }
     for warning in &plan.warnings {
-        let _ = writeln!(out, "{} {}: {}", paint("\x1b[33m", "warning:"), warning.address, warning.message);
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint("\x1b[33m", "warning:"),
+            warning.address,
+            warning.message
+        );
     }
     if !plan.warnings.is_empty() {
         let _ = writeln!(out);
@@ -63,7 +109,13 @@ pub fn text(plan: &Plan, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            paint(BOLD, &format!("Plan: {} to create, {} to update, {} to replace, {} to destroy.", s.create, s.update, s.replace, s.delete))
+            paint(
+                BOLD,
+                &format!(
+                    "Plan: {} to create, {} to update, {} to replace, {} to destroy.",
+                    s.create, s.update, s.replace, s.delete
+                )
+            )
         );
     }
     out
