@@ -1,5 +1,8 @@
 """s3dest benchmark against moto server: prints wall times and AWS calls per destination.
 
+The naive baseline reads the same facts as a plan (bucket region, policy and public-access
+block; each role, its inline and attached policies, and its folder marker) one call at a time.
+
 Targets (issue 3): a no-op plan makes at most 1.5 AWS calls per destination, is at least
 3x faster than a naive script reading each role, its policies and its folder one call at a
 time, and its number of calls does not grow as buckets fill with data objects.
@@ -54,13 +57,25 @@ def run(*args, expect=0):
 
 
 def naive():
+    """What a straightforward script reads to learn the same facts as a plan: per bucket its
+    region, policy and public-access block; per destination its role, the role's inline and
+    attached policies, and its folder marker; one call at a time."""
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    for i in range(b):
+        bucket = f"bench-bucket-{i:02d}"
+        s3.get_bucket_location(Bucket=bucket)
+        try:
+            s3.get_bucket_policy(Bucket=bucket)
+        except s3.exceptions.ClientError:
+            pass
+        s3.get_public_access_block(Bucket=bucket)
     for d in range(n):
         role = f"s3dest-d{d:03d}"
         iam.get_role(RoleName=role)
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             iam.get_role_policy(RoleName=role, PolicyName=name)
+        iam.list_attached_role_policies(RoleName=role)
         s3.head_object(Bucket=f"bench-bucket-{d % b:02d}", Key=f"exports/d{d:03d}/")
 
 
