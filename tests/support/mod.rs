@@ -17,7 +17,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(output: Output) -> Run {
+    pub fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -63,6 +63,25 @@ impl Workdir {
 
     /// Runs `s3dest ARGS` in this directory against moto, with no terminal and no colour.
     pub fn run(&self, moto: &MotoGuard, args: &[&str]) -> Run {
+        Run::from(self.command(moto, args).output().unwrap())
+    }
+
+    /// The command [`Workdir::run`] runs (output piped), to change or spawn.
+    pub fn command(&self, moto: &MotoGuard, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        moto.configure(&mut command);
+        command
+    }
+
+    /// Like [`Workdir::run`], with extra environment variables.
+    pub fn run_with_env(&self, moto: &MotoGuard, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
         command
             .args(args)
@@ -70,6 +89,7 @@ impl Workdir {
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         moto.configure(&mut command);
+        command.envs(env.iter().copied());
         Run::from(command.output().unwrap())
     }
 
@@ -102,6 +122,8 @@ pub fn fixture(name: &str) -> PathBuf {
 pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    endpoint: String,
     pub rt: tokio::runtime::Runtime,
 }
 
@@ -125,11 +147,32 @@ pub fn aws(moto: &MotoGuard) -> Aws {
     Aws {
         iam: aws_sdk_iam::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
+        secrets: aws_sdk_secretsmanager::Client::new(&config),
+        endpoint: moto.endpoint().to_owned(),
         rt,
     }
 }
 
 impl Aws {
+    /// Signs one request with the given key, as the vendor would (moto records the key's last use).
+    pub fn use_key(&self, id: &str, secret: &str) {
+        let config = self.rt.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .endpoint_url(&self.endpoint)
+                .region(aws_config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                    id, secret, None, None, "vendor",
+                ))
+                .load(),
+        );
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        self.rt.block_on(s3.list_buckets().send()).unwrap();
+    }
+
     pub fn create_bucket(&self, name: &str) {
         self.rt
             .block_on(self.s3.create_bucket().bucket(name).send())
@@ -229,9 +272,48 @@ impl Aws {
     }
 }
 
+/// Credentials of another AWS account on the same moto server (moto keeps one state
+/// per account, and buckets are global): temporary ones from `AssumeRole`, as
+/// environment variables for the `s3dest` binary.
+pub fn account_env(moto: &MotoGuard, account: &str) -> Vec<(&'static str, String)> {
+    let aws = aws(moto);
+    let config = aws.rt.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(moto.endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load(),
+    );
+    let sts = aws_sdk_sts::Client::new(&config);
+    let out = aws
+        .rt
+        .block_on(
+            sts.assume_role()
+                .role_arn(format!("arn:aws:iam::{account}:role/tests"))
+                .role_session_name("tests")
+                .send(),
+        )
+        .unwrap();
+    let credentials = out.credentials().unwrap();
+    vec![
+        ("AWS_ACCESS_KEY_ID", credentials.access_key_id().to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            credentials.secret_access_key().to_owned(),
+        ),
+        ("AWS_SESSION_TOKEN", credentials.session_token().to_owned()),
+    ]
+}
+
 /// The AWS operation of a call moto recorded: the `Action=` of a query-protocol body
-/// (IAM, STS), or `METHOD path` for S3's REST calls.
+/// (IAM, STS), the `X-Amz-Target` of a JSON-protocol call (Secrets Manager), or
+/// `METHOD path` for S3's REST calls.
 pub fn operation(call: &serde_json::Value) -> String {
+    if let Some(target) = call["headers"]["X-Amz-Target"].as_str() {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
     let raw = call["body"].as_str().unwrap_or_default();
     let body = if call["body_encoded"].as_bool() == Some(true) {
         base64_decode(raw)

@@ -20,6 +20,9 @@
 //!   `PutBucketPolicy` (or `DeleteBucketPolicy`), `GetBucketPolicy` to verify, and 2
 //!   for the lock (`PutObject`, `DeleteObject`; more while another apply holds it);
 //!   only the first read (and the lock) when the policy already holds the edits;
+//!   plus, before the first phase, one `HeadObject` of the lock per such bucket (a
+//!   stale lock stops the apply before it changes anything), unless breaking stale
+//!   locks was asked for or the plan creates the bucket;
 //! - `CreateFolder`: 1 `PutObject`; `DeleteFolder`: `ListObjectsV2` + `DeleteObject`;
 //! - `GetBucketLocation` once per bucket whose region this `Aws` has not yet learned
 //!   (a read before the apply teaches it every bucket's region).
@@ -64,6 +67,7 @@ pub(crate) async fn apply(
         });
     }
     let calls_before = aws.calls();
+    check_locks(aws, plan).await?;
     let run = Run {
         aws,
         plan,
@@ -133,6 +137,37 @@ pub(crate) async fn apply(
     }
     report.calls = aws.calls() - calls_before;
     Ok(report)
+}
+
+/// Refuses to start when a bucket whose policy the plan edits holds a stale lock that
+/// may not be broken (see [`lock::check_not_stale`]): better than stopping halfway.
+async fn check_locks(aws: &Aws, plan: &Plan) -> Result<(), CloudError> {
+    let config = &aws.apply_config;
+    if !config.lock_bucket_policies || config.break_stale_lock {
+        return Ok(());
+    }
+    let ops = || plan.changes.iter().flat_map(|c| &c.ops);
+    let created: BTreeSet<&str> = ops()
+        .filter_map(|op| match op {
+            Op::CreateBucket { bucket, .. } => Some(bucket.as_str()),
+            _ => None,
+        })
+        .collect();
+    let edited: BTreeSet<&str> = ops()
+        .filter_map(|op| match op {
+            Op::PutStatement { bucket, .. } | Op::DeleteStatement { bucket, .. } => {
+                Some(bucket.as_str())
+            }
+            _ => None,
+        })
+        .filter(|bucket| !created.contains(bucket))
+        .collect();
+    let checks = edited.into_iter().map(|bucket| async move {
+        let s3 = aws.s3_for_bucket(bucket).await?;
+        lock::check_not_stale(&s3, bucket, config).await
+    });
+    futures::future::try_join_all(checks).await?;
+    Ok(())
 }
 
 /// Work that runs as one task within a phase.
@@ -366,6 +401,9 @@ impl<'a> Run<'a> {
                 destination,
             } => self.create_folder(bucket, key, spec, destination).await,
             Op::DeleteFolder { bucket, key } => self.delete_folder(bucket, key).await,
+            user_key_or_secret => crate::access_keys::apply(self.aws, user_key_or_secret)
+                .await
+                .expect("every other operation is a user, key or secret one"),
         }
     }
 
@@ -556,7 +594,10 @@ impl<'a> Run<'a> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
         let config = &self.aws.apply_config;
         let lock = match config.lock_bucket_policies {
-            true => Some(lock::acquire(&s3, bucket, &self.plan.spec, config).await?),
+            true => {
+                let on_break = |message: &str| (self.events)(ApplyEvent::Warning(message));
+                Some(lock::acquire(&s3, bucket, &self.plan.spec, config, &on_break).await?)
+            }
             false => None,
         };
         let result = self.edit_bucket_policy(&s3, bucket, puts, deletes).await;
@@ -696,7 +737,7 @@ fn statement_principals(statement: &Statement) -> Vec<String> {
         .collect()
 }
 
-fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
+pub(crate) fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
     aws_sdk_iam::types::Tag::builder()
         .key(key)
         .value(value)
@@ -705,7 +746,7 @@ fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
 }
 
 /// Deleting what is already gone succeeds: an interrupted apply, run again, converges.
-fn ignore_missing<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
+pub(crate) fn ignore_missing<T>(result: Result<T, CloudError>) -> Result<(), CloudError> {
     match result {
         Ok(_) => Ok(()),
         Err(e) if e.is_code("NoSuchEntity") => Ok(()),

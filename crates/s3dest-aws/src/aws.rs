@@ -1,7 +1,7 @@
 //! The real cloud: SDK clients built from the standard AWS configuration chain, one
 //! S3 client per region, and a counter of every request sent.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -11,7 +11,7 @@ use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
 use aws_smithy_types::retry::RetryConfig;
 
-use s3dest_core::model::{ObservedBucket, ReadRequest};
+use s3dest_core::model::{IdentityNames, ObservedBucket, ObservedSecret, ReadRequest};
 use s3dest_core::plan::Plan;
 
 use crate::{ApplyConfig, ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot, ReadConfig};
@@ -27,6 +27,7 @@ const MAX_ATTEMPTS: u32 = 5;
 pub struct Aws {
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) secrets: aws_sdk_secretsmanager::Client,
     sdk_config: SdkConfig,
     /// Emulators serve buckets by path, not by virtual host name.
     path_style: bool,
@@ -99,9 +100,15 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
+        let secrets = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(&sdk_config)
+                .interceptor(counter.clone())
+                .build(),
+        );
         Ok(Aws {
             iam,
             sts,
+            secrets,
             sdk_config,
             path_style,
             default_region,
@@ -223,8 +230,15 @@ fn region_of_location(location: Option<&str>) -> String {
 }
 
 impl Cloud for Aws {
-    async fn read_iam(&self, role_names: &BTreeSet<String>) -> Result<IamSnapshot, CloudError> {
-        crate::read::iam(self, role_names).await
+    async fn read_iam(&self, names: &IdentityNames) -> Result<IamSnapshot, CloudError> {
+        crate::read::iam(self, names).await
+    }
+
+    async fn read_secrets(
+        &self,
+        spec: &str,
+    ) -> Result<BTreeMap<String, ObservedSecret>, CloudError> {
+        crate::read::secrets(self, spec).await
     }
 
     async fn read_buckets(
@@ -249,6 +263,7 @@ impl Cloud for Aws {
 
 /// Counts requests sent, on every client: `read_before_transmit` runs once per attempt,
 /// so retries count too, and requests that fail before sending (no credentials) do not.
+/// Each request is logged at debug level (`-vv`).
 #[derive(Debug, Clone, Default)]
 struct CallCounter(Arc<AtomicU64>);
 
@@ -259,18 +274,101 @@ impl Intercept for CallCounter {
 
     fn read_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_s3::error::BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let request = context.request();
+            tracing::debug!(
+                "AWS call {n}: {}",
+                describe_request(
+                    request.method(),
+                    request.uri(),
+                    request.headers().get("x-amz-target"),
+                    request.body().bytes()
+                )
+            );
+        }
         Ok(())
+    }
+}
+
+/// The operation of a call: the `X-Amz-Target` of a JSON-protocol call (Secrets
+/// Manager), the `Action` of a query-protocol call (IAM, STS), else the method and path
+/// of a REST call (S3). Never another header, and never a body but the action's name.
+fn describe_request(method: &str, uri: &str, target: Option<&str>, body: Option<&[u8]>) -> String {
+    if let Some(target) = target {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
+    let action = body
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|b| b.split('&').find_map(|kv| kv.strip_prefix("Action=")));
+    match action {
+        Some(action) => action.to_owned(),
+        None => {
+            let path = uri
+                .split_once("://")
+                .map_or(uri, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+            // The query's parameters, without values (continuation tokens and the like).
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            let keys: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("x-id="))
+                .map(|kv| kv.split('=').next().unwrap_or(kv))
+                .collect();
+            match keys.is_empty() {
+                true => format!("{method} {path}"),
+                false => format!("{method} {path}?{}", keys.join("&")),
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_are_described_without_values() {
+        let iam_body = b"Action=GetAccountAuthorizationDetails&Version=2010-05-08&Marker=abc";
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a [u8]>, &'a str);
+        let cases: [Case; 5] = [
+            (
+                "POST",
+                "https://iam.amazonaws.com/",
+                None,
+                Some(iam_body),
+                "GetAccountAuthorizationDetails",
+            ),
+            (
+                "GET",
+                "http://127.0.0.1:5000/bucket?list-type=2&prefix=pendo%2F&max-keys=2",
+                None,
+                None,
+                "GET /bucket?list-type&prefix&max-keys",
+            ),
+            (
+                "PUT",
+                "https://b.s3.amazonaws.com/key?x-id=PutObject",
+                None,
+                Some(b""),
+                "PUT /key",
+            ),
+            ("HEAD", "https://b.s3.amazonaws.com", None, None, "HEAD /"),
+            (
+                "POST",
+                "https://secretsmanager.us-east-1.amazonaws.com/",
+                Some("secretsmanager.PutSecretValue"),
+                Some(br#"{"SecretString":"never logged"}"#),
+                "PutSecretValue",
+            ),
+        ];
+        for (method, uri, target, body, expected) in cases {
+            assert_eq!(describe_request(method, uri, target, body), expected);
+        }
+    }
 
     #[test]
     fn bucket_locations_map_to_regions() {

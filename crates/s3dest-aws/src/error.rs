@@ -41,6 +41,23 @@ pub enum CloudError {
     #[error("{resource}: {message}")]
     Conflict { resource: String, message: String },
 
+    /// The bucket's policy lock was left by an apply that died (its lease ran out). It
+    /// is broken only when asked to (`ApplyConfig::break_stale_lock`).
+    #[error(
+        "bucket `{bucket}`: its policy is locked by a stale lock `{key}` ({holder}{}); the apply that took it probably died. If no apply is running against this bucket, break the lock with `s3dest apply --break-lock`",
+        stale_age(.age, .expired),
+        key = crate::LOCK_KEY
+    )]
+    StaleLock {
+        bucket: String,
+        /// Who took it and when: spec, `user@host pid N`, time.
+        holder: String,
+        /// How long ago it was taken, when known.
+        age: Option<std::time::Duration>,
+        /// How long ago its lease ran out, when it had one.
+        expired: Option<std::time::Duration>,
+    },
+
     /// The plan records errors; such a plan is never applied.
     #[error("the plan has {count} error(s) and cannot be applied")]
     PlanHasErrors { count: usize },
@@ -54,6 +71,18 @@ fn aws_reason(code: Option<&str>, status: &Option<u16>, message: &str) -> String
         (None, Some(status)) => format!("HTTP {status}: {message}"),
         (None, None) => message.to_owned(),
     }
+}
+
+fn stale_age(age: &Option<std::time::Duration>, expired: &Option<std::time::Duration>) -> String {
+    let mut text = String::new();
+    if let Some(age) = age {
+        text += &format!(", {} ago", crate::lock::human(*age));
+    }
+    match expired {
+        Some(e) => text += &format!("; it expired {} ago", crate::lock::human(*e)),
+        None => text += "; it has no lease",
+    }
+    text
 }
 
 impl CloudError {

@@ -6,18 +6,22 @@
 //! per-region S3 clients, error codes, the bucket-policy read-modify-write and the
 //! narrow retry for IAM's eventual consistency.
 
+mod access_keys;
 mod apply;
 mod aws;
 mod bucket_policy;
 mod error;
 mod lock;
 mod read;
+mod secret;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use s3dest_core::model::{ObservedBucket, ObservedRole, ReadRequest};
+use s3dest_core::model::{
+    IdentityNames, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, ReadRequest,
+};
 use s3dest_core::plan::{Change, Plan};
 
 pub use aws::Aws;
@@ -39,17 +43,25 @@ pub use lock::LOCK_KEY;
 /// - `apply` runs the plan's changes phase by phase ([`s3dest_core::plan::Phase`]),
 ///   reports each change through `events` as it starts, finishes or fails, and stops
 ///   after the first phase with a failure. It returns what it did; an `Err` means it
-///   did not start (a plan with errors is refused). A change it did not finish is left
-///   in a state that a new read and plan converge.
+///   did not start (a plan with errors is refused, and so is a plan that edits the
+///   policy of a bucket holding a stale lock, unless `break_stale_lock`). A change it
+///   did not finish is left in a state that a new read and plan converge.
 /// - In a bucket policy only statements whose Sid a plan names are changed; every
-///   other statement is kept as it was.
+///   other statement is kept as it was. Each bucket's policy is read, written and read
+///   back under the bucket's lock ([`LOCK_KEY`]), so concurrent applies lose nothing.
 /// - `calls` counts the AWS requests sent so far, each attempt of a retried call
 ///   included (the figure reported per plan).
 pub trait Cloud {
     fn read_iam(
         &self,
-        role_names: &BTreeSet<String>,
+        names: &IdentityNames,
     ) -> impl Future<Output = Result<IamSnapshot, CloudError>> + Send;
+
+    /// The spec's access-key secrets: names, ARNs and tags, never their values.
+    fn read_secrets(
+        &self,
+        spec: &str,
+    ) -> impl Future<Output = Result<BTreeMap<String, ObservedSecret>, CloudError>> + Send;
 
     fn read_buckets(
         &self,
@@ -70,6 +82,8 @@ pub trait Cloud {
 pub struct IamSnapshot {
     pub account_id: String,
     pub roles: BTreeMap<String, ObservedRole>,
+    /// The spec's users (by tag) and users of wanted names, with their access keys.
+    pub users: BTreeMap<String, ObservedUser>,
 }
 
 /// Progress of an apply, one event per change and state, for the CLI to print.
@@ -81,6 +95,9 @@ pub enum ApplyEvent<'a> {
     Done(&'a Change),
     /// One of its operations failed; the change's remaining operations are not run.
     Failed(&'a Change, &'a CloudError),
+    /// Something the person running the apply must know, not tied to one change (a
+    /// stale bucket-policy lock that was broken).
+    Warning(&'a str),
 }
 
 /// What an apply did.
@@ -134,9 +151,14 @@ pub struct ApplyConfig {
     /// How long to wait for another apply's lock. Default 120 s.
     pub lock_wait: Duration,
     /// How long a lock is valid: a lock older than this is left over from an apply that
-    /// died, and is taken over. Default 120 s (longer than `propagation_timeout`, the
-    /// longest an edit can take).
+    /// died. Default 120 s (longer than `propagation_timeout`, the longest an edit can
+    /// take).
     pub lock_lease: Duration,
+    /// What to do with a lock whose lease ran out: `false` (the default) fails the
+    /// apply, before its first change, with [`CloudError::StaleLock`] naming the lock's
+    /// owner and age; `true` takes it over and reports an [`ApplyEvent::Warning`]
+    /// (the CLI's `--break-lock`). A live lock is waited for and never broken.
+    pub break_stale_lock: bool,
 }
 
 impl Default for ApplyConfig {
@@ -148,6 +170,7 @@ impl Default for ApplyConfig {
             lock_bucket_policies: true,
             lock_wait: Duration::from_secs(120),
             lock_lease: Duration::from_secs(120),
+            break_stale_lock: false,
         }
     }
 }

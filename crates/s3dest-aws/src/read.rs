@@ -16,10 +16,10 @@ use std::future::Future;
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 
-use aws_sdk_iam::types::EntityType;
+use aws_sdk_iam::types::{EntityType, StatusType};
 use s3dest_core::model::{
-    BucketInfo, BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, ObservedRole,
-    Owner, ReadRequest, TAG_SPEC,
+    AccessKey, BucketInfo, BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC,
+    ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest, TAG_SPEC,
 };
 use s3dest_policy::PolicyDocument;
 
@@ -28,12 +28,13 @@ use crate::{Aws, CloudError, IamSnapshot};
 /// The largest page `GetAccountAuthorizationDetails` serves.
 const IAM_PAGE_SIZE: i32 = 1000;
 
-pub(crate) async fn iam(
-    aws: &Aws,
-    role_names: &BTreeSet<String>,
-) -> Result<IamSnapshot, CloudError> {
-    let (account_id, roles) = tokio::try_join!(account_id(aws), roles(aws, role_names))?;
-    Ok(IamSnapshot { account_id, roles })
+pub(crate) async fn iam(aws: &Aws, names: &IdentityNames) -> Result<IamSnapshot, CloudError> {
+    let (account_id, (roles, users)) = tokio::try_join!(account_id(aws), identities(aws, names))?;
+    Ok(IamSnapshot {
+        account_id,
+        roles,
+        users,
+    })
 }
 
 async fn account_id(aws: &Aws) -> Result<String, CloudError> {
@@ -51,60 +52,62 @@ async fn account_id(aws: &Aws) -> Result<String, CloudError> {
         })
 }
 
-/// Every role of the account in one paginated call (details, tags, inline policies and
-/// attachments included), of which those that concern the spec are kept.
-async fn roles(
+/// Every role and user of the account in one paginated call (details, tags, inline
+/// policies and attachments included), of which those that concern s3dest are kept;
+/// then, for the spec's users only, their access keys and when each was last used.
+async fn identities(
     aws: &Aws,
-    role_names: &BTreeSet<String>,
-) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
+    names: &IdentityNames,
+) -> Result<
+    (
+        BTreeMap<String, ObservedRole>,
+        BTreeMap<String, ObservedUser>,
+    ),
+    CloudError,
+> {
     let mut pages = aws
         .iam
         .get_account_authorization_details()
         .filter(EntityType::Role)
+        .filter(EntityType::User)
         .max_items(IAM_PAGE_SIZE)
         .into_paginator()
         .send();
     let mut roles = BTreeMap::new();
+    let mut users = BTreeMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            CloudError::from_sdk("GetAccountAuthorizationDetails", "the account's roles", e)
+            CloudError::from_sdk(
+                "GetAccountAuthorizationDetails",
+                "the account's roles and users",
+                e,
+            )
         })?;
         for detail in page.role_detail_list() {
             let Some(name) = detail.role_name() else {
                 continue;
             };
-            let tags: BTreeMap<String, String> = detail
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect();
-            if !tags.contains_key(TAG_SPEC) && !role_names.contains(name) {
+            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
+            if !tags.contains_key(TAG_SPEC) && !names.roles.contains(name) {
                 continue;
             }
             let resource = format!("role `{name}`");
-            let policy = |what: &str, text: Option<&str>| -> Result<PolicyDocument, CloudError> {
-                let text =
-                    text.ok_or_else(|| policy_error(&resource, format!("{what} is missing")))?;
-                PolicyDocument::parse_aws(text)
-                    .map_err(|e| policy_error(&resource, format!("{what}: {e}")))
-            };
-            let trust = policy("trust policy", detail.assume_role_policy_document())?;
-            let mut inline_policies = BTreeMap::new();
-            for inline in detail.role_policy_list() {
-                let policy_name = inline.policy_name().unwrap_or_default();
-                let doc = policy(
-                    &format!("inline policy `{policy_name}`"),
-                    inline.policy_document(),
-                )?;
-                inline_policies.insert(policy_name.to_owned(), doc);
-            }
+            let trust = parse_policy(
+                &resource,
+                "trust policy",
+                detail.assume_role_policy_document(),
+            )?;
+            let inline = detail
+                .role_policy_list()
+                .iter()
+                .map(|p| (p.policy_name(), p.policy_document()));
             let role = ObservedRole {
                 name: name.to_owned(),
                 path: detail.path().unwrap_or("/").to_owned(),
                 arn: detail.arn().unwrap_or_default().to_owned(),
                 trust,
                 tags,
-                inline_policies,
+                inline_policies: inline_policies(&resource, inline)?,
                 managed_policy_arns: detail
                     .attached_managed_policies()
                     .iter()
@@ -113,8 +116,157 @@ async fn roles(
             };
             roles.insert(role.name.clone(), role);
         }
+        for detail in page.user_detail_list() {
+            let Some(name) = detail.user_name() else {
+                continue;
+            };
+            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
+            let ours = tags.get(TAG_SPEC) == Some(&names.spec) || names.users.contains(name);
+            if !ours {
+                continue; // another spec's users (and their keys) are none of our business
+            }
+            let resource = format!("user `{name}`");
+            let inline = detail
+                .user_policy_list()
+                .iter()
+                .map(|p| (p.policy_name(), p.policy_document()));
+            let user = ObservedUser {
+                name: name.to_owned(),
+                path: detail.path().unwrap_or("/").to_owned(),
+                arn: detail.arn().unwrap_or_default().to_owned(),
+                tags,
+                inline_policies: inline_policies(&resource, inline)?,
+                managed_policy_arns: detail
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned))
+                    .collect(),
+                access_keys: Vec::new(),
+            };
+            users.insert(user.name.clone(), user);
+        }
     }
-    Ok(roles)
+    let key_reads = users.keys().map(|name| async move {
+        Ok::<_, CloudError>((name.clone(), access_keys(aws, name).await?))
+    });
+    for (name, keys) in try_join_all(key_reads).await? {
+        if let Some(user) = users.get_mut(&name) {
+            user.access_keys = keys;
+        }
+    }
+    Ok((roles, users))
+}
+
+fn tag_map<'t>(tags: impl Iterator<Item = (&'t str, &'t str)>) -> BTreeMap<String, String> {
+    tags.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+fn parse_policy(
+    resource: &str,
+    what: &str,
+    text: Option<&str>,
+) -> Result<PolicyDocument, CloudError> {
+    let text = text.ok_or_else(|| policy_error(resource, format!("{what} is missing")))?;
+    PolicyDocument::parse_aws(text).map_err(|e| policy_error(resource, format!("{what}: {e}")))
+}
+
+fn inline_policies<'p>(
+    resource: &str,
+    policies: impl Iterator<Item = (Option<&'p str>, Option<&'p str>)>,
+) -> Result<BTreeMap<String, PolicyDocument>, CloudError> {
+    policies
+        .map(|(name, document)| {
+            let name = name.unwrap_or_default();
+            Ok((
+                name.to_owned(),
+                parse_policy(resource, &format!("inline policy `{name}`"), document)?,
+            ))
+        })
+        .collect()
+}
+
+/// A user's keys (`ListAccessKeys`) and each one's last use (`GetAccessKeyLastUsed`):
+/// 1 + (at most 2) calls, and only for access-key destinations.
+async fn access_keys(aws: &Aws, user: &str) -> Result<Vec<AccessKey>, CloudError> {
+    let resource = format!("user `{user}`");
+    let listed = aws
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| CloudError::from_sdk("ListAccessKeys", resource.clone(), e))?;
+    let reads = listed.access_key_metadata().iter().map(|meta| {
+        let resource = resource.clone();
+        async move {
+            let id = meta.access_key_id().unwrap_or_default().to_owned();
+            let used = aws
+                .iam
+                .get_access_key_last_used()
+                .access_key_id(&id)
+                .send()
+                .await
+                .map_err(|e| CloudError::from_sdk("GetAccessKeyLastUsed", resource, e))?;
+            let last_used = used
+                .access_key_last_used()
+                .and_then(|u| u.last_used_date())
+                .map(timestamp);
+            Ok::<_, CloudError>(AccessKey {
+                active: meta.status() == Some(&StatusType::Active),
+                created: meta.create_date().map(timestamp).unwrap_or_default(),
+                last_used,
+                id,
+            })
+        }
+    });
+    try_join_all(reads).await
+}
+
+pub(crate) fn timestamp(t: &aws_smithy_types::DateTime) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(t.secs()).unwrap_or_default()
+}
+
+/// The spec's access-key secrets (`s3dest/<spec>/…`), scheduled deletions included,
+/// in one paginated `ListSecrets` that never reads a secret's value.
+pub(crate) async fn secrets(
+    aws: &Aws,
+    spec: &str,
+) -> Result<BTreeMap<String, ObservedSecret>, CloudError> {
+    let prefix = format!("s3dest/{spec}/");
+    let filter = aws_sdk_secretsmanager::types::Filter::builder()
+        .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
+        .values(&prefix)
+        .build();
+    let mut pages = aws
+        .secrets
+        .list_secrets()
+        .filters(filter)
+        .include_planned_deletion(true)
+        .into_paginator()
+        .send();
+    let mut secrets = BTreeMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page
+            .map_err(|e| CloudError::from_sdk("ListSecrets", format!("secrets `{prefix}*`"), e))?;
+        for entry in page.secret_list() {
+            let Some(name) = entry.name().filter(|n| n.starts_with(&prefix)) else {
+                continue;
+            };
+            let secret = ObservedSecret {
+                name: name.to_owned(),
+                arn: entry.arn().unwrap_or_default().to_owned(),
+                tags: tag_map(
+                    entry
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value()?))),
+                ),
+                pending_deletion: entry.deleted_date().is_some(),
+            };
+            secrets.insert(secret.name.clone(), secret);
+        }
+    }
+    Ok(secrets)
 }
 
 fn policy_error(resource: &str, reason: String) -> CloudError {

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, LOCK_KEY};
 use s3dest_core::model::{
-    BucketRead, FolderInfo, META_DESTINATION, META_SPEC, ObservedBucket, Owner, ReadRequest,
-    RoleDef, TAG_DESTINATION, TAG_SPEC,
+    BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC, ObservedBucket, Owner,
+    ReadRequest, RoleDef, TAG_DESTINATION, TAG_SPEC,
 };
 use s3dest_core::plan::{Action, Change, Notice, Op, Plan};
 use s3dest_moto::{MotoGuard, moto};
@@ -179,6 +179,7 @@ fn plan(spec: &str, changes: Vec<Change>) -> Plan {
         account_id: ACCOUNT.to_owned(),
         changes,
         warnings: vec![],
+        notes: vec![],
         errors: vec![],
     }
 }
@@ -211,6 +212,7 @@ async fn apply(cloud: &Aws, plan: &Plan) -> (ApplyReport, Vec<String>) {
             ApplyEvent::Started(c) => format!("started {}", c.address),
             ApplyEvent::Done(c) => format!("done {}", c.address),
             ApplyEvent::Failed(c, e) => format!("failed {}: {e}", c.address),
+            ApplyEvent::Warning(message) => format!("warning {message}"),
         };
         events.lock().unwrap().push(line);
     };
@@ -258,7 +260,7 @@ async fn read_iam_finds_tagged_and_named_roles_only() {
         .unwrap();
 
     let cloud = cloud(&moto).await;
-    let names = BTreeSet::from(["named".to_owned(), "absent".to_owned()]);
+    let names = names(BTreeSet::from(["named".to_owned(), "absent".to_owned()]));
     let snapshot = cloud.read_iam(&names).await.unwrap();
 
     assert_eq!(snapshot.account_id, ACCOUNT);
@@ -557,7 +559,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     assert_eq!(events.len(), 12, "{events:#?}");
 
     // What AWS holds now, read by the same code a plan uses.
-    let snapshot = cloud.read_iam(&BTreeSet::new()).await.unwrap();
+    let snapshot = cloud.read_iam(&names(BTreeSet::new())).await.unwrap();
     let observed = &snapshot.roles["s3dest-d"];
     assert_eq!(observed.arn, role_arn);
     assert!(observed.trust.equivalent(&role.trust));
@@ -661,7 +663,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     assert!(report.is_success(), "{report:#?}");
     assert!(
         cloud
-            .read_iam(&BTreeSet::from([role.name.clone()]))
+            .read_iam(&names(BTreeSet::from([role.name.clone()])))
             .await
             .unwrap()
             .roles
@@ -910,7 +912,10 @@ async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
     }
 
     let cloud = cloud(&moto).await;
-    let snapshot = cloud.read_iam(&request.role_names).await.unwrap();
+    let snapshot = cloud
+        .read_iam(&names(request.role_names.clone()))
+        .await
+        .unwrap();
     let buckets = cloud.read_buckets(&request).await.unwrap();
     assert_eq!(snapshot.roles.len(), 200);
     let markers = buckets
@@ -926,4 +931,13 @@ async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
     // 2 for IAM, 2 per bucket, 1 per folder.
     assert_eq!(cloud.calls(), 2 + 20 * 2 + 200);
     assert!(cloud.calls() as f64 / 200.0 <= 1.5);
+}
+
+/// Identity names for spec `acme` wanting these roles and no users.
+fn names(roles: BTreeSet<String>) -> IdentityNames {
+    IdentityNames {
+        spec: "acme".to_owned(),
+        roles,
+        users: BTreeSet::new(),
+    }
 }

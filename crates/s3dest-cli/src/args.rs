@@ -47,6 +47,11 @@ pub enum Command {
         /// Apply without asking for confirmation (for pipelines).
         #[arg(long)]
         auto_approve: bool,
+        /// Take over a bucket-policy lock whose lease ran out (left by an apply that
+        /// died). Without it such a lock stops the apply, naming its owner. A live lock
+        /// is waited for and never broken.
+        #[arg(long)]
+        break_lock: bool,
     },
     /// Show, per destination, what to enter in the vendor's UI.
     Outputs {
@@ -54,6 +59,14 @@ pub enum Command {
         spec: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+    },
+    /// Print the JSON Schema of the spec format, for editors and linters.
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use s3dest_aws::{ApplyEvent, Aws, Cloud};
-use s3dest_core::model::{Desired, Observed, ObservedBucket};
+use s3dest_aws::{ApplyConfig, ApplyEvent, Aws, Cloud};
+use s3dest_core::model::{Desired, Observed};
 use s3dest_core::plan::{self, Plan};
 use s3dest_core::{outputs, presets, render};
 use s3dest_spec::Spec;
@@ -60,16 +60,29 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
         Command::Apply {
             target,
             auto_approve,
+            break_lock,
         } => {
             let text = read_file(&target)?;
             let runtime = runtime()?;
             match planfile::parse(&text) {
-                Some(file) => runtime.block_on(apply_saved(&target, file?, ui)),
+                Some(file) => runtime.block_on(apply_saved(&target, file?, break_lock, ui)),
                 None => {
                     let checked = load_spec(&target, &text, ui)?;
-                    runtime.block_on(apply_spec(&checked, auto_approve, ui))
+                    runtime.block_on(apply_spec(&checked, auto_approve, break_lock, ui))
                 }
             }
+        }
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&s3dest_spec::json_schema())?;
+            ui.out(&(schema + "\n"))?;
+            Ok(Exit::Success)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "s3dest", &mut script);
+            ui.out(&String::from_utf8_lossy(&script))?;
+            Ok(Exit::Success)
         }
         Command::Outputs { spec, format } => {
             let spec_text = read_file(&spec)?;
@@ -78,15 +91,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             runtime.block_on(async {
                 let aws = Aws::from_env().await?;
                 let (desired, observed) = read(&aws, &checked).await?;
-                let regions = observed
-                    .buckets
-                    .iter()
-                    .filter_map(|(name, b)| match b {
-                        ObservedBucket::Present(info) => Some((name.clone(), info.region.clone())),
-                        ObservedBucket::Missing => desired.buckets.get(name)?.region.clone().map(|r| (name.clone(), r)),
-                    })
-                    .collect();
-                let list = outputs::outputs(&desired, &regions);
+                let list = outputs::outputs(&desired, &observed);
                 let rendered = match format {
                     OutputFormat::Text => outputs::to_text(&list),
                     OutputFormat::Json => serde_json::to_string_pretty(&outputs::to_json(&desired.spec, &list))? + "\n",
@@ -158,27 +163,67 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Reads everything the plan needs: IAM first (it names the folders prune may delete), then S3.
+/// Reads everything the plan needs: IAM (and the spec's secrets) first, because the
+/// identities' tags name the folders prune may delete; then S3.
 pub async fn read(aws: &impl Cloud, spec: &Spec) -> Result<(Desired, Observed)> {
-    let iam = aws.read_iam(&s3dest_core::wanted_role_names(spec)).await?;
+    let read_at = now()?;
+    let identities = s3dest_core::wanted_identities(spec);
+    let (iam, secrets) = tokio::try_join!(aws.read_iam(&identities), aws.read_secrets(&spec.name))?;
     let desired = presets::expand(spec, &iam.account_id);
-    let request = s3dest_core::read_request(&desired, &iam.roles);
+    let owned = |tags: &&std::collections::BTreeMap<String, String>| {
+        tags.get(s3dest_core::model::TAG_SPEC) == Some(&spec.name)
+    };
+    let tags = iam
+        .roles
+        .values()
+        .map(|r| &r.tags)
+        .chain(iam.users.values().map(|u| &u.tags));
+    let request = s3dest_core::read_request(&desired, tags.filter(owned));
     let buckets = aws.read_buckets(&request).await?;
     let observed = Observed {
         account_id: iam.account_id,
         roles: iam.roles,
+        users: iam.users,
+        secrets,
         buckets,
+        read_at,
     };
     Ok((desired, observed))
+}
+
+/// The planner's clock. `S3DEST_NOW` (an RFC 3339 time) overrides it, so that tests
+/// against an emulator can show key rotation without waiting months.
+fn now() -> Result<jiff::Timestamp> {
+    match std::env::var("S3DEST_NOW") {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("S3DEST_NOW=`{text}` is not an RFC 3339 time")),
+        Err(_) => Ok(jiff::Timestamp::now()),
+    }
 }
 
 fn log_calls(aws: &impl Cloud) {
     tracing::info!("AWS calls made: {}", aws.calls());
 }
 
-async fn apply_spec(spec: &Spec, auto_approve: bool, ui: &Ui) -> Result<Exit> {
-    let aws = Aws::from_env().await?;
-    let (desired, observed) = read(&aws, spec).await?;
+/// The client for apply; `--break-lock` decides what a stale bucket-policy lock does.
+async fn apply_client(break_lock: bool) -> Result<Aws> {
+    let config = ApplyConfig {
+        break_stale_lock: break_lock,
+        ..ApplyConfig::default()
+    };
+    Ok(Aws::from_env().await?.with_apply_config(config))
+}
+
+async fn apply_spec(spec: &Spec, auto_approve: bool, break_lock: bool, ui: &Ui) -> Result<Exit> {
+    let aws = apply_client(break_lock).await?;
+    let result = apply_spec_with(&aws, spec, auto_approve, ui).await;
+    log_calls(&aws);
+    result
+}
+
+async fn apply_spec_with(aws: &Aws, spec: &Spec, auto_approve: bool, ui: &Ui) -> Result<Exit> {
+    let (desired, observed) = read(aws, spec).await?;
     let plan = plan::diff(&desired, &observed);
     ui.out(&render::text(&plan, ui.color_stdout))?;
     if !plan.errors.is_empty() {
@@ -201,10 +246,10 @@ async fn apply_spec(spec: &Spec, auto_approve: bool, ui: &Ui) -> Result<Exit> {
             return Ok(Exit::Error);
         }
     }
-    execute(&aws, spec, &plan, ui).await
+    execute(aws, spec, &plan, ui).await
 }
 
-async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
+async fn apply_saved(path: &Path, file: PlanFile, break_lock: bool, ui: &Ui) -> Result<Exit> {
     let spec_name = file.spec_path.clone();
     let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
         Ok(checked) => checked.spec,
@@ -218,8 +263,20 @@ async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
             bail!("the spec saved in `{}` no longer validates", path.display());
         }
     };
-    let aws = Aws::from_env().await?;
-    let (desired, observed) = read(&aws, &spec).await?;
+    let aws = apply_client(break_lock).await?;
+    let result = apply_saved_with(&aws, path, &file, &spec, ui).await;
+    log_calls(&aws);
+    result
+}
+
+async fn apply_saved_with(
+    aws: &Aws,
+    path: &Path,
+    file: &PlanFile,
+    spec: &Spec,
+    ui: &Ui,
+) -> Result<Exit> {
+    let (desired, observed) = read(aws, spec).await?;
     let changed = file.changed_objects(&observed);
     if !changed.is_empty() {
         for object in &changed {
@@ -239,30 +296,40 @@ async fn apply_saved(path: &Path, file: PlanFile, ui: &Ui) -> Result<Exit> {
     if plan.is_empty() {
         return Ok(Exit::Success);
     }
-    execute(&aws, &spec, &plan, ui).await
+    execute(aws, spec, &plan, ui).await
 }
 
 async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
+    // A bar on a terminal; one line per change either way.
+    let progress = ui.progress(plan.changes.len());
     let on_event = |event: ApplyEvent| match event {
         ApplyEvent::Started(change) => {
-            tracing::debug!("{}: {}", change.address, change.action.as_str())
+            tracing::debug!("{}: {}", change.address, change.action.as_str());
+            progress.start(&change.address);
         }
-        ApplyEvent::Done(change) => ui.info(&format!(
-            "{} {}: {} done",
-            render::symbol(change.action),
-            change.address,
-            change.action.as_str()
-        )),
-        ApplyEvent::Failed(change, err) => ui.error(&format!(
-            "{}: {} failed: {err}",
-            change.address,
-            change.action.as_str()
-        )),
+        ApplyEvent::Done(change) => progress.done(
+            &change.address,
+            &format!(
+                "{} {}: {} done",
+                render::symbol(change.action),
+                change.address,
+                change.action.as_str()
+            ),
+        ),
+        ApplyEvent::Failed(change, err) => progress.failed(
+            &change.address,
+            &format!(
+                "{}: {} failed: {err}",
+                change.address,
+                change.action.as_str()
+            ),
+        ),
+        ApplyEvent::Warning(message) => ui.warn(message),
     };
-    let report = aws
-        .apply(plan, &on_event)
-        .await
-        .context("apply did not start; nothing was changed")?;
+    let result = aws.apply(plan, &on_event).await;
+    drop(progress);
+    let report = result.context("apply did not start; nothing was changed")?;
+    tracing::info!("AWS calls made by the apply itself: {}", report.calls);
     if !report.is_success() {
         for (address, err) in &report.failed {
             ui.error(&format!("{address}: {err}"));
@@ -279,11 +346,20 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
             plan.changes.len()
         );
     }
-    // Re-read: the apply is done only when the next plan is empty.
+    // Re-read: every change this apply made must be gone from the next plan. What is
+    // left is a later step that this apply made due (deleting a key it deactivated).
     let (desired, observed) = read(aws, spec).await?;
     let after = plan::diff(&desired, &observed);
-    log_calls(aws);
-    if !after.is_empty() || !after.errors.is_empty() {
+    let done: std::collections::BTreeSet<_> = plan
+        .changes
+        .iter()
+        .map(|c| (&c.address, c.action))
+        .collect();
+    let stuck = after
+        .changes
+        .iter()
+        .any(|c| done.contains(&(&c.address, c.action)));
+    if stuck || !after.errors.is_empty() {
         ui.out(&render::text(&after, ui.color_stdout))?;
         bail!("apply finished but AWS still differs from the spec (shown above)");
     }
@@ -292,5 +368,13 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
         "Apply complete: {} created, {} updated, {} replaced, {} destroyed.\n",
         s.create, s.update, s.replace, s.delete
     ))?;
+    for next in &after.changes {
+        ui.out(&format!(
+            "Next apply: {} {} ({})\n",
+            render::symbol(next.action),
+            next.address,
+            next.reason
+        ))?;
+    }
     Ok(Exit::Success)
 }

@@ -1,23 +1,85 @@
 //! The one output channel: stdout for results, stderr for diagnostics, colour
-//! decided once (a terminal, and no `NO_COLOR`).
+//! decided once (a terminal, and no `NO_COLOR`), a progress bar during apply only
+//! when stderr is a terminal.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Ui {
     pub color_stdout: bool,
     pub color_stderr: bool,
+    stderr_is_terminal: bool,
     verbose: u8,
+    /// The progress bar on screen, if any: whatever is written to stderr meanwhile
+    /// (messages and logs) is written above it, not through it.
+    bar: ActiveBar,
+}
+
+/// The progress bar shown at the moment, shared with the log writer.
+#[derive(Clone, Default)]
+struct ActiveBar(Arc<Mutex<Option<ProgressBar>>>);
+
+impl ActiveBar {
+    fn get(&self) -> Option<ProgressBar> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, bar: Option<ProgressBar>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = bar;
+    }
+
+    /// Writes to stderr, above the bar when one is shown.
+    fn write_stderr(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let write = || {
+            let mut stderr = std::io::stderr().lock();
+            stderr.write_all(bytes)?;
+            stderr.flush()
+        };
+        match self.get() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+}
+
+/// The log writer: stderr, above the progress bar.
+impl std::io::Write for ActiveBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_stderr(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ActiveBar {
+    type Writer = ActiveBar;
+
+    fn make_writer(&'a self) -> ActiveBar {
+        self.clone()
+    }
 }
 
 impl Ui {
     pub fn new(verbose: u8) -> Ui {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stderr_is_terminal = std::io::stderr().is_terminal();
         Ui {
             color_stdout: !no_color && std::io::stdout().is_terminal(),
-            color_stderr: !no_color && std::io::stderr().is_terminal(),
+            color_stderr: !no_color && stderr_is_terminal,
+            stderr_is_terminal,
             verbose,
+            bar: ActiveBar::default(),
         }
     }
 
@@ -39,7 +101,7 @@ impl Ui {
         };
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
+            .with_writer(self.bar.clone())
             .with_ansi(self.color_stderr)
             .without_time()
             .with_target(false)
@@ -55,15 +117,25 @@ impl Ui {
 
     /// Progress and messages for the person at the terminal go to stderr.
     pub fn info(&self, text: &str) {
-        eprintln!("{text}");
+        let _ = self.bar.write_stderr(format!("{text}\n").as_bytes());
+    }
+
+    pub fn warn(&self, message: &str) {
+        let text = if self.color_stderr {
+            format!("\x1b[1;33mwarning\x1b[0m: {message}\n")
+        } else {
+            format!("warning: {message}\n")
+        };
+        let _ = self.bar.write_stderr(text.as_bytes());
     }
 
     pub fn error(&self, message: &str) {
-        if self.color_stderr {
-            eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+        let text = if self.color_stderr {
+            format!("\x1b[1;31merror\x1b[0m: {message}\n")
         } else {
-            eprintln!("error: {message}");
-        }
+            format!("error: {message}\n")
+        };
+        let _ = self.bar.write_stderr(text.as_bytes());
     }
 
     pub fn stdin_is_terminal(&self) -> bool {
@@ -77,5 +149,91 @@ impl Ui {
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
         Ok(answer.trim().to_owned())
+    }
+
+    /// Progress over `total` steps: on a terminal, a bar of steps done with the step
+    /// under way, with messages printed above it; otherwise nothing but the messages.
+    /// The bar goes away when the returned value is dropped.
+    pub fn progress(&self, total: usize) -> Progress<'_> {
+        let bar = self.stderr_is_terminal.then(|| {
+            let template = if self.color_stderr {
+                "{spinner:.cyan} [{bar:20.cyan/blue}] {pos}/{len} changes  {wide_msg}"
+            } else {
+                "{spinner} [{bar:20}] {pos}/{len} changes  {wide_msg}"
+            };
+            let style = ProgressStyle::with_template(template)
+                .expect("the template is valid")
+                .progress_chars("=> ");
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+                    .with_style(style);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            self.bar.set(Some(bar.clone()));
+            bar
+        });
+        Progress {
+            ui: self,
+            bar,
+            running: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// See [`Ui::progress`].
+pub struct Progress<'u> {
+    ui: &'u Ui,
+    bar: Option<ProgressBar>,
+    /// Steps started and not finished, oldest first: the bar names the oldest.
+    running: Mutex<Vec<String>>,
+}
+
+impl Progress<'_> {
+    /// `step` has started.
+    pub fn start(&self, step: &str) {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.push(step.to_owned());
+        self.show(&running);
+    }
+
+    /// `step` is done: the bar moves on, and `line` is printed.
+    pub fn done(&self, step: &str, line: &str) {
+        self.finish_step(step);
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+        self.ui.info(line);
+    }
+
+    /// `step` failed: `message` is printed as an error.
+    pub fn failed(&self, step: &str, message: &str) {
+        self.finish_step(step);
+        self.ui.error(message);
+    }
+
+    fn finish_step(&self, step: &str) {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = running.iter().position(|s| s == step) {
+            running.remove(i);
+        }
+        self.show(&running);
+    }
+
+    fn show(&self, running: &[String]) {
+        let Some(bar) = &self.bar else { return };
+        let message = match running {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+        };
+        bar.set_message(message);
+    }
+}
+
+impl Drop for Progress<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            self.ui.bar.set(None);
+            bar.finish_and_clear();
+        }
     }
 }

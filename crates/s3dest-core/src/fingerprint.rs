@@ -34,6 +34,24 @@ pub fn fingerprints(observed: &Observed) -> BTreeMap<String, String> {
         });
         out.insert(format!("role {}", role.name), hash(&view.to_string()));
     }
+    for user in observed.users.values() {
+        let policies: BTreeMap<&String, _> = user
+            .inline_policies
+            .iter()
+            .map(|(k, v)| (k, v.to_value()))
+            .collect();
+        let keys: Vec<_> = user
+            .access_keys
+            .iter()
+            .map(|k| format!("{}/{}/{}/{:?}", k.id, k.active, k.created, k.last_used))
+            .collect();
+        let view = json!({"path": user.path, "tags": user.tags, "inline": policies, "managed": user.managed_policy_arns, "keys": keys});
+        out.insert(format!("user {}", user.name), hash(&view.to_string()));
+    }
+    for secret in observed.secrets.values() {
+        let view = json!({"arn": secret.arn, "tags": secret.tags, "pending_deletion": secret.pending_deletion});
+        out.insert(format!("secret {}", secret.name), hash(&view.to_string()));
+    }
     for (name, bucket) in &observed.buckets {
         let ObservedBucket::Present(info) = bucket else {
             out.insert(format!("bucket {name}"), hash("missing"));

@@ -7,24 +7,38 @@ pub mod outputs;
 pub mod plan;
 pub mod presets;
 pub mod render;
+pub mod security;
 pub mod sid;
 pub mod simulate;
 
 use std::collections::BTreeMap;
 
-use model::{BucketRead, Desired, ObservedRole, ReadRequest, TAG_BUCKET, TAG_FOLDER};
+use model::{BucketRead, Desired, IdentityNames, ReadRequest, TAG_BUCKET, TAG_FOLDER};
 
-/// The role names a spec wants, known before the account id (the IAM read needs them).
-pub fn wanted_role_names(spec: &s3dest_spec::Spec) -> std::collections::BTreeSet<String> {
-    spec.destinations
-        .values()
-        .filter_map(presets::role_name)
-        .collect()
+/// The role and user names a spec wants, known before the account id (the IAM read needs them).
+pub fn wanted_identities(spec: &s3dest_spec::Spec) -> IdentityNames {
+    IdentityNames {
+        spec: spec.name.clone(),
+        roles: spec
+            .destinations
+            .values()
+            .filter_map(presets::role_name)
+            .collect(),
+        users: spec
+            .destinations
+            .values()
+            .filter_map(presets::user_name)
+            .collect(),
+    }
 }
 
 /// What to read from S3 once the IAM side is known: every bucket of the spec with its
-/// folder markers, plus the buckets and folders of owned roles that prune may delete.
-pub fn read_request(desired: &Desired, roles: &BTreeMap<String, ObservedRole>) -> ReadRequest {
+/// folder markers, plus the buckets and folders that prune may delete, named by the
+/// tags of the roles and users this spec owns (`owned_tags`).
+pub fn read_request<'t>(
+    desired: &Desired,
+    owned_tags: impl IntoIterator<Item = &'t BTreeMap<String, String>>,
+) -> ReadRequest {
     let mut buckets: BTreeMap<String, BucketRead> = desired
         .buckets
         .values()
@@ -45,9 +59,8 @@ pub fn read_request(desired: &Desired, roles: &BTreeMap<String, ObservedRole>) -
             .folders
             .insert(dest.folder.clone());
     }
-    for role in roles.values().filter(|r| r.owner().is_spec(&desired.spec)) {
-        let (Some(bucket), Some(folder)) = (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
-        else {
+    for tags in owned_tags {
+        let (Some(bucket), Some(folder)) = (tags.get(TAG_BUCKET), tags.get(TAG_FOLDER)) else {
             continue;
         };
         let wanted = desired

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jiff::Timestamp;
 use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::{Auth, Vendor};
 
@@ -20,6 +21,18 @@ pub const META_DESTINATION: &str = "s3dest-destination";
 pub const IAM_PATH: &str = "/s3dest/";
 /// The name of the one inline policy s3dest puts on a role or user.
 pub const INLINE_POLICY_NAME: &str = "s3dest";
+/// Tag on an access-key secret naming the key it holds, so that the secret's value
+/// never has to be read to know which key is current.
+pub const TAG_ACCESS_KEY_ID: &str = "s3dest:access-key-id";
+/// Default `key_max_age_days`.
+pub const DEFAULT_KEY_MAX_AGE_DAYS: u32 = 90;
+/// Days a deleted destination's secret stays recoverable (AWS's default window).
+pub const SECRET_RECOVERY_DAYS: i64 = 30;
+
+/// The Secrets Manager secret holding an access-key destination's key.
+pub fn secret_name(spec: &str, destination: &str) -> String {
+    format!("s3dest/{spec}/{destination}")
+}
 
 /// Everything the spec asks for, fully resolved (ARNs need the account id).
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +63,8 @@ pub struct DesiredDestination {
     /// Folder path without leading or trailing slash; its marker key is `folder + "/"`.
     pub folder: String,
     pub role: Option<RoleDef>,
+    /// The IAM user of an access-key destination, its key rules and its secret's name.
+    pub user: Option<UserDef>,
     /// The role's (or user's) inline policy, when the vendor's grant lives on the identity.
     pub inline_policy: Option<PolicyDocument>,
     /// The destination's own statement in the bucket policy, when the grant lives there.
@@ -83,13 +98,89 @@ pub fn role_arn(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:role{path}{name}")
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDef {
+    pub name: String,
+    pub path: String,
+    pub tags: BTreeMap<String, String>,
+    pub secret_name: String,
+    pub key_rules: KeyRules,
+}
+
+impl UserDef {
+    pub fn arn(&self, account_id: &str) -> String {
+        format!("arn:aws:iam::{account_id}:user{}{}", self.path, self.name)
+    }
+}
+
+/// When an access key is rotated, and when the old one is retired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRules {
+    pub max_age_days: u32,
+    /// Deactivate the old key this long after the new one was made, used or not.
+    pub grace_days: Option<u32>,
+}
+
 /// What the AWS edge found. Only what the read request asked for is present.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Observed {
     pub account_id: String,
     /// Roles that are owned by this spec (by tag) or that carry a name the spec wants.
     pub roles: BTreeMap<String, ObservedRole>,
+    /// Users owned by this spec (by tag) or that carry a name the spec wants.
+    pub users: BTreeMap<String, ObservedUser>,
+    /// Secrets under `s3dest/<spec>/`, by name.
+    pub secrets: BTreeMap<String, ObservedSecret>,
     pub buckets: BTreeMap<String, ObservedBucket>,
+    /// When AWS was read: the planner's clock (key ages), injectable for tests.
+    pub read_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedUser {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    pub managed_policy_arns: Vec<String>,
+    pub access_keys: Vec<AccessKey>,
+}
+
+impl ObservedUser {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+}
+
+/// An access key's metadata. Its secret is never read: only `CreateAccessKey` returns
+/// it, and the AWS edge moves it straight into Secrets Manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    pub id: String,
+    pub active: bool,
+    pub created: Timestamp,
+    pub last_used: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedSecret {
+    pub name: String,
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    /// Scheduled for deletion (restorable until the window ends).
+    pub pending_deletion: bool,
+}
+
+impl ObservedSecret {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+
+    /// The access key the secret holds, from its tag.
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.tags.get(TAG_ACCESS_KEY_ID).map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +249,16 @@ impl Owner {
     pub fn is_spec(&self, name: &str) -> bool {
         matches!(self, Owner::Spec { spec, .. } if spec == name)
     }
+}
+
+/// The IAM identities a spec wants by name (to find unowned ones of the same name);
+/// the IAM read also returns every identity tagged for any s3dest spec.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IdentityNames {
+    /// The spec: access keys are read only for its users (and for wanted names).
+    pub spec: String,
+    pub roles: BTreeSet<String>,
+    pub users: BTreeSet<String>,
 }
 
 /// What the AWS edge must read for one plan. Built by [`crate::read_request`].

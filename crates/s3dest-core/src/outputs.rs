@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use s3dest_spec::{Auth, Vendor};
 use serde_json::{Value, json};
 
-use crate::model::Desired;
+use crate::model::{Desired, Observed, ObservedBucket};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationOutputs {
@@ -14,6 +14,8 @@ pub struct DestinationOutputs {
     pub vendor: Vendor,
     pub auth: Auth,
     pub role_arn: Option<String>,
+    /// Access-key destinations: where the key is, and its id. Never the secret itself.
+    pub access_key: Option<AccessKeyOutputs>,
     pub bucket: String,
     pub region: Option<String>,
     pub folder: String,
@@ -23,18 +25,52 @@ pub struct DestinationOutputs {
     pub notes: Vec<String>,
 }
 
-/// `regions` maps bucket names to the region AWS reported (or the one they will be created in).
-pub fn outputs(desired: &Desired, regions: &BTreeMap<String, String>) -> Vec<DestinationOutputs> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyOutputs {
+    pub user_arn: String,
+    pub secret_name: String,
+    pub secret_arn: Option<String>,
+    pub access_key_id: Option<String>,
+}
+
+/// The region of each bucket: as AWS reported it, or the one it will be created in.
+fn regions(desired: &Desired, observed: &Observed) -> BTreeMap<String, String> {
+    observed
+        .buckets
+        .iter()
+        .filter_map(|(name, b)| match b {
+            ObservedBucket::Present(info) => Some((name.clone(), info.region.clone())),
+            ObservedBucket::Missing => desired
+                .buckets
+                .get(name)?
+                .region
+                .clone()
+                .map(|r| (name.clone(), r)),
+        })
+        .collect()
+}
+
+pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs> {
+    let regions = regions(desired, observed);
     desired
         .destinations
         .values()
         .map(|d| {
             let role_arn = d.role.as_ref().map(|r| r.arn(&desired.account_id));
+            let access_key = d.user.as_ref().map(|u| {
+                let secret = observed.secrets.get(&u.secret_name).filter(|s| !s.pending_deletion);
+                AccessKeyOutputs {
+                    user_arn: u.arn(&desired.account_id),
+                    secret_name: u.secret_name.clone(),
+                    secret_arn: secret.map(|s| s.arn.clone()),
+                    access_key_id: secret.and_then(|s| s.access_key_id()).map(str::to_owned),
+                }
+            });
             let region = regions.get(&d.bucket).cloned();
             let s3_uri = format!("s3://{}/{}/", d.bucket, d.folder);
             let role = role_arn.clone().unwrap_or_default();
             let field = |label: &str, value: &str| (label.to_owned(), value.to_owned());
-            let (fields, notes) = match d.vendor {
+            let (mut fields, mut notes) = match d.vendor {
                 Vendor::PendoDataSync => (
                     vec![field("S3 URI", &s3_uri), field("Role ARN", &role)],
                     vec![
@@ -60,11 +96,25 @@ pub fn outputs(desired: &Desired, regions: &BTreeMap<String, String>) -> Vec<Des
                     vec![],
                 ),
             };
+            if let Some(key) = &access_key {
+                // The access-key method: the key instead of the role, wherever the form asks for it.
+                let id = key.access_key_id.as_deref().unwrap_or("(not created yet: run s3dest apply)");
+                let secret = format!("(in Secrets Manager secret `{}`, field secret_access_key)", key.secret_name);
+                let mut with_key = vec![field("Access Key ID", id), field("Secret Access Key", &secret)];
+                with_key.extend(fields.into_iter().filter(|(label, _)| !label.contains("Role ARN")));
+                fields = with_key;
+                notes.retain(|n| !n.contains("eventually consistent"));
+                notes.push(format!(
+                    "read the secret with: aws secretsmanager get-secret-value --secret-id {} --query SecretString --output text",
+                    key.secret_name
+                ));
+            }
             DestinationOutputs {
                 destination: d.name.clone(),
                 vendor: d.vendor,
                 auth: d.auth,
                 role_arn,
+                access_key,
                 bucket: d.bucket.clone(),
                 region,
                 folder: d.folder.clone(),
@@ -89,6 +139,12 @@ pub fn to_json(spec: &str, outputs: &[DestinationOutputs]) -> Value {
                 "vendor": o.vendor.as_str(),
                 "auth": o.auth.as_str(),
                 "role_arn": o.role_arn,
+                "access_key": o.access_key.as_ref().map(|k| json!({
+                    "user_arn": k.user_arn,
+                    "access_key_id": k.access_key_id,
+                    "secret_name": k.secret_name,
+                    "secret_arn": k.secret_arn,
+                })),
                 "bucket": o.bucket,
                 "region": o.region,
                 "folder": o.folder,

@@ -9,9 +9,12 @@ use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::model::{
     BucketInfo, Desired, DesiredBucket, DesiredDestination, INLINE_POLICY_NAME, Observed,
-    ObservedBucket, ObservedRole, Owner, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
+    ObservedBucket, ObservedRole, Owner, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, UserDef,
 };
 use crate::sid;
+
+pub mod keys;
+mod users;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
@@ -89,6 +92,69 @@ pub enum Op {
         bucket: String,
         key: String,
     },
+    CreateUser {
+        user: UserDef,
+    },
+    /// Delete the user after its keys and policies (IAM refuses otherwise).
+    DeleteUser {
+        name: String,
+        inline_policies: Vec<String>,
+        managed_policies: Vec<String>,
+        access_keys: Vec<String>,
+    },
+    TagUser {
+        user: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagUser {
+        user: String,
+        keys: Vec<String>,
+    },
+    PutUserPolicy {
+        user: String,
+        name: String,
+        policy: PolicyDocument,
+    },
+    DeleteUserPolicy {
+        user: String,
+        name: String,
+    },
+    /// Make an access key and put it, with its id, into the secret (created, or
+    /// restored and updated). The key's secret exists only inside this operation.
+    CreateAccessKey {
+        user: String,
+        secret: SecretDef,
+    },
+    SetAccessKeyStatus {
+        user: String,
+        key_id: String,
+        active: bool,
+    },
+    DeleteAccessKey {
+        user: String,
+        key_id: String,
+    },
+    /// Schedule the secret's deletion, recoverable for `recovery_days`.
+    DeleteSecret {
+        name: String,
+        recovery_days: i64,
+    },
+}
+
+/// Where an access-key destination's key goes: a Secrets Manager secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretDef {
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    /// What the read found, so the edge knows to create, update, or restore first.
+    pub found: SecretFound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretFound {
+    Missing,
+    Present,
+    ScheduledForDeletion,
 }
 
 /// Apply runs phases in this order; operations in one phase are independent of each
@@ -100,6 +166,8 @@ pub enum Phase {
     RolePolicies,
     BucketPolicies,
     Folders,
+    Keys,
+    DeleteKeys,
     DeleteFolders,
     DeleteRolePolicies,
     DeleteRoles,
@@ -112,13 +180,20 @@ impl Op {
             Op::CreateRole { .. }
             | Op::UpdateTrust { .. }
             | Op::TagRole { .. }
-            | Op::UntagRole { .. } => Phase::Roles,
-            Op::PutRolePolicy { .. } => Phase::RolePolicies,
+            | Op::UntagRole { .. }
+            | Op::CreateUser { .. }
+            | Op::TagUser { .. }
+            | Op::UntagUser { .. } => Phase::Roles,
+            Op::PutRolePolicy { .. } | Op::PutUserPolicy { .. } => Phase::RolePolicies,
             Op::PutStatement { .. } | Op::DeleteStatement { .. } => Phase::BucketPolicies,
             Op::CreateFolder { .. } => Phase::Folders,
+            Op::CreateAccessKey { .. } | Op::SetAccessKeyStatus { active: true, .. } => Phase::Keys,
+            Op::SetAccessKeyStatus { active: false, .. }
+            | Op::DeleteAccessKey { .. }
+            | Op::DeleteSecret { .. } => Phase::DeleteKeys,
             Op::DeleteFolder { .. } => Phase::DeleteFolders,
-            Op::DeleteRolePolicy { .. } => Phase::DeleteRolePolicies,
-            Op::DeleteRole { .. } => Phase::DeleteRoles,
+            Op::DeleteRolePolicy { .. } | Op::DeleteUserPolicy { .. } => Phase::DeleteRolePolicies,
+            Op::DeleteRole { .. } | Op::DeleteUser { .. } => Phase::DeleteRoles,
         }
     }
 }
@@ -169,6 +244,8 @@ pub struct Plan {
     pub account_id: String,
     pub changes: Vec<Change>,
     pub warnings: Vec<Notice>,
+    /// Facts worth knowing that need no action (access keys' age and last use).
+    pub notes: Vec<Notice>,
     /// Conflicts that make the plan impossible to apply (unowned resources, missing
     /// buckets…). A plan with errors is never applied.
     pub errors: Vec<Notice>,
@@ -208,6 +285,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         observed,
         changes: Vec::new(),
         warnings: Vec::new(),
+        notes: Vec::new(),
         errors: Vec::new(),
         replaced_roles: BTreeSet::new(),
     };
@@ -219,8 +297,10 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
             planner.warn(format!("destination.{}", dest.name), warning.clone());
         }
         planner.role(dest);
+        planner.user(dest);
         planner.inline_policy(dest);
         planner.folder(dest);
+        planner.keys(dest);
     }
     // Statements come after roles: a replaced role invalidates its statement.
     for dest in desired.destinations.values() {
@@ -230,6 +310,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
     let Planner {
         mut changes,
         warnings,
+        notes,
         errors,
         ..
     } = planner;
@@ -239,6 +320,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         account_id: desired.account_id.clone(),
         changes,
         warnings,
+        notes,
         errors,
     }
 }
@@ -248,6 +330,7 @@ struct Planner<'a> {
     observed: &'a Observed,
     changes: Vec<Change>,
     warnings: Vec<Notice>,
+    notes: Vec<Notice>,
     errors: Vec<Notice>,
     /// Roles deleted and created again by this plan: statements naming them must be rewritten.
     replaced_roles: BTreeSet<String>,
@@ -335,11 +418,12 @@ impl<'a> Planner<'a> {
             .collect();
         let Some(want) = &dest.role else {
             for old in previous {
-                let changes = self.delete_role_changes(
-                    &dest.name,
-                    old,
-                    "the destination no longer uses a role",
-                );
+                let reason = if dest.user.is_some() {
+                    "auth changes from role to access-key: an IAM user replaces the role"
+                } else {
+                    "the destination no longer uses a role"
+                };
+                let changes = self.delete_role_changes(&dest.name, old, reason);
                 self.changes.extend(changes);
             }
             return;
@@ -468,7 +552,7 @@ impl<'a> Planner<'a> {
             changes.push(Change {
                 address: format!("destination.{dest}.role_policy"),
                 action: Action::Delete,
-                before: Some(inline_policy_view(&old.name, policy)),
+                before: Some(Kind::Role.policy_view(&old.name, policy)),
                 after: None,
                 reason: reason.to_owned(),
                 ops: vec![Op::DeleteRolePolicy {
@@ -498,6 +582,24 @@ impl<'a> Planner<'a> {
         changes
     }
 
+    /// Tags of the roles and users this spec owns.
+    fn owned_identity_tags(&self) -> impl Iterator<Item = &'a BTreeMap<String, String>> + 'a {
+        let spec: &'a str = &self.desired.spec;
+        let roles = self
+            .observed
+            .roles
+            .values()
+            .filter(move |r| r.owner().is_spec(spec))
+            .map(|r| &r.tags);
+        let users = self
+            .observed
+            .users
+            .values()
+            .filter(move |u| u.owner().is_spec(spec))
+            .map(|u| &u.tags);
+        roles.chain(users)
+    }
+
     /// Roles of this spec. The references outlive `self`'s borrow, so callers may keep
     /// them while they record changes.
     fn owned_roles(&self) -> impl Iterator<Item = &'a ObservedRole> + 'a {
@@ -508,28 +610,32 @@ impl<'a> Planner<'a> {
             .filter(move |r| r.owner().is_spec(spec))
     }
 
+    /// The s3dest inline policy of the destination's role or user.
     fn inline_policy(&mut self, dest: &DesiredDestination) {
-        let address = format!("destination.{}.role_policy", dest.name);
-        let Some(role) = &dest.role else { return };
-        let have_role = self
-            .observed
-            .roles
-            .get(&role.name)
-            .filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
-        let have = have_role.and_then(|r| r.inline_policies.get(INLINE_POLICY_NAME));
-        let view = |doc: &PolicyDocument| inline_policy_view(&role.name, doc);
+        let observed: &'a Observed = self.observed;
+        let (kind, identity, existing) = if let Some(role) = &dest.role {
+            let have = observed
+                .roles
+                .get(&role.name)
+                .filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
+            (Kind::Role, &role.name, have.map(|r| &r.inline_policies))
+        } else if let Some(user) = &dest.user {
+            let have = observed.users.get(&user.name);
+            (Kind::User, &user.name, have.map(|u| &u.inline_policies))
+        } else {
+            return;
+        };
+        let address = format!("destination.{}.{}_policy", dest.name, kind.as_str());
+        let have = existing.and_then(|p| p.get(INLINE_POLICY_NAME));
+        let view = |doc: &PolicyDocument| kind.policy_view(identity, doc);
         match (&dest.inline_policy, have) {
             (Some(want), None) => {
-                let op = Op::PutRolePolicy {
-                    role: role.name.clone(),
-                    name: INLINE_POLICY_NAME.to_owned(),
-                    policy: want.clone(),
-                };
-                let reason = if have_role.is_some() {
-                    "inline policy is missing"
+                let reason = if existing.is_some() {
+                    "inline policy is missing".to_owned()
                 } else {
-                    "role is new"
+                    format!("{} is new", kind.as_str())
                 };
+                let op = kind.put_policy(identity, want);
                 self.change(
                     address,
                     Action::Create,
@@ -540,31 +646,26 @@ impl<'a> Planner<'a> {
                 );
             }
             (Some(want), Some(have)) if !want.equivalent(have) => {
-                let op = Op::PutRolePolicy {
-                    role: role.name.clone(),
-                    name: INLINE_POLICY_NAME.to_owned(),
-                    policy: want.clone(),
-                };
+                let op = kind.put_policy(identity, want);
+                let (before, after) = (Some(view(have)), Some(view(want)));
                 self.change(
                     address,
                     Action::Update,
-                    Some(view(have)),
-                    Some(view(want)),
+                    before,
+                    after,
                     "inline policy differs",
                     vec![op],
                 );
             }
             (None, Some(have)) => {
-                let op = Op::DeleteRolePolicy {
-                    role: role.name.clone(),
-                    name: INLINE_POLICY_NAME.to_owned(),
-                };
+                let op = kind.delete_policy(identity);
+                let reason = "the vendor needs no permissions policy on the role";
                 self.change(
                     address,
                     Action::Delete,
                     Some(view(have)),
                     None,
-                    "the vendor needs no permissions policy on the role",
+                    reason,
                     vec![op],
                 );
             }
@@ -629,12 +730,12 @@ impl<'a> Planner<'a> {
             .bucket_info(&dest.bucket)
             .and_then(|b| b.folders.get(&dest.folder))
             .is_some_and(|f| f.marker.is_some());
-        // The folder this destination had before, if it moved (known from its role's tags).
+        // The folder this destination had before, if it moved (known from its identity's tags).
         let old = self
-            .owned_roles()
-            .filter(|r| r.tags.get(TAG_DESTINATION) == Some(&dest.name))
-            .find_map(|r| {
-                let (bucket, folder) = (r.tags.get(TAG_BUCKET)?, r.tags.get(TAG_FOLDER)?);
+            .owned_identity_tags()
+            .filter(|tags| tags.get(TAG_DESTINATION) == Some(&dest.name))
+            .find_map(|tags| {
+                let (bucket, folder) = (tags.get(TAG_BUCKET)?, tags.get(TAG_FOLDER)?);
                 (bucket != &dest.bucket || folder != &dest.folder)
                     .then(|| (bucket.clone(), folder.clone()))
             });
@@ -722,17 +823,34 @@ impl<'a> Planner<'a> {
             let changes =
                 self.delete_role_changes(&dest, &role, "the destination is no longer in the spec");
             self.changes.extend(changes);
-            if let (Some(bucket), Some(folder)) =
-                (role.tags.get(TAG_BUCKET), role.tags.get(TAG_FOLDER))
-                && let Some(op) = self.prunable_folder(bucket, folder, &dest)
-            {
+        }
+        self.prune_users();
+        // Folders of destinations that left, from their roles' and users' tags, once each.
+        let folders: BTreeSet<(String, String, String)> = self
+            .owned_identity_tags()
+            .filter_map(|tags| {
+                let dest = tags.get(TAG_DESTINATION)?;
+                let gone = !self.desired.destinations.contains_key(dest);
+                gone.then(|| {
+                    Some((
+                        dest.clone(),
+                        tags.get(TAG_BUCKET)?.clone(),
+                        tags.get(TAG_FOLDER)?.clone(),
+                    ))
+                })?
+            })
+            .collect();
+        for (dest, bucket, folder) in folders {
+            if let Some(op) = self.prunable_folder(&bucket, &folder, &dest) {
                 let before = json!({"bucket": bucket, "key": format!("{folder}/")});
+                let reason = "the destination is no longer in the spec and its folder is empty";
+                let address = format!("destination.{dest}.folder");
                 self.change(
-                    format!("destination.{dest}.folder"),
+                    address,
                     Action::Delete,
                     Some(before),
                     None,
-                    "the destination is no longer in the spec and its folder is empty",
+                    reason,
                     vec![op],
                 );
             }
@@ -789,8 +907,54 @@ fn delete_role_op(role: &ObservedRole) -> Op {
     }
 }
 
-fn inline_policy_view(role: &str, policy: &PolicyDocument) -> Value {
-    json!({"role": role, "name": INLINE_POLICY_NAME, "policy": policy.canonical().to_value()})
+/// Roles and users both carry one s3dest inline policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Role,
+    User,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::User => "user",
+        }
+    }
+
+    fn policy_view(self, identity: &str, policy: &PolicyDocument) -> Value {
+        json!({self.as_str(): identity, "name": INLINE_POLICY_NAME, "policy": policy.canonical().to_value()})
+    }
+
+    fn put_policy(self, identity: &str, policy: &PolicyDocument) -> Op {
+        let (name, policy) = (INLINE_POLICY_NAME.to_owned(), policy.clone());
+        match self {
+            Kind::Role => Op::PutRolePolicy {
+                role: identity.to_owned(),
+                name,
+                policy,
+            },
+            Kind::User => Op::PutUserPolicy {
+                user: identity.to_owned(),
+                name,
+                policy,
+            },
+        }
+    }
+
+    fn delete_policy(self, identity: &str) -> Op {
+        let name = INLINE_POLICY_NAME.to_owned();
+        match self {
+            Kind::Role => Op::DeleteRolePolicy {
+                role: identity.to_owned(),
+                name,
+            },
+            Kind::User => Op::DeleteUserPolicy {
+                user: identity.to_owned(),
+                name,
+            },
+        }
+    }
 }
 
 fn role_view(role: &RoleDef, account_id: &str) -> Value {

@@ -2,7 +2,10 @@
 //! edge applies them to AWS. Pure tests use it to prove that a plan converges (its
 //! apply followed by a new plan is empty) without a server.
 
-use crate::model::{BucketInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn};
+use crate::model::{
+    AccessKey, BucketInfo, Observed, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser,
+    Owner, TAG_ACCESS_KEY_ID, role_arn,
+};
 use crate::plan::{Op, Phase, Plan};
 
 /// Applies every operation of `plan`, in phase order, to `world`.
@@ -135,6 +138,107 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 "deleting a non-empty folder"
             );
             entry.marker = None;
+        }
+        Op::CreateUser { user } => {
+            let observed = ObservedUser {
+                name: user.name.clone(),
+                path: user.path.clone(),
+                arn: user.arn(&world.account_id),
+                tags: user.tags.clone(),
+                inline_policies: Default::default(),
+                managed_policy_arns: Vec::new(),
+                access_keys: Vec::new(),
+            };
+            assert!(
+                world.users.insert(user.name.clone(), observed).is_none(),
+                "user {} exists",
+                user.name
+            );
+        }
+        Op::DeleteUser { name, .. } => {
+            world.users.remove(name).expect("deleting a missing user");
+        }
+        Op::TagUser { user, tags } => world
+            .users
+            .get_mut(user)
+            .expect("user")
+            .tags
+            .extend(tags.clone()),
+        Op::UntagUser { user, keys } => {
+            let user = world.users.get_mut(user).expect("user");
+            for key in keys {
+                user.tags.remove(key);
+            }
+        }
+        Op::PutUserPolicy { user, name, policy } => {
+            world
+                .users
+                .get_mut(user)
+                .expect("user")
+                .inline_policies
+                .insert(name.clone(), policy.clone());
+        }
+        Op::DeleteUserPolicy { user, name } => {
+            world
+                .users
+                .get_mut(user)
+                .expect("user")
+                .inline_policies
+                .remove(name);
+        }
+        Op::CreateAccessKey { user, secret } => {
+            let now = world.read_at;
+            let keys = &mut world.users.get_mut(user).expect("user").access_keys;
+            assert!(keys.len() < 2, "IAM allows two access keys per user");
+            let id = format!(
+                "AKIASIMULATED{:07}",
+                now.as_second() % 10_000_000 + keys.len() as i64
+            );
+            keys.push(AccessKey {
+                id: id.clone(),
+                active: true,
+                created: now,
+                last_used: None,
+            });
+            let mut tags = secret.tags.clone();
+            tags.insert(TAG_ACCESS_KEY_ID.to_owned(), id);
+            let arn = format!(
+                "arn:aws:secretsmanager:us-east-1:{}:secret:{}",
+                world.account_id, secret.name
+            );
+            let stored = ObservedSecret {
+                name: secret.name.clone(),
+                arn,
+                tags,
+                pending_deletion: false,
+            };
+            world.secrets.insert(secret.name.clone(), stored);
+        }
+        Op::SetAccessKeyStatus {
+            user,
+            key_id,
+            active,
+        } => {
+            let keys = &mut world.users.get_mut(user).expect("user").access_keys;
+            keys.iter_mut()
+                .find(|k| &k.id == key_id)
+                .expect("key")
+                .active = *active;
+        }
+        Op::DeleteAccessKey { user, key_id } => {
+            world
+                .users
+                .get_mut(user)
+                .expect("user")
+                .access_keys
+                .retain(|k| &k.id != key_id);
+        }
+        Op::DeleteSecret { name, .. } => {
+            world
+                .secrets
+                .get_mut(name)
+                .expect("secret")
+                .pending_deletion = true
         }
     }
 }

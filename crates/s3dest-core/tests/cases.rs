@@ -87,6 +87,7 @@ fn observed(v: &Value) -> Observed {
         account_id,
         roles,
         buckets,
+        ..Observed::default()
     }
 }
 

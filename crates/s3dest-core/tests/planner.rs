@@ -414,3 +414,227 @@ fn an_operation_never_runs_after_a_later_one_of_its_change() {
     assert_eq!(moved.op_phases(), [Phase::Folders, Phase::DeleteFolders]);
     assert!(change(vec![]).op_phases().is_empty());
 }
+
+/// ALL_VENDORS with every destination on the access-key method.
+fn all_access_keys() -> String {
+    ALL_VENDORS
+        .lines()
+        .map(|l| {
+            let l = l.replace("vendor: ", "auth: access-key, vendor: ");
+            // Principals and external ids are not used by access keys (they would warn).
+            let cut = |l: &str, field: &str| match l.find(field) {
+                Some(i) => {
+                    let end = l[i..].find(", ").map_or(l.len() - 2, |j| i + j + 2);
+                    format!("{}{}", &l[..i], &l[end..])
+                }
+                None => l.to_owned(),
+            };
+            cut(&cut(&l, "principal: "), "external_id: ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn days_later(world: &mut Observed, days: i64) {
+    world.read_at = world
+        .read_at
+        .checked_add(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap();
+}
+
+#[test]
+fn every_vendor_with_access_keys_from_empty_converges_without_bucket_statements() {
+    let yaml = all_access_keys();
+    let mut w = world(&["acme-exports"]);
+    let first = converge(&yaml, &mut w);
+    let addresses: Vec<_> = first.changes.iter().map(|c| c.address.as_str()).collect();
+    for dest in [
+        "pendo", "currents", "exports", "security", "walkme", "partner",
+    ] {
+        for part in ["user", "user_policy", "access_key", "folder"] {
+            assert!(
+                addresses.contains(&format!("destination.{dest}.{part}").as_str()),
+                "{dest}.{part}: {addresses:?}"
+            );
+        }
+    }
+    assert!(w.roles.is_empty());
+    assert_eq!(
+        bucket_mut(&mut w, "acme-exports").policy,
+        None,
+        "a user needs no bucket-policy statement"
+    );
+    // Pendo's user gets the grant the role method puts in the bucket policy.
+    let pendo = &w.users["s3dest-pendo"].inline_policies["s3dest"];
+    assert!(pendo.to_canonical_pretty().contains("s3:PutObject"));
+    assert_eq!(w.secrets.len(), 6);
+    assert!(
+        first
+            .warnings
+            .iter()
+            .all(|n| !n.message.contains("external ID")),
+        "{:?}",
+        first.warnings
+    );
+}
+
+#[test]
+fn rotation_never_leaves_a_destination_without_a_working_key() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  c: { vendor: braze-currents, auth: access-key, bucket: bkt1, key_max_age_days: 30 }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let first_key = w.users["s3dest-c"].access_keys[0].id.clone();
+    days_later(&mut w, 20);
+    let p = plan(yaml, &w);
+    assert!(p.is_empty());
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.message.contains("20 days old, never used")),
+        "{:?}",
+        p.notes
+    );
+    // Past the maximum age: a second key, and the secret moves to it.
+    days_later(&mut w, 11);
+    let p = plan(yaml, &w);
+    assert_eq!(
+        actions(&p),
+        [("destination.c.access_key".to_owned(), Action::Create)]
+    );
+    simulate::apply(&p, &mut w);
+    let new_key = w.secrets["s3dest/acme/c"]
+        .access_key_id()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_key, first_key);
+    // The vendor has not switched yet: both keys stay active, and the plan says so.
+    days_later(&mut w, 3);
+    let p = plan(yaml, &w);
+    assert!(p.is_empty());
+    assert!(
+        p.warnings
+            .iter()
+            .any(|n| n.message.contains("rotation in progress"))
+    );
+    // The vendor uses the new key: the old one is deactivated…
+    days_later(&mut w, 1);
+    let used = w.read_at;
+    w.users
+        .get_mut("s3dest-c")
+        .unwrap()
+        .access_keys
+        .iter_mut()
+        .find(|k| k.id == new_key)
+        .unwrap()
+        .last_used = Some(used);
+    let p = plan(yaml, &w);
+    assert_eq!(
+        actions(&p),
+        [(
+            format!("destination.c.access_key.{first_key}"),
+            Action::Update
+        )]
+    );
+    simulate::apply(&p, &mut w);
+    // …and deleted on a later apply.
+    let p = plan(yaml, &w);
+    assert_eq!(
+        actions(&p),
+        [(
+            format!("destination.c.access_key.{first_key}"),
+            Action::Delete
+        )]
+    );
+    simulate::apply(&p, &mut w);
+    assert!(plan(yaml, &w).is_empty());
+    assert_eq!(w.users["s3dest-c"].access_keys.len(), 1);
+}
+
+#[test]
+fn switching_between_role_and_access_key_shows_the_replacement() {
+    let role = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  w: { vendor: walkme, bucket: bkt1, folder: w }\n";
+    let key = role.replace("vendor: walkme", "vendor: walkme, auth: access-key");
+    let mut w = world(&["bkt1"]);
+    converge(role, &mut w);
+    let p = plan(&key, &w);
+    assert_eq!(
+        actions(&p),
+        [
+            ("destination.w.user".to_owned(), Action::Create),
+            ("destination.w.user_policy".to_owned(), Action::Create),
+            ("destination.w.access_key".to_owned(), Action::Create),
+            ("destination.w.role_policy".to_owned(), Action::Delete),
+            ("destination.w.role".to_owned(), Action::Delete),
+        ]
+    );
+    assert!(
+        p.changes[4]
+            .reason
+            .contains("auth changes from role to access-key")
+    );
+    converge(&key, &mut w);
+    let p = plan(role, &w);
+    let deletes: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "destination.w.secret",
+            "destination.w.user_policy",
+            "destination.w.user"
+        ]
+    );
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.reason.contains("auth changes from access-key to role"))
+    );
+    converge(role, &mut w);
+    assert!(w.users.is_empty() && w.secrets["s3dest/acme/w"].pending_deletion);
+}
+
+#[test]
+fn pruning_an_access_key_destination_removes_keys_policy_user_and_schedules_the_secret() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  e: { vendor: braze-data-export, auth: access-key, bucket: bkt1, folder: e }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let empty = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations: {}\n";
+    let p = plan(empty, &w);
+    assert_eq!(
+        actions(&p),
+        [
+            ("destination.e.secret".to_owned(), Action::Delete),
+            ("destination.e.folder".to_owned(), Action::Delete),
+            ("destination.e.user_policy".to_owned(), Action::Delete),
+            ("destination.e.user".to_owned(), Action::Delete),
+        ]
+    );
+    assert!(p.changes[0].reason.contains("recoverable for 30 days"));
+    converge(empty, &mut w);
+    // Another spec's secret and user are never touched.
+    assert!(w.users.is_empty());
+}
+
+#[test]
+fn an_unowned_user_or_secret_is_an_error_until_adopted() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  e: { vendor: walkme, auth: access-key, bucket: bkt1, folder: e }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    w.users.get_mut("s3dest-e").unwrap().tags.clear();
+    let p = plan(yaml, &w);
+    assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+    assert_eq!(p.errors[0].address, "destination.e.user");
+    let adopt = yaml.replace("folder: e }", "folder: e, adopt: true }");
+    converge(&adopt, &mut w);
+    w.secrets
+        .get_mut("s3dest/acme/e")
+        .unwrap()
+        .tags
+        .retain(|k, _| k == "s3dest:access-key-id");
+    let p = plan(yaml, &w);
+    assert_eq!(p.errors[0].address, "destination.e.secret");
+}

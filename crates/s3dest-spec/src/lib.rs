@@ -11,6 +11,7 @@ mod diagnostic;
 mod model;
 mod names;
 mod raw;
+mod schema;
 mod suggest;
 mod validate;
 
@@ -23,6 +24,7 @@ pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
     is_valid_role_name,
 };
+pub use schema::json_schema;
 
 /// A spec that passed every check, and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]

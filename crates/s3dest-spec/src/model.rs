@@ -53,8 +53,12 @@ pub struct Destination {
     pub role_name: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub adopt: bool,
-    /// Only with `auth: access-key` (1..=3650).
+    /// Only with `auth: access-key` (1..=3650): rotate the key when it is older.
     pub key_max_age_days: Option<u32>,
+    /// Only with `auth: access-key` (1..=3650): during a rotation, deactivate the old
+    /// key this many days after the new one was made even if the vendor has not used
+    /// the new one yet. Without it, the old key stays active until the new one is used.
+    pub key_grace_days: Option<u32>,
     /// Of the destination's key, for later errors.
     pub span: Span,
 }

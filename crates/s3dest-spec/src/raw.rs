@@ -5,50 +5,130 @@
 //! `validate` at the key of the thing that lacks it, and with the other problems of the file,
 //! instead of by serde at the first key of the mapping. Types stay flat (no flatten, untagged
 //! or internally tagged enums) because serde-saphyr loses spans inside those.
+//!
+//! These types also derive the spec's JSON Schema (`schema.rs`): their doc comments are the
+//! descriptions editors show, and every field needs `#[schemars(with = "...")]` because
+//! `Spanned` has no schema of its own.
 
 use std::fmt;
 use std::marker::PhantomData;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::{Error as YamlError, MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diagnostic::{Diagnostic, SourceText, Span};
+use crate::names::MAX_ROLE_NAME;
+use crate::schema;
 use crate::suggest::did_you_mean;
 
-#[derive(Debug, Deserialize)]
+/// An s3dest spec: the buckets that SaaS vendors export into, and one destination per vendor
+/// feature. s3dest creates and updates the IAM roles, policies, bucket-policy statements and
+/// folders each destination needs, and touches nothing it does not own.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Spec", transform = schema::require_maps)]
 pub(crate) struct RawSpec {
+    /// The format version; always `1`.
+    #[schemars(with = "schema::SpecVersion")]
     pub version: Option<Spanned<String>>,
+    /// The spec's id: everything s3dest creates is tagged `s3dest:spec=<name>`, and nothing
+    /// tagged for another spec is ever touched. Letters, digits, `.`, `_` and `-`, starting
+    /// with a letter or digit.
+    #[schemars(with = "String", length(min = 1, max = 64), pattern(schema::SPEC_NAME))]
     pub name: Option<Spanned<String>>,
+    /// The region where buckets with `create: true` are created when they name none, such as
+    /// `us-east-1`.
+    #[schemars(with = "Option<String>", pattern(schema::REGION))]
     pub region: Option<Spanned<String>>,
+    /// The buckets the destinations write into, by bucket name (`{}` for none).
     #[serde(default)]
+    #[schemars(extend("propertyNames" = schema::bucket_names()))]
     pub buckets: Maybe<Entries<Option<RawBucket>>>,
+    /// The export destinations, by name (`{}` for none). The name is used in the role name
+    /// (`s3dest-<name>`), tags and plan addresses: lowercase letters, digits, `-` and `_`.
     #[serde(default)]
+    #[schemars(transform = schema::destination_map)]
     pub destinations: Maybe<Entries<Option<RawDestination>>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A bucket the destinations use. By default it must already exist, and s3dest only edits its
+/// own statements in the bucket policy.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Bucket")]
 pub(crate) struct RawBucket {
+    /// Create the bucket when it is missing (all public access blocked, SSE-S3 encryption).
+    /// s3dest never deletes a bucket.
     pub create: Option<bool>,
+    /// The bucket's region: where it is created, and checked on an existing bucket.
+    #[schemars(with = "Option<String>", pattern(schema::REGION))]
     pub region: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One export destination: a vendor writing into a folder of a bucket.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Destination", transform = schema::destination_rules)]
 pub(crate) struct RawDestination {
+    /// The vendor feature, whose preset decides the role, policies and bucket statement:
+    /// `pendo-data-sync`, `braze-currents`, `braze-data-export`, `braze-security-events`,
+    /// `walkme`, or `custom` (with `actions`).
+    #[schemars(with = "schema::VendorName")]
     pub vendor: Option<Spanned<String>>,
+    /// How the vendor authenticates: `role` (default; it assumes an IAM role) or `access-key`
+    /// (an IAM user with an access key, whose secret goes to Secrets Manager).
+    #[schemars(with = "Option<schema::AuthName>")]
     pub auth: Option<Spanned<String>>,
+    /// The bucket, one of those declared under `buckets`.
+    #[schemars(with = "String")]
     pub bucket: Option<Spanned<String>>,
+    /// The path inside the bucket the vendor writes under, such as `exports/pendo` (marker
+    /// object `exports/pendo/`). Required, except for `braze-currents` (default `currents`).
+    #[schemars(with = "Option<schema::FolderPath>")]
     pub folder: Option<Spanned<String>>,
+    /// Who assumes the role: Pendo's user ARN (`pendo-data-sync`), the vendor's 12-digit AWS
+    /// account ID or its `:root` ARN (Braze), or a user or role ARN (`custom`). Quote an
+    /// account ID: YAML drops leading zeros of numbers. Not for `walkme`.
+    #[schemars(with = "Option<schema::PrincipalValue>")]
     pub principal: Option<Spanned<String>>,
+    /// The external ID the vendor shows next to its principal; the trust policy requires it.
+    /// Required for Pendo and Braze with `auth: role`, optional for `custom`, not for `walkme`.
+    #[schemars(
+        with = "Option<String>",
+        length(min = 2, max = 1224),
+        pattern(schema::EXTERNAL_ID)
+    )]
     pub external_id: Option<Spanned<String>>,
+    /// `custom` only: the S3 actions to grant, such as `[s3:PutObject]`; object actions are
+    /// scoped to the folder.
+    #[schemars(
+        with = "Option<Vec<String>>",
+        length(min = 1),
+        inner(pattern(schema::ACTION))
+    )]
     pub actions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The role's name instead of `s3dest-<destination>` (path `/s3dest/`). Not for
+    /// `pendo-data-sync` (its role is always `pendo_datasync`) nor `auth: access-key`.
+    #[schemars(
+        with = "Option<String>",
+        length(min = 1, max = MAX_ROLE_NAME),
+        pattern(schema::ROLE_NAME)
+    )]
     pub role_name: Option<Spanned<String>>,
+    /// Extra tags on the role or user s3dest creates (keys `s3dest:` and `aws:` are reserved).
+    #[schemars(with = "Option<schema::TagMap>")]
     pub tags: Option<Spanned<Entries<Option<Spanned<String>>>>>,
+    /// Take over an existing role (or user) of that name that s3dest did not create.
     pub adopt: Option<bool>,
+    /// `auth: access-key` only: rotate the access key when it is older than this many days.
+    #[schemars(with = "Option<schema::Days>")]
     pub key_max_age_days: Option<Spanned<u32>>,
+    /// `auth: access-key` only: during a rotation, deactivate the old key this many days
+    /// after the new one was made, even if the vendor has not used the new one yet.
+    #[schemars(with = "Option<schema::Days>")]
+    pub key_grace_days: Option<Spanned<u32>>,
 }
 
 /// A field that may be absent (`Missing`), present but empty (`key:` alone, `Null`), or set.

@@ -173,6 +173,7 @@ fn the_example_parses_into_the_expected_spec() {
         tags: BTreeMap::new(),
         adopt: false,
         key_max_age_days: None,
+        key_grace_days: None,
         span: at(line, 3, len),
     };
     let expected = Spec {
@@ -1441,4 +1442,26 @@ fn render_in_color_uses_ansi_escapes() {
     assert!(!plain.contains('\x1b'));
     assert!(color.contains("\x1b["));
     assert!(plain.contains(" --> s3dest.yaml:7:16"), "{plain}");
+}
+
+#[test]
+fn key_grace_days_needs_access_key_and_a_range() {
+    check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    key_grace_days: 3\n",
+        ),
+        "`key_grace_days` needs `auth: access-key`",
+        11,
+        21,
+    );
+    check_err(
+        &access_key("    key_grace_days: 0\n"),
+        "`key_grace_days` must be from 1 to 3650, not `0`",
+        12,
+        21,
+    );
+    assert_eq!(
+        destination(&access_key("    key_grace_days: 7\n"), "b").key_grace_days,
+        Some(7)
+    );
 }

@@ -459,34 +459,19 @@ impl Checker<'_, '_> {
             }
         }
 
-        // key_max_age_days
-        let key_max_age_days = match &raw.key_max_age_days {
-            None => None,
-            Some(k) => {
-                let span = self.span(k);
-                if auth == Some(Auth::Role) {
-                    self.push(
-                        Diagnostic::error(span, "`key_max_age_days` needs `auth: access-key`")
-                            .with_help(
-                                "it bounds the age of the access key of an access-key \
-                                 destination's IAM user; a role has no key",
-                            ),
-                    );
-                } else if !(1..=3650).contains(&k.value) {
-                    self.push(
-                        Diagnostic::error(
-                            span,
-                            format!(
-                                "`key_max_age_days` must be from 1 to 3650, not `{}`",
-                                k.value
-                            ),
-                        )
-                        .with_help("the number of days after which s3dest rotates the access key"),
-                    );
-                }
-                Some(k.value)
-            }
-        };
+        let key_max_age_days = self.key_days(
+            raw.key_max_age_days.as_ref(),
+            "key_max_age_days",
+            "the number of days after which s3dest rotates the access key",
+            auth,
+        );
+        let key_grace_days = self.key_days(
+            raw.key_grace_days.as_ref(),
+            "key_grace_days",
+            "during a rotation, the days after which the old key is deactivated even if \
+             the vendor has not used the new key yet",
+            auth,
+        );
 
         let tags = self.tags(raw.tags.as_ref());
 
@@ -509,11 +494,39 @@ impl Checker<'_, '_> {
                         tags,
                         adopt: raw.adopt.unwrap_or(false),
                         key_max_age_days,
+                        key_grace_days,
                         span: key_span,
                     },
                 )
             };
         (destination, facts)
+    }
+
+    /// A day count that only access-key destinations take (1..=3650).
+    fn key_days(
+        &mut self,
+        raw: Option<&Spanned<u32>>,
+        field: &str,
+        meaning: &str,
+        auth: Option<Auth>,
+    ) -> Option<u32> {
+        let k = raw?;
+        let span = self.span(k);
+        if auth == Some(Auth::Role) {
+            self.push(
+                Diagnostic::error(span, format!("`{field}` needs `auth: access-key`"))
+                    .with_help(format!("{meaning}; a role has no key")),
+            );
+        } else if !(1..=3650).contains(&k.value) {
+            self.push(
+                Diagnostic::error(
+                    span,
+                    format!("`{field}` must be from 1 to 3650, not `{}`", k.value),
+                )
+                .with_help(meaning.to_owned()),
+            );
+        }
+        Some(k.value)
     }
 
     fn principal(

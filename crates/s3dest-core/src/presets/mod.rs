@@ -13,8 +13,8 @@ use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::{Auth, Destination, Spec, Vendor};
 
 use crate::model::{
-    Desired, DesiredBucket, DesiredDestination, IAM_PATH, RoleDef, TAG_BUCKET, TAG_DESTINATION,
-    TAG_FOLDER, TAG_SPEC,
+    DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH, KeyRules,
+    RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -76,6 +76,11 @@ pub fn role_name(dest: &Destination) -> Option<String> {
     }
 }
 
+/// The IAM user name of an access-key destination.
+pub fn user_name(dest: &Destination) -> Option<String> {
+    (dest.auth == Auth::AccessKey).then(|| default_name(dest))
+}
+
 fn default_name(dest: &Destination) -> String {
     format!("s3dest-{}", dest.name)
 }
@@ -110,12 +115,38 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         trust: grant.trust,
         tags: ownership_tags(dest, ctx),
     });
-    let role_arn = role.as_ref().map(|r| r.arn(ctx.account_id));
-    let bucket_statement = grant.bucket_statement.map(|s| {
-        let principal = role_arn.clone().into_iter();
-        s.with_sid(statement_sid(ctx.spec, &dest.name))
-            .with_principal_aws(principal)
+    let user = user_name(dest).map(|name| UserDef {
+        name,
+        path: IAM_PATH.to_owned(),
+        tags: ownership_tags(dest, ctx),
+        secret_name: secret_name(ctx.spec, &dest.name),
+        key_rules: KeyRules {
+            max_age_days: dest.key_max_age_days.unwrap_or(DEFAULT_KEY_MAX_AGE_DAYS),
+            grace_days: dest.key_grace_days,
+        },
     });
+    let mut inline_policy = grant.inline_policy;
+    let mut bucket_statement = None;
+    match (&role, grant.bucket_statement) {
+        // The role method's bucket-policy grant (Pendo) names the role as principal.
+        (Some(role), Some(s)) => {
+            let principal = role.arn(ctx.account_id);
+            bucket_statement = Some(
+                s.with_sid(statement_sid(ctx.spec, &dest.name))
+                    .with_principal_aws([principal]),
+            );
+        }
+        // An IAM user in this account needs no bucket-policy statement: the same grant
+        // goes into its own policy, and the shared bucket policy stays untouched.
+        (None, Some(s)) => inline_policy = Some(PolicyDocument::new(vec![s])),
+        (_, None) => {}
+    }
+    // Trust warnings (no external ID) concern roles only.
+    let warnings = if role.is_some() {
+        grant.warnings
+    } else {
+        Vec::new()
+    };
     DesiredDestination {
         name: dest.name.clone(),
         vendor: dest.vendor,
@@ -123,10 +154,11 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         bucket: dest.bucket.clone(),
         folder: dest.folder.clone(),
         role,
-        inline_policy: grant.inline_policy,
+        user,
+        inline_policy,
         bucket_statement,
         adopt: dest.adopt,
-        warnings: grant.warnings,
+        warnings,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn json(plan: &Plan) -> Value {
             "reason": c.reason,
         })).collect::<Vec<_>>(),
         "warnings": notices(&plan.warnings),
+        "notes": notices(&plan.notes),
         "errors": notices(&plan.errors),
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete},
     })

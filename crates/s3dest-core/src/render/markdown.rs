@@ -1,58 +1,520 @@
-//! The plan as a pull-request comment: a one-line summary, then each change with
-//! its diff in a collapsible section.
+//! The plan as a pull-request comment. In order:
+//! 1. one line of counts (or "no changes");
+//! 2. errors, which stop the plan from being applied (`[!CAUTION]`);
+//! 3. the security review ([`crate::security`]): what widens access (`[!CAUTION]`),
+//!    then what is destroyed or otherwise sensitive (`[!WARNING]`);
+//! 4. the other warnings and notes;
+//! 5. each change in a collapsible `<details>` with its reason and a unified diff.
+//!
+//! GitHub refuses a comment over 65,536 characters, so the comment is measured as it
+//! is built (in bytes, which are never fewer than characters): the lists of 1–4 get at
+//! most half of the room and end with "… and N more" when cut; the changes' details
+//! stop before the next one would not fit, and a note says how many were left out
+//! and where to see them. What comes first is never cut away for what comes after.
 
 use std::fmt::Write;
 
 use super::{diff_lines, symbol};
-use crate::plan::Plan;
+use crate::plan::{Change, Notice, Plan};
+use crate::security::{self, Finding, Severity};
+
+/// GitHub's limit on the body of an issue or pull-request comment, in characters.
+pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+
+/// The longest single item of a list (an error, a finding), in bytes.
+const MAX_ITEM: usize = 2_000;
 
 pub fn markdown(plan: &Plan) -> String {
-    let s = plan.summary();
-    let mut out = String::new();
-    if plan.changes.is_empty() {
-        let _ = writeln!(out, "**s3dest** `{}`: no changes.", plan.spec);
-    } else {
-        let _ = writeln!(
-            out,
-            "**s3dest** `{}`: **{}** to create, **{}** to update, **{}** to replace, **{}** to destroy.",
-            plan.spec, s.create, s.update, s.replace, s.delete
-        );
+    markdown_with_limit(plan, GITHUB_COMMENT_LIMIT)
+}
+
+/// The comment, at most `limit` bytes long (for any `limit` from a few thousand up;
+/// below that, the summary and the first item of each list still come out whole).
+pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
+    let mut out = summary_line(plan);
+    // Room kept for the truncation note, whatever the lists and details take.
+    let reserve = (limit / 10).clamp(600, 6_000);
+    let body = limit.saturating_sub(reserve);
+
+    let findings = security::findings(plan);
+    let (caution, warning): (Vec<&Finding>, Vec<&Finding>) = findings
+        .iter()
+        .partition(|f| f.severity == Severity::Caution);
+    let finding_line = |f: &&Finding| format!("`{}`: {}", f.address, one_line(&f.message));
+    let notice_line = |n: &Notice| format!("`{}`: {}", n.address, one_line(&n.message));
+    let other_warnings: Vec<&Notice> = plan
+        .warnings
+        .iter()
+        .filter(|w| !security::is_security_warning(w))
+        .collect();
+    let blocks: [(&str, String, Vec<String>); 5] = [
+        (
+            "CAUTION",
+            format!(
+                "**This plan cannot be applied** ({}):",
+                count(plan.errors.len(), "error")
+            ),
+            plan.errors.iter().map(notice_line).collect(),
+        ),
+        (
+            "CAUTION",
+            format!(
+                "**Security: access widens** ({}). Review before merging:",
+                count(caution.len(), "finding")
+            ),
+            caution.iter().map(finding_line).collect(),
+        ),
+        (
+            "WARNING",
+            format!("**Security review** ({}):", count(warning.len(), "finding")),
+            warning.iter().map(finding_line).collect(),
+        ),
+        (
+            "WARNING",
+            format!("**Warnings** ({}):", other_warnings.len()),
+            other_warnings.iter().map(|n| notice_line(n)).collect(),
+        ),
+        (
+            "NOTE",
+            format!("**Notes** ({}):", plan.notes.len()),
+            plan.notes.iter().map(notice_line).collect(),
+        ),
+    ];
+    let blocks: Vec<_> = blocks
+        .into_iter()
+        .filter(|(_, _, items)| !items.is_empty())
+        .collect();
+
+    // The lists share half of the body: each gets an equal part of what is left.
+    let mut head_room = (body / 2).saturating_sub(out.len());
+    let mut blocks_left = blocks.len();
+    for (alert, title, items) in &blocks {
+        let share = head_room / blocks_left.max(1);
+        let block = alert_block(alert, title, items, share);
+        head_room = head_room.saturating_sub(block.len());
+        blocks_left -= 1;
+        out.push_str(&block);
     }
-    for error in &plan.errors {
-        let _ = writeln!(
-            out,
-            "\n> [!CAUTION]\n> `{}`: {}",
-            error.address, error.message
-        );
-    }
-    for warning in &plan.warnings {
-        let _ = writeln!(
-            out,
-            "\n> [!WARNING]\n> `{}`: {}",
-            warning.address, warning.message
-        );
-    }
+
+    let mut shown = 0;
     for change in &plan.changes {
-        let _ = writeln!(
-            out,
-            "\n<details><summary><code>{} {}</code>: {}</summary>\n",
-            symbol(change.action),
-            change.address,
-            change.reason
-        );
-        let _ = writeln!(out, "```diff");
-        for (sign, line) in diff_lines(change) {
-            let _ = writeln!(
-                out,
-                "{}",
-                if sign == '@' {
-                    line
-                } else {
-                    format!("{sign} {line}")
-                }
-            );
+        let block = details(change);
+        if out.len() + block.len() > body {
+            break;
         }
-        let _ = writeln!(out, "```\n</details>");
+        out.push_str(&block);
+        shown += 1;
+    }
+    if shown < plan.changes.len() {
+        out.push_str(&truncation_note(
+            &plan.changes[shown..],
+            plan.changes.len(),
+            limit,
+            out.len(),
+        ));
     }
     out
+}
+
+fn summary_line(plan: &Plan) -> String {
+    if plan.changes.is_empty() {
+        return format!("**s3dest** `{}`: no changes.\n", plan.spec);
+    }
+    let s = plan.summary();
+    format!(
+        "**s3dest** `{}`: **{}** to create, **{}** to update, **{}** to replace, **{}** to destroy.\n",
+        plan.spec, s.create, s.update, s.replace, s.delete
+    )
+}
+
+/// A GitHub alert with a title and a bulleted list, within `budget` bytes when the
+/// title and the first item allow; items that do not fit are counted instead.
+fn alert_block(alert: &str, title: &str, items: &[String], budget: usize) -> String {
+    let mut out = format!("\n> [!{alert}]\n> {title}\n");
+    for (i, item) in items.iter().enumerate() {
+        let line = format!("> - {}\n", clip(item, MAX_ITEM));
+        let rest = items.len() - i - 1;
+        // Room for this line and, if more follow, the line counting what is left out.
+        let more = if rest > 0 { more_line(rest).len() } else { 0 };
+        if i > 0 && out.len() + line.len() + more > budget {
+            out.push_str(&more_line(items.len() - i));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+fn more_line(n: usize) -> String {
+    format!("> - … and {n} more: run `s3dest plan` (or see the CI log) for all of them.\n")
+}
+
+/// One change: a collapsible section with its reason and its diff.
+fn details(change: &Change) -> String {
+    let lines: Vec<String> = diff_lines(change)
+        .into_iter()
+        .map(|(sign, line)| {
+            if sign == '@' {
+                line
+            } else {
+                format!("{sign} {line}")
+            }
+        })
+        .collect();
+    let fence = fence_for(&lines);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n<details><summary><code>{} {}</code>: {}</summary>\n",
+        symbol(change.action),
+        escape_html(&change.address),
+        escape_html(&one_line(&change.reason))
+    );
+    let _ = writeln!(out, "{fence}diff");
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "{fence}\n</details>");
+    out
+}
+
+/// A code fence longer than any run of backticks in the text, so it cannot be closed early.
+fn fence_for(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat((longest + 1).max(3))
+}
+
+/// The note ending a cut comment: how many changes are left out, and which, as far as
+/// `limit` allows.
+fn truncation_note(omitted: &[Change], total: usize, limit: usize, used: usize) -> String {
+    let mut out = format!(
+        "\n> [!NOTE]\n> **{} of {total} changes are not shown** to keep this comment under \
+         {} characters. Run `s3dest plan` (or see the CI log) for the full plan.\n>\n> Not shown:\n",
+        omitted.len(),
+        thousands(limit)
+    );
+    for (i, change) in omitted.iter().enumerate() {
+        let line = format!("> - `{} {}`\n", symbol(change.action), change.address);
+        let rest = omitted.len() - i - 1;
+        let more = if rest > 0 { more_line(rest).len() } else { 0 };
+        if used + out.len() + line.len() + more > limit {
+            out.push_str(&more_line(omitted.len() - i));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// At most `max` bytes of `s`, cut on a character boundary, with `…` when cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    // An odd number of backticks would leave a code span open.
+    let mut cut = s[..end].to_owned();
+    if cut.matches('`').count() % 2 == 1 {
+        cut.push('`');
+    }
+    cut + "…"
+}
+
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let head = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
+    let mut out = digits[..head.min(digits.len())].to_owned();
+    for group in digits.as_bytes()[head.min(digits.len())..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::plan::Action;
+
+    fn plan(changes: Vec<Change>) -> Plan {
+        Plan {
+            spec: "acme".into(),
+            account_id: "111111111111".into(),
+            changes,
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn change(
+        address: String,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Change {
+        Change {
+            address,
+            action,
+            before,
+            after,
+            reason: "because".into(),
+            ops: Vec::new(),
+        }
+    }
+
+    /// An inline policy of `n` resources: a few kilobytes of diff.
+    fn big_policy(i: usize, n: usize) -> Value {
+        let resources: Vec<String> = (0..n)
+            .map(|r| format!("arn:aws:s3:::acme-bucket-{i}/some/long/prefix/number/{r}/*"))
+            .collect();
+        json!({"role": format!("role-{i}"), "name": "s3dest", "policy": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": resources}]}})
+    }
+
+    fn trust(principal: &str) -> Value {
+        json!({"name": "r", "path": "/s3dest/", "arn": "arn:aws:iam::111111111111:role/s3dest/r", "tags": {},
+            "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": [principal]}, "Action": ["sts:AssumeRole"]}]}})
+    }
+
+    /// A plan with a trust widened, a delete, and `n` big new inline policies.
+    fn big_plan(n: usize) -> Plan {
+        let mut changes = vec![
+            change(
+                "destination.d.role".into(),
+                Action::Update,
+                Some(trust("arn:aws:iam::222222222222:root")),
+                Some(trust("*")),
+            ),
+            change(
+                "destination.gone.folder".into(),
+                Action::Delete,
+                Some(json!({"bucket": "acme", "key": "gone/"})),
+                None,
+            ),
+        ];
+        changes.extend((0..n).map(|i| {
+            change(
+                format!("destination.d{i}.role_policy"),
+                Action::Create,
+                None,
+                Some(big_policy(i, 60)),
+            )
+        }));
+        let mut plan = plan(changes);
+        plan.errors.push(Notice {
+            address: "bucket.missing".into(),
+            message: "bucket `missing` does not exist".into(),
+        });
+        plan
+    }
+
+    /// Balanced `<details>`, closed code fences, every fence inside a section.
+    fn assert_well_formed(md: &str) {
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count(),
+            "{md}"
+        );
+        let mut open: Option<String> = None;
+        let mut in_details = false;
+        for line in md.lines() {
+            match &open {
+                Some(fence) if line == fence => open = None,
+                Some(_) => {}
+                None if line.starts_with("```") => {
+                    assert!(in_details, "a code fence outside a <details>: {line}");
+                    open = Some(line.trim_end_matches("diff").to_owned());
+                }
+                None if line.starts_with("<details>") => {
+                    assert!(!in_details, "nested <details>");
+                    in_details = true;
+                }
+                None if line == "</details>" => {
+                    assert!(in_details, "</details> without <details>");
+                    in_details = false;
+                }
+                None => {}
+            }
+        }
+        assert!(open.is_none(), "an unclosed code fence");
+        assert!(!in_details, "an unclosed <details>");
+    }
+
+    #[test]
+    fn a_big_plan_is_cut_under_the_limit_with_a_note() {
+        let plan = big_plan(40);
+        let limit = 30_000;
+        let md = markdown_with_limit(&plan, limit);
+        assert!(md.len() <= limit, "{} > {limit}", md.len());
+        assert_well_formed(&md);
+        // The summary first, then errors and findings, before any change.
+        assert!(md.starts_with("**s3dest** `acme`: **40** to create, **1** to update, **0** to replace, **1** to destroy.\n"));
+        let first_details = md.find("<details>").unwrap();
+        for must in [
+            "**This plan cannot be applied** (1 error):",
+            "`bucket.missing`: bucket `missing` does not exist",
+            "> [!CAUTION]\n> **Security: access widens** (1 finding).",
+            "`destination.d.role`: trust policy of role `r` widens: now trusts `*` (anyone) without an external ID",
+            "> [!WARNING]\n> **Security review** (1 finding):",
+            "> - `destination.gone.folder`: destroyed: because",
+        ] {
+            let at = md
+                .find(must)
+                .unwrap_or_else(|| panic!("missing {must:?} in\n{md}"));
+            assert!(at < first_details, "{must:?} comes after the details");
+        }
+        // The note counts what is left out, and the shown and the omitted add up.
+        let shown = md.matches("<details>").count();
+        assert!(shown >= 2 && shown < plan.changes.len(), "{shown}");
+        let omitted = plan.changes.len() - shown;
+        let note = format!(
+            "> [!NOTE]\n> **{omitted} of {} changes are not shown** to keep this comment under 30,000 characters. Run `s3dest plan` (or see the CI log) for the full plan.",
+            plan.changes.len()
+        );
+        assert!(md.contains(&note), "{}", &md[md.len() - 2_000..]);
+        assert!(md.contains(&format!("> - `+ {}`", plan.changes[shown].address)));
+        let at_note = md.find("> [!NOTE]").unwrap();
+        assert!(md.rfind("</details>").unwrap() < at_note);
+        // Details stop well before the limit, so a note always fits.
+        assert!(at_note <= limit - (limit / 10).clamp(600, 6_000));
+    }
+
+    #[test]
+    fn the_default_limit_is_github_s() {
+        let plan = big_plan(1_000);
+        let md = markdown(&plan);
+        assert!(md.len() <= GITHUB_COMMENT_LIMIT);
+        assert!(md.len() > GITHUB_COMMENT_LIMIT - 10_000, "{}", md.len());
+        assert_well_formed(&md);
+        assert!(
+            md.contains("changes are not shown** to keep this comment under 65,536 characters.")
+        );
+        // 1,000 omitted names do not fit in the note: it counts the rest.
+        assert!(md.ends_with(" more: run `s3dest plan` (or see the CI log) for all of them.\n"));
+    }
+
+    #[test]
+    fn a_small_plan_is_whole() {
+        let plan = big_plan(2);
+        let md = markdown_with_limit(&plan, 30_000);
+        assert!(!md.contains("[!NOTE]"));
+        assert_eq!(md.matches("<details>").count(), 4);
+        assert_well_formed(&md);
+    }
+
+    #[test]
+    fn a_huge_list_of_findings_is_capped_and_the_summary_kept() {
+        let changes = (0..3_000)
+            .map(|i| {
+                change(
+                    format!("destination.d{i:04}.folder"),
+                    Action::Delete,
+                    Some(json!({"bucket": "acme", "key": format!("d{i}/")})),
+                    None,
+                )
+            })
+            .collect();
+        let md = markdown(&plan(changes));
+        assert!(md.len() <= GITHUB_COMMENT_LIMIT, "{}", md.len());
+        assert_well_formed(&md);
+        assert!(md.starts_with("**s3dest** `acme`: **0** to create, **0** to update, **0** to replace, **3000** to destroy.\n"));
+        assert!(md.contains(
+            "> **Security review** (3000 findings):\n> - `destination.d0000.folder`: destroyed"
+        ));
+        let first_details = md.find("<details>").expect("some details still fit");
+        let more = md.find("more: run `s3dest plan`").unwrap();
+        assert!(more < first_details);
+        assert!(md.contains("changes are not shown"));
+    }
+
+    #[test]
+    fn no_changes() {
+        let md = markdown(&plan(Vec::new()));
+        assert_eq!(md, "**s3dest** `acme`: no changes.\n");
+    }
+
+    #[test]
+    fn other_warnings_and_notes_are_listed_apart_from_findings() {
+        let mut p = plan(Vec::new());
+        let notice = |address: &str, message: &str| Notice {
+            address: address.into(),
+            message: message.into(),
+        };
+        p.warnings
+            .push(notice("destination.walkme", "no external ID is possible"));
+        p.warnings.push(notice(
+            "destination.x.folder",
+            "folder kept:\nit is not empty",
+        ));
+        p.notes
+            .push(notice("destination.k.access_key", "key is 12 days old"));
+        let md = markdown(&p);
+        assert_eq!(
+            md,
+            "**s3dest** `acme`: no changes.\n\
+             \n> [!WARNING]\n> **Security review** (1 finding):\n> - `destination.walkme`: no external ID is possible\n\
+             \n> [!WARNING]\n> **Warnings** (1):\n> - `destination.x.folder`: folder kept: it is not empty\n\
+             \n> [!NOTE]\n> **Notes** (1):\n> - `destination.k.access_key`: key is 12 days old\n"
+        );
+    }
+
+    #[test]
+    fn fences_outgrow_backticks_and_summaries_are_escaped() {
+        let mut c = change(
+            "bucket.b".into(),
+            Action::Create,
+            None,
+            Some(json!({"name": "a ```` b"})),
+        );
+        c.reason = "x <y> & z".into();
+        let md = details(&c);
+        assert!(
+            md.contains("\n`````diff\n") && md.contains("\n`````\n</details>"),
+            "{md}"
+        );
+        assert!(
+            md.contains("</code>: x &lt;y&gt; &amp; z</summary>"),
+            "{md}"
+        );
+        assert_well_formed(&md);
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(thousands(65_536), "65,536");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(clip("abc", 10), "abc");
+        let clipped = clip(&format!("`{}`", "é".repeat(100)), 20);
+        assert!(clipped.len() <= 21 && clipped.ends_with("`…"), "{clipped}");
+    }
 }

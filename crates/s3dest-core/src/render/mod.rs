@@ -6,7 +6,7 @@ mod markdown;
 mod text;
 
 pub use json::{FORMAT_VERSION, json};
-pub use markdown::markdown;
+pub use markdown::{GITHUB_COMMENT_LIMIT, markdown, markdown_with_limit};
 pub use text::text;
 
 use serde_json::Value;

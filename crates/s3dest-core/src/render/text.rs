@@ -92,6 +92,9 @@ pub fn text(plan: &Plan, color: bool) -> String {
         }
         let _ = writeln!(out);
     }
+    for note in &plan.notes {
+        let _ = writeln!(out, "note: {}: {}", note.address, note.message);
+    }
     for warning in &plan.warnings {
         let _ = writeln!(
             out,

@@ -1,0 +1,372 @@
+//! The access-key method: the destination's IAM user, its access keys and the secret
+//! that holds the current key. Keys' secrets never pass through here: the plan only
+//! says "make a key and store it", and the AWS edge does both in one operation.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::keys::{KeyStep, plan_keys};
+use super::{Action, Change, Kind, Notice, Op, Planner, SecretDef, SecretFound};
+use crate::model::{
+    AccessKey, DesiredDestination, INLINE_POLICY_NAME, ObservedSecret, ObservedUser, Owner,
+    SECRET_RECOVERY_DAYS, TAG_DESTINATION, TAG_SPEC, UserDef,
+};
+
+impl<'a> Planner<'a> {
+    pub(super) fn user(&mut self, dest: &DesiredDestination) {
+        let address = format!("destination.{}.user", dest.name);
+        let spec = self.desired.spec.clone();
+        let observed = self.observed;
+        // A user this destination owned before (auth switched to role, or renamed).
+        let previous: Vec<&ObservedUser> = observed
+            .users
+            .values()
+            .filter(|u| u.owner().is_spec(&spec) && u.tags.get(TAG_DESTINATION) == Some(&dest.name))
+            .filter(|u| dest.user.as_ref().is_none_or(|want| want.name != u.name))
+            .collect();
+        for old in previous {
+            let reason = if dest.role.is_some() {
+                "auth changes from access-key to role: the role replaces the IAM user and its keys"
+            } else {
+                "an older user of this destination"
+            };
+            let changes = self.delete_user_changes(&dest.name, old, reason);
+            self.changes.extend(changes);
+        }
+        let Some(want) = &dest.user else { return };
+        let after = Some(user_view(want, &self.desired.account_id));
+        let Some(have) = observed.users.get(&want.name) else {
+            let op = Op::CreateUser { user: want.clone() };
+            return self.change(
+                address,
+                Action::Create,
+                None,
+                after,
+                "user does not exist",
+                vec![op],
+            );
+        };
+        if !self.owned_or_adopted(&address, "user", &want.name, &have.owner(), dest) {
+            return;
+        }
+        let (set, unset) = tag_changes(&want.tags, &have.tags);
+        let mut ops = Vec::new();
+        if !set.is_empty() {
+            ops.push(Op::TagUser {
+                user: want.name.clone(),
+                tags: set,
+            });
+        }
+        if !unset.is_empty() {
+            ops.push(Op::UntagUser {
+                user: want.name.clone(),
+                keys: unset,
+            });
+        }
+        if !ops.is_empty() {
+            let reason = if have.owner() == Owner::Unowned {
+                "adopting: s3dest ownership tags are added"
+            } else {
+                "tags differ"
+            };
+            let before = Some(observed_user_view(have));
+            self.change(address, Action::Update, before, after, reason, ops);
+        }
+    }
+
+    /// Whether a resource found under a name the spec wants may be changed; records the
+    /// error when not.
+    pub(super) fn owned_or_adopted(
+        &mut self,
+        address: &str,
+        kind: &str,
+        name: &str,
+        owner: &Owner,
+        dest: &DesiredDestination,
+    ) -> bool {
+        match owner {
+            owner if owner.is_spec(&self.desired.spec) => true,
+            Owner::Unowned if dest.adopt => true,
+            Owner::Unowned => {
+                self.error(address.to_owned(), format!("{kind} `{name}` already exists and is not managed by s3dest; set `adopt: true` on destination `{}` to take it over", dest.name));
+                false
+            }
+            Owner::Spec { spec, .. } => {
+                self.error(address.to_owned(), format!("{kind} `{name}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources"));
+                false
+            }
+        }
+    }
+
+    pub(super) fn keys(&mut self, dest: &DesiredDestination) {
+        let Some(user) = &dest.user else { return };
+        let address = format!("destination.{}.access_key", dest.name);
+        let observed = self.observed;
+        let user_address = format!("destination.{}.user", dest.name);
+        if self.errors.iter().any(|e| e.address == user_address) {
+            return; // the user is not ours: neither are its keys
+        }
+        let secret = observed.secrets.get(&user.secret_name);
+        if let Some(secret) = secret
+            && !self.owned_or_adopted(
+                &format!("destination.{}.secret", dest.name),
+                "secret",
+                &secret.name,
+                &secret.owner(),
+                dest,
+            )
+        {
+            return;
+        }
+        let keys: &[AccessKey] = observed
+            .users
+            .get(&user.name)
+            .map_or(&[], |u| &u.access_keys);
+        let current = secret
+            .filter(|s| !s.pending_deletion)
+            .and_then(ObservedSecret::access_key_id);
+        let plan = plan_keys(keys, current, user.key_rules, observed.read_at);
+        for note in plan.notes {
+            self.notes.push(Notice {
+                address: address.clone(),
+                message: note,
+            });
+        }
+        for warning in plan.warnings {
+            self.warn(address.clone(), warning);
+        }
+        if let Some(error) = plan.error {
+            return self.error(address, error);
+        }
+        for step in plan.steps {
+            let change = self.key_change(dest, user, keys, &address, step);
+            self.changes.push(change);
+        }
+    }
+
+    fn key_change(
+        &self,
+        dest: &DesiredDestination,
+        user: &UserDef,
+        keys: &[AccessKey],
+        address: &str,
+        step: KeyStep,
+    ) -> Change {
+        let now = self.observed.read_at;
+        let key_view = |id: &str, active: bool| {
+            let key = keys.iter().find(|k| k.id == id);
+            json!({
+                "user": user.name,
+                "access_key_id": id,
+                "status": if active { "Active" } else { "Inactive" },
+                "created": key.map(|k| k.created.to_string()),
+                "age_days": key.map(|k| super::keys::days(now.duration_since(k.created))),
+                "last_used": key.and_then(|k| k.last_used).map(|t| t.to_string()),
+            })
+        };
+        match step {
+            KeyStep::Create {
+                reason,
+                making_room_for,
+            } => {
+                let mut tags = BTreeMap::new();
+                tags.insert(TAG_SPEC.to_owned(), self.desired.spec.clone());
+                tags.insert(TAG_DESTINATION.to_owned(), dest.name.clone());
+                let found = match self.observed.secrets.get(&user.secret_name) {
+                    None => SecretFound::Missing,
+                    Some(s) if s.pending_deletion => SecretFound::ScheduledForDeletion,
+                    Some(_) => SecretFound::Present,
+                };
+                let secret = SecretDef {
+                    name: user.secret_name.clone(),
+                    tags,
+                    found,
+                };
+                let mut ops: Vec<Op> = making_room_for
+                    .iter()
+                    .map(|id| Op::DeleteAccessKey {
+                        user: user.name.clone(),
+                        key_id: id.clone(),
+                    })
+                    .collect();
+                ops.push(Op::CreateAccessKey {
+                    user: user.name.clone(),
+                    secret,
+                });
+                let reason = match &making_room_for {
+                    Some(id) => format!(
+                        "{reason}; inactive key {id} is deleted first (IAM allows two keys)"
+                    ),
+                    None => reason,
+                };
+                let after = json!({
+                    "user": user.name,
+                    "access_key_id": "(known after apply)",
+                    "secret": user.secret_name,
+                    "secret_value": "(sensitive: written only to Secrets Manager)",
+                });
+                Change {
+                    address: address.to_owned(),
+                    action: Action::Create,
+                    before: None,
+                    after: Some(after),
+                    reason,
+                    ops,
+                }
+            }
+            KeyStep::Deactivate { id, reason } => Change {
+                address: format!("{address}.{id}"),
+                action: Action::Update,
+                before: Some(key_view(&id, true)),
+                after: Some(key_view(&id, false)),
+                reason,
+                ops: vec![Op::SetAccessKeyStatus {
+                    user: user.name.clone(),
+                    key_id: id,
+                    active: false,
+                }],
+            },
+            KeyStep::Delete { id, reason } => Change {
+                address: format!("{address}.{id}"),
+                action: Action::Delete,
+                before: Some(key_view(&id, false)),
+                after: None,
+                reason,
+                ops: vec![Op::DeleteAccessKey {
+                    user: user.name.clone(),
+                    key_id: id,
+                }],
+            },
+        }
+    }
+
+    /// Deleting an owned user: its s3dest inline policy (a change of its own), then the
+    /// user with its keys and anything else hanging on it.
+    fn delete_user_changes(&self, dest: &str, old: &ObservedUser, reason: &str) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if let Some(policy) = old.inline_policies.get(INLINE_POLICY_NAME) {
+            changes.push(Change {
+                address: format!("destination.{dest}.user_policy"),
+                action: Action::Delete,
+                before: Some(Kind::User.policy_view(&old.name, policy)),
+                after: None,
+                reason: reason.to_owned(),
+                ops: vec![Kind::User.delete_policy(&old.name)],
+            });
+        }
+        changes.push(Change {
+            address: format!("destination.{dest}.user"),
+            action: Action::Delete,
+            before: Some(observed_user_view(old)),
+            after: None,
+            reason: reason.to_owned(),
+            ops: vec![Op::DeleteUser {
+                name: old.name.clone(),
+                inline_policies: old
+                    .inline_policies
+                    .keys()
+                    .filter(|n| *n != INLINE_POLICY_NAME)
+                    .cloned()
+                    .collect(),
+                managed_policies: old.managed_policy_arns.clone(),
+                access_keys: old.access_keys.iter().map(|k| k.id.clone()).collect(),
+            }],
+        });
+        changes
+    }
+
+    /// Users of destinations that left the spec, and secrets no destination uses any more.
+    pub(super) fn prune_users(&mut self) {
+        let spec = self.desired.spec.clone();
+        let observed = self.observed;
+        let wanted = |dest: Option<&String>| dest.and_then(|d| self.desired.destinations.get(d));
+        for user in observed.users.values().filter(|u| u.owner().is_spec(&spec)) {
+            if wanted(user.tags.get(TAG_DESTINATION)).is_none() {
+                let dest = user
+                    .tags
+                    .get(TAG_DESTINATION)
+                    .cloned()
+                    .unwrap_or_else(|| user.name.clone());
+                let changes = self.delete_user_changes(
+                    &dest,
+                    user,
+                    "the destination is no longer in the spec",
+                );
+                self.changes.extend(changes);
+            }
+        }
+        for secret in observed
+            .secrets
+            .values()
+            .filter(|s| s.owner().is_spec(&spec) && !s.pending_deletion)
+        {
+            let uses_it = wanted(secret.tags.get(TAG_DESTINATION))
+                .and_then(|d| d.user.as_ref())
+                .is_some_and(|u| u.secret_name == secret.name);
+            if !uses_it {
+                let dest = secret
+                    .tags
+                    .get(TAG_DESTINATION)
+                    .cloned()
+                    .unwrap_or_else(|| secret.name.clone());
+                let before = json!({"name": secret.name, "arn": secret.arn, "access_key_id": secret.access_key_id()});
+                let reason = format!(
+                    "no access-key destination uses it any more; recoverable for {SECRET_RECOVERY_DAYS} days"
+                );
+                let op = Op::DeleteSecret {
+                    name: secret.name.clone(),
+                    recovery_days: SECRET_RECOVERY_DAYS,
+                };
+                self.change(
+                    format!("destination.{dest}.secret"),
+                    Action::Delete,
+                    Some(before),
+                    None,
+                    reason,
+                    vec![op],
+                );
+            }
+        }
+    }
+}
+
+/// Tags to set and tag keys to remove so that `have` becomes `want`.
+pub(super) fn tag_changes(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let unset = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, unset)
+}
+
+fn user_view(user: &UserDef, account_id: &str) -> Value {
+    json!({
+        "name": user.name,
+        "path": user.path,
+        "arn": user.arn(account_id),
+        "tags": user.tags,
+        "secret": user.secret_name,
+        "key_max_age_days": user.key_rules.max_age_days,
+        "key_grace_days": user.key_rules.grace_days,
+    })
+}
+
+fn observed_user_view(user: &ObservedUser) -> Value {
+    json!({
+        "name": user.name,
+        "path": user.path,
+        "arn": user.arn,
+        "tags": user.tags,
+        "access_keys": user.access_keys.iter().map(|k| &k.id).collect::<Vec<_>>(),
+    })
+}
