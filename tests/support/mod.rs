@@ -82,13 +82,7 @@ impl Workdir {
 
     /// Like [`Workdir::run`], with extra environment variables.
     pub fn run_with_env(&self, moto: &MotoGuard, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_s3dest"));
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        moto.configure(&mut command);
+        let mut command = self.command(moto, args);
         command.envs(env.iter().copied());
         Run::from(command.output().unwrap())
     }

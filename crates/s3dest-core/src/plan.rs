@@ -451,15 +451,8 @@ impl<'a> Planner<'a> {
             }
             return;
         };
-        match have.owner() {
-            owner if owner.is_spec(self.spec()) => {}
-            Owner::Unowned if dest.adopt => {}
-            Owner::Unowned => {
-                return self.error(address, format!("role `{}` already exists and is not managed by s3dest; set `adopt: true` on destination `{}` to take it over", want.name, dest.name));
-            }
-            Owner::Spec { spec, .. } => {
-                return self.error(address, format!("role `{}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources", want.name));
-            }
+        if !self.owned_or_adopted(&address, "role", &want.name, &have.owner(), dest) {
+            return;
         }
         let before = Some(observed_role_view(have));
         if have.path != want.path {
@@ -480,18 +473,7 @@ impl<'a> Planner<'a> {
             });
             reasons.push("trust policy differs");
         }
-        let set: BTreeMap<String, String> = want
-            .tags
-            .iter()
-            .filter(|(k, v)| have.tags.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let unset: Vec<String> = have
-            .tags
-            .keys()
-            .filter(|k| !want.tags.contains_key(*k))
-            .cloned()
-            .collect();
+        let (set, unset) = users::tag_changes(&want.tags, &have.tags);
         if !set.is_empty() {
             ops.push(Op::TagRole {
                 role: want.name.clone(),

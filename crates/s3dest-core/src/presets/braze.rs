@@ -7,7 +7,7 @@
 use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Destination;
 
-use super::{Bucket, Grant, trust};
+use super::{Bucket, Grant, dest_trust};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Feature {
@@ -17,14 +17,8 @@ pub(super) enum Feature {
 }
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket, feature: Feature) -> Grant {
-    let principal = dest
-        .principal
-        .as_ref()
-        .map(|p| p.to_arn())
-        .into_iter()
-        .collect();
     Grant {
-        trust: trust(principal, dest.external_id.as_deref()),
+        trust: dest_trust(dest),
         inline_policy: Some(policy(bucket, feature)),
         bucket_statement: None,
         warnings: Vec::new(),

@@ -5,15 +5,9 @@
 use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Destination;
 
-use super::{Bucket, Grant, trust};
+use super::{Bucket, Grant, dest_trust};
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
-    let principal = dest
-        .principal
-        .as_ref()
-        .map(|p| p.to_arn())
-        .into_iter()
-        .collect();
     let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| scope(a).bucket).collect();
     let on_objects: Vec<&String> = dest.actions.iter().filter(|a| scope(a).objects).collect();
     let mut statements = Vec::new();
@@ -41,7 +35,7 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         );
     }
     Grant {
-        trust: trust(principal, dest.external_id.as_deref()),
+        trust: dest_trust(dest),
         inline_policy: Some(PolicyDocument::new(statements)),
         bucket_statement: None,
         warnings,

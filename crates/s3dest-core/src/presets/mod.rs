@@ -98,7 +98,7 @@ struct Grant {
 fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
     let bucket = Bucket(&dest.bucket);
     let grant = match dest.vendor {
-        Vendor::PendoDataSync => pendo::grant(dest, bucket, ctx),
+        Vendor::PendoDataSync => pendo::grant(dest, bucket),
         Vendor::BrazeCurrents => braze::grant(dest, bucket, braze::Feature::Currents),
         Vendor::BrazeDataExport => braze::grant(dest, bucket, braze::Feature::DataExport),
         Vendor::BrazeSecurityEvents => braze::grant(dest, bucket, braze::Feature::SecurityEvents),
@@ -187,6 +187,12 @@ impl Bucket<'_> {
     fn folder_objects(self, folder: &str) -> String {
         format!("arn:aws:s3:::{}/{folder}/*", self.0)
     }
+}
+
+/// The trust policy of a destination that names its principal and external ID.
+fn dest_trust(dest: &Destination) -> PolicyDocument {
+    let principal = dest.principal.iter().map(|p| p.to_arn()).collect();
+    trust(principal, dest.external_id.as_deref())
 }
 
 /// A trust policy letting `principals` assume the role, with the external-ID condition if any.

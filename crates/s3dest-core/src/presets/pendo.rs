@@ -5,20 +5,14 @@
 use s3dest_policy::Statement;
 use s3dest_spec::Destination;
 
-use super::{Bucket, Context, Grant, trust};
+use super::{Bucket, Grant, dest_trust};
 
 /// Pendo looks the role up by this name; it cannot be changed.
 pub const ROLE_NAME: &str = "pendo_datasync";
 
-pub(super) fn grant(dest: &Destination, bucket: Bucket, _ctx: &Context) -> Grant {
-    let principal = dest
-        .principal
-        .as_ref()
-        .map(|p| p.to_arn())
-        .into_iter()
-        .collect();
+pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
     Grant {
-        trust: trust(principal, dest.external_id.as_deref()),
+        trust: dest_trust(dest),
         inline_policy: None,
         // The guide's statement, as written: `s3:PutObject` on `BUCKET_ARN/*` and `BUCKET_ARN`
         // (the second grants nothing but is what Pendo documents).
