@@ -7,7 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use s3dest_core::model::{
-    BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, Owner, role_arn,
+    AccessKey, BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, ObservedSecret,
+    ObservedUser, Owner, role_arn,
 };
 use s3dest_core::{plan, presets, render};
 use s3dest_policy::PolicyDocument;
@@ -83,11 +84,52 @@ fn observed(v: &Value) -> Observed {
         };
         buckets.insert(name.clone(), bucket);
     }
+    let time = |v: &Value| v.as_str().map(|t| t.parse::<jiff::Timestamp>().unwrap());
+    let mut users = BTreeMap::new();
+    for (name, u) in v["users"].as_object().into_iter().flatten() {
+        let inline = u["inline_policies"].as_object().into_iter().flatten();
+        let keys = u["access_keys"].as_array().into_iter().flatten();
+        let user = ObservedUser {
+            name: name.clone(),
+            path: "/s3dest/".into(),
+            arn: format!("arn:aws:iam::{account_id}:user/s3dest/{name}"),
+            tags: strings(&u["tags"]),
+            inline_policies: inline
+                .map(|(k, d)| (k.clone(), PolicyDocument::from_value(d).unwrap()))
+                .collect(),
+            managed_policy_arns: Vec::new(),
+            access_keys: keys
+                .map(|k| AccessKey {
+                    id: k["id"].as_str().unwrap().into(),
+                    active: k["active"].as_bool().unwrap(),
+                    created: time(&k["created"]).unwrap(),
+                    last_used: time(&k["last_used"]),
+                })
+                .collect(),
+        };
+        users.insert(name.clone(), user);
+    }
+    let secrets = v["secrets"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, s)| {
+            let secret = ObservedSecret {
+                name: name.clone(),
+                arn: format!("arn:aws:secretsmanager:us-east-1:{account_id}:secret:{name}-AbCdEf"),
+                tags: strings(&s["tags"]),
+                pending_deletion: s["pending_deletion"].as_bool().unwrap_or(false),
+            };
+            (name.clone(), secret)
+        })
+        .collect();
     Observed {
         account_id,
         roles,
+        users,
+        secrets,
         buckets,
-        ..Observed::default()
+        read_at: time(&v["read_at"]).unwrap_or_default(),
     }
 }
 

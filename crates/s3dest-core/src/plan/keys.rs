@@ -45,6 +45,15 @@ pub fn days(d: SignedDuration) -> i64 {
     d.as_secs() / 86_400
 }
 
+/// "1 day", "3 days".
+fn n_days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{n} days")
+    }
+}
+
 fn age(key: &AccessKey, now: Timestamp) -> SignedDuration {
     now.duration_since(key.created)
 }
@@ -52,17 +61,17 @@ fn age(key: &AccessKey, now: Timestamp) -> SignedDuration {
 fn describe(key: &AccessKey, role: &str, now: Timestamp) -> String {
     let used = match key.last_used {
         Some(t) => format!(
-            "last used {} ({} days ago)",
+            "last used {} ({} ago)",
             t.strftime("%Y-%m-%d"),
-            days(now.duration_since(t))
+            n_days(days(now.duration_since(t)))
         ),
         None => "never used".to_owned(),
     };
     let status = if key.active { "active" } else { "inactive" };
     format!(
-        "access key {} ({role}, {status}): {} days old, {used}",
+        "access key {} ({role}, {status}): {} old, {used}",
         key.id,
-        days(age(key, now))
+        n_days(days(age(key, now)))
     )
 }
 
