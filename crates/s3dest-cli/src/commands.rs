@@ -276,7 +276,7 @@ async fn apply_saved_with(
     spec: &Spec,
     ui: &Ui,
 ) -> Result<Exit> {
-    let (desired, observed) = read(aws, spec).await?;
+    let (desired, mut observed) = read(aws, spec).await?;
     let changed = file.changed_objects(&observed);
     if !changed.is_empty() {
         for object in &changed {
@@ -287,12 +287,20 @@ async fn apply_saved_with(
             path.display()
         );
     }
+    // The same inputs, the same clock: the same plan. Checked anyway, so that nothing
+    // but exactly the reviewed plan is ever applied.
+    observed.read_at = file.read_at;
     let plan = plan::diff(&desired, &observed);
-    if !plan.errors.is_empty() {
-        ui.out(&render::text(&plan, ui.color_stdout))?;
-        return Err(Reported.into());
+    if render::json(&plan)["changes"] != file.plan["changes"] {
+        bail!(
+            "the saved plan `{}` is stale: planning again now gives other changes; nothing was changed. Make a new plan.",
+            path.display()
+        );
     }
     ui.out(&render::text(&plan, ui.color_stdout))?;
+    if !plan.errors.is_empty() {
+        return Err(Reported.into());
+    }
     if plan.is_empty() {
         return Ok(Exit::Success);
     }

@@ -21,6 +21,9 @@ pub struct PlanFile {
     pub spec_text: String,
     pub plan: Value,
     pub fingerprints: BTreeMap<String, String>,
+    /// The planner's clock when the plan was made: re-planning with it gives the same
+    /// plan (access-key ages) as long as AWS has not changed.
+    pub read_at: jiff::Timestamp,
 }
 
 impl PlanFile {
@@ -30,6 +33,7 @@ impl PlanFile {
             spec_text: spec_text.to_owned(),
             plan: render::json(plan),
             fingerprints: fingerprint::fingerprints(observed),
+            read_at: observed.read_at,
         }
     }
 
@@ -45,6 +49,7 @@ pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
         "spec_path": file.spec_path,
         "spec": file.spec_text,
         "fingerprints": file.fingerprints,
+        "read_at": file.read_at.to_string(),
         "plan": file.plan,
     });
     let text = serde_json::to_string_pretty(&value)? + "\n";
@@ -84,5 +89,8 @@ fn from_value(version: &Value, value: &Value) -> Result<PlanFile> {
         spec_text: text("spec")?,
         plan: value.get("plan").cloned().unwrap_or(Value::Null),
         fingerprints,
+        read_at: text("read_at")?
+            .parse()
+            .context("the plan file's `read_at` is not a time")?,
     })
 }
