@@ -130,6 +130,17 @@ fn on_terminal(
     args: &[&str],
     no_color: bool,
 ) -> Option<Run> {
+    on_terminal_typing(moto, w, args, no_color, "")
+}
+
+/// Like [`on_terminal`], with `typed` typed at the terminal.
+fn on_terminal_typing(
+    moto: &s3dest_moto::MotoGuard,
+    w: &Workdir,
+    args: &[&str],
+    no_color: bool,
+    typed: &str,
+) -> Option<Run> {
     if !Path::new("/usr/bin/script").exists() && !Path::new("/bin/script").exists() {
         return None;
     }
@@ -143,14 +154,45 @@ fn on_terminal(
         .current_dir(&w.dir)
         .env("TERM", "xterm-256color")
         .env("COLUMNS", "120")
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     moto.configure(&mut command);
     if no_color {
         command.env("NO_COLOR", "1");
     } else {
         command.env_remove("NO_COLOR");
     }
-    Some(Run::from(command.output().unwrap()))
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, typed.as_bytes()).unwrap();
+    drop(stdin);
+    Some(Run::from(child.wait_with_output().unwrap()))
+}
+
+#[test]
+fn apply_on_a_terminal_asks_and_only_yes_applies() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let w = Workdir::new(&spec(&["wa"]));
+    let Some(run) = on_terminal_typing(&moto, &w, &["apply"], true, "no\n") else {
+        eprintln!("skipped: no `script` command to run s3dest on a terminal");
+        return;
+    };
+    let run = run.expect(1);
+    assert!(
+        run.stdout.contains("Only 'yes' will be accepted"),
+        "{:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Apply cancelled"), "{:?}", run.stdout);
+    assert!(!aws.role_exists("s3dest-wa"), "nothing was changed");
+    let run = on_terminal_typing(&moto, &w, &["apply"], true, "yes\n")
+        .unwrap()
+        .expect(0);
+    assert!(run.stdout.contains("Apply complete"), "{:?}", run.stdout);
+    assert!(aws.role_exists("s3dest-wa"));
 }
 
 #[test]
