@@ -185,7 +185,10 @@ fn drift_is_shown_and_repaired() {
         "{}",
         plan.stdout
     );
-    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    // A kill during a bucket-policy edit leaves its lock, owned by a dead process:
+    // stale at once, and taken over only when asked.
+    w.run(&moto, &["apply", "--auto-approve", "--break-lock"])
+        .expect(0);
     w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }
 
@@ -304,7 +307,10 @@ fn an_unowned_role_is_an_error_until_adopted() {
     assert!(plan.stdout.contains("adopt: true"), "{}", plan.stdout);
     w.run(&moto, &["apply", "--auto-approve"]).expect(1);
     w.write_spec(&spec(&format!("{WALKME}    adopt: true\n")));
-    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    // A kill during a bucket-policy edit leaves its lock, owned by a dead process:
+    // stale at once, and taken over only when asked.
+    w.run(&moto, &["apply", "--auto-approve", "--break-lock"])
+        .expect(0);
     w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }
 
@@ -374,4 +380,34 @@ fn a_saved_plan_applies_when_nothing_changed_and_refuses_when_stale() {
         stale.stderr
     );
     assert!(aws.role_exists("s3dest-walkme"), "nothing was changed");
+}
+
+#[test]
+fn an_interrupted_apply_converges_when_run_again() {
+    let moto = moto();
+    aws(&moto).create_bucket(BUCKET);
+    let mut destinations = String::from(PENDO);
+    for i in 0..24 {
+        let auth = if i % 3 == 0 { "access-key" } else { "role" };
+        destinations += &format!(
+            "  w{i}: {{ vendor: walkme, auth: {auth}, bucket: {BUCKET}, folder: w/{i} }}\n"
+        );
+    }
+    let w = Workdir::new(&spec(&destinations));
+    // Kill apply part-way, at a different point each time; whatever it left, the next
+    // apply finishes the job and the plan after it is empty.
+    for delay_ms in [150, 400, 900] {
+        let mut child = w
+            .command(&moto, &["apply", "--auto-approve"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // A kill during a bucket-policy edit leaves its lock, owned by a dead process:
+    // stale at once, and taken over only when asked.
+    w.run(&moto, &["apply", "--auto-approve", "--break-lock"])
+        .expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }

@@ -63,9 +63,11 @@ impl Holder {
         }
     }
 
-    /// A lock without a readable lease is not ours to trust: it counts as expired.
+    /// A lock without a readable lease is not ours to trust: it counts as expired. So
+    /// does one taken by a process of this host that is gone (an apply that was killed),
+    /// without waiting for its lease.
     fn is_expired(&self, now: u64) -> bool {
-        self.expires.is_none_or(|t| t < now)
+        self.expires.is_none_or(|t| t < now) || self.owner.as_deref().is_some_and(owner_is_gone)
     }
 
     /// ``spec `acme`, taken by alice@build-7 pid 4242 at 2025-01-02T03:04:05Z``.
@@ -337,6 +339,21 @@ fn owner() -> String {
         .collect()
 }
 
+/// Whether `owner` (as [`owner`] writes it) names a process of this host that no longer
+/// runs. Only Linux's `/proc` is asked; anywhere else, or when unsure, the answer is no.
+fn owner_is_gone(owner: &str) -> bool {
+    let Some((user_host, pid)) = owner.rsplit_once(" pid ") else {
+        return false;
+    };
+    let this = self::owner();
+    let this_host = this.rsplit_once(" pid ").map(|(uh, _)| uh);
+    let proc = std::path::Path::new("/proc");
+    Some(user_host) == this_host
+        && pid.parse::<u32>().is_ok_and(|p| p != std::process::id())
+        && proc.join("self").exists()
+        && !proc.join(pid).exists()
+}
+
 /// Unique per lock attempt, so that two locks never share an ETag.
 fn token() -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
@@ -403,6 +420,28 @@ mod tests {
         assert_eq!(h(192), "3m 12s");
         assert_eq!(h(7_500), "2h 5m");
         assert_eq!(h(273_600), "3d 4h");
+    }
+
+    #[test]
+    fn a_lock_of_a_dead_process_of_this_host_is_stale_at_once() {
+        let me = owner();
+        let (user_host, _) = me.rsplit_once(" pid ").unwrap();
+        assert!(!owner_is_gone(&me), "this process runs");
+        assert!(
+            owner_is_gone(&format!("{user_host} pid 4294967")),
+            "no such pid"
+        );
+        assert!(
+            !owner_is_gone("someone@elsewhere pid 4294967"),
+            "another host: cannot tell"
+        );
+        assert!(!owner_is_gone("garbage"));
+        let holder = Holder {
+            owner: Some(format!("{user_host} pid 4294967")),
+            expires: Some(u64::MAX),
+            ..Holder::default()
+        };
+        assert!(holder.is_expired(0));
     }
 
     #[test]
