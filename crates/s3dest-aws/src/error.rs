@@ -64,12 +64,22 @@ pub enum CloudError {
 }
 
 fn aws_reason(code: Option<&str>, status: &Option<u16>, message: &str) -> String {
-    match (code, status) {
+    let reason = match (code, status) {
         (Some(code), _) if message.is_empty() => code.to_owned(),
         (Some(code), _) => format!("{code}: {message}"),
         (None, Some(status)) if message.is_empty() => format!("HTTP {status}"),
         (None, Some(status)) => format!("HTTP {status}: {message}"),
         (None, None) => message.to_owned(),
+    };
+    // S3 answers HEAD requests with a bare 403: say what it usually means.
+    let denied = matches!(code, Some("AccessDenied" | "AccessDeniedException"))
+        || (code.is_none() && *status == Some(403));
+    if denied {
+        format!(
+            "{reason} (access denied: the credentials s3dest runs with need this permission, and no bucket policy or SCP may deny it; see docs/permissions.md)"
+        )
+    } else {
+        reason
     }
 }
 
