@@ -307,6 +307,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         planner.statement(dest);
     }
     planner.prune();
+    planner.check_limits();
     let Planner {
         mut changes,
         warnings,
@@ -562,6 +563,57 @@ impl<'a> Planner<'a> {
             }],
         });
         changes
+    }
+
+    /// AWS's size limits, checked here so that a plan that cannot be applied says so
+    /// instead of failing half-way: an inline policy (10,240 characters per role or
+    /// user, whitespace not counted) and a bucket policy after our edits (20 KB).
+    fn check_limits(&mut self) {
+        const INLINE_LIMIT: usize = 10_240;
+        const BUCKET_POLICY_LIMIT: usize = 20 * 1024;
+        let mut errors = Vec::new();
+        for dest in self.desired.destinations.values() {
+            if let Some(policy) = &dest.inline_policy {
+                let size = policy.to_json().len();
+                if size > INLINE_LIMIT {
+                    errors.push((format!("destination.{}", dest.name), format!("its inline policy would be {size} characters; IAM allows {INLINE_LIMIT} per role or user")));
+                }
+            }
+        }
+        let mut edits: BTreeMap<&str, (Vec<&Statement>, Vec<&str>)> = BTreeMap::new();
+        for op in self.changes.iter().flat_map(|c| &c.ops) {
+            match op {
+                Op::PutStatement { bucket, statement } => {
+                    edits.entry(bucket).or_default().0.push(statement)
+                }
+                Op::DeleteStatement { bucket, sid } => edits.entry(bucket).or_default().1.push(sid),
+                _ => {}
+            }
+        }
+        for (bucket, (puts, deletes)) in edits {
+            let mut policy = self
+                .bucket_info(bucket)
+                .and_then(|b| b.policy.clone())
+                .unwrap_or_else(|| PolicyDocument::new(Vec::new()));
+            policy.statements.retain(|s| {
+                let sid = s.sid.as_deref();
+                !puts.iter().any(|p| p.sid.as_deref() == sid)
+                    && !deletes.iter().any(|d| sid == Some(*d))
+            });
+            policy.statements.extend(puts.into_iter().cloned());
+            let size = policy.to_json().len();
+            if size > BUCKET_POLICY_LIMIT {
+                errors.push((
+                    format!("bucket.{bucket}"),
+                    format!(
+                        "its bucket policy would be {size} bytes; S3 allows {BUCKET_POLICY_LIMIT}"
+                    ),
+                ));
+            }
+        }
+        for (address, message) in errors {
+            self.error(address, message);
+        }
     }
 
     /// Tags of the roles and users this spec owns.

@@ -638,3 +638,52 @@ fn an_unowned_user_or_secret_is_an_error_until_adopted() {
     let p = plan(yaml, &w);
     assert_eq!(p.errors[0].address, "destination.e.secret");
 }
+
+#[test]
+fn a_plan_that_would_break_an_aws_size_limit_is_an_error() {
+    // A bucket policy already near S3's 20 KB: adding Pendo's statement would overflow it.
+    let mut w = world(&["acme-exports"]);
+    let filler: Vec<Statement> = (0..120)
+        .map(|i| {
+            Statement::allow()
+                .with_sid(format!("Other{i}"))
+                .with_principal_aws([format!(
+                    "arn:aws:iam::111122223333:role/some-rather-long-role-name-{i}"
+                )])
+                .with_actions(["s3:GetObject"])
+                .with_resources([format!("arn:aws:s3:::acme-exports/team-{i}/*")])
+        })
+        .collect();
+    bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(filler));
+    let pendo = "version: 1\nname: acme\nbuckets: {acme-exports: {}}\ndestinations:\n  p: { vendor: pendo-data-sync, bucket: acme-exports, folder: p, principal: \"arn:aws:iam::999999999999:user/p\", external_id: ext-1 }\n";
+    let p = plan(pendo, &w);
+    assert!(
+        p.errors
+            .iter()
+            .any(|e| e.address == "bucket.acme-exports" && e.message.contains("20480")),
+        "{:?}",
+        p.errors
+    );
+    // A custom destination with hundreds of actions overflows IAM's inline policy limit.
+    let letters = |i: usize| -> String {
+        [i / 26 / 26, i / 26 % 26, i % 26]
+            .iter()
+            .map(|d| char::from(b'a' + *d as u8))
+            .collect()
+    };
+    let actions: Vec<String> = (0..700)
+        .map(|i| format!("s3:GetObjectVariant{}", letters(i)))
+        .collect();
+    let custom = format!(
+        "version: 1\nname: acme\nbuckets: {{acme-exports: {{}}}}\ndestinations:\n  c: {{ vendor: custom, bucket: acme-exports, folder: c, principal: \"111122223333\", external_id: ext-1, actions: [{}] }}\n",
+        actions.join(", ")
+    );
+    let p = plan(&custom, &world(&["acme-exports"]));
+    assert!(
+        p.errors
+            .iter()
+            .any(|e| e.address == "destination.c" && e.message.contains("10240")),
+        "{:?}",
+        p.errors
+    );
+}
