@@ -1,0 +1,228 @@
+//! Buckets, the destinations' statements in bucket policies, and folder markers;
+//! and the size limits AWS puts on policies.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use s3dest_policy::{PolicyDocument, Statement};
+
+use super::{Action, Op, Planner};
+use crate::model::{
+    DesiredBucket, DesiredDestination, ObservedBucket, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
+};
+
+impl<'a> Planner<'a> {
+    pub(super) fn bucket(&mut self, bucket: &DesiredBucket) {
+        let address = format!("bucket.{}", bucket.name);
+        match self.observed.buckets.get(&bucket.name) {
+            Some(ObservedBucket::Present(info)) => {
+                if let Some(region) = bucket.region.as_ref().filter(|_| bucket.region_declared)
+                    && &info.region != region
+                {
+                    self.error(
+                        address.clone(),
+                        format!("bucket `{}` is in region `{}`, but the spec says `{region}`", bucket.name, info.region),
+                    );
+                }
+                if bucket.create && info.public_access_blocked == Some(false) {
+                    self.warn(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
+                }
+            }
+            Some(ObservedBucket::Missing) | None if bucket.create => {
+                let region = bucket.region.clone().unwrap_or_else(|| crate::presets::DEFAULT_REGION.to_owned());
+                let after = json!({
+                    "name": bucket.name,
+                    "region": region,
+                    "public_access_block": "all blocked",
+                    "default_encryption": "SSE-S3 (AES256)",
+                });
+                self.change(address, Action::Create, None, Some(after), "bucket does not exist and the spec sets `create: true`", vec![Op::CreateBucket { bucket: bucket.name.clone(), region }]);
+            }
+            Some(ObservedBucket::Missing) | None => self.error(
+                address,
+                format!("bucket `{}` does not exist; create it, or set `create: true` on it in the spec", bucket.name),
+            ),
+        }
+    }
+
+    /// AWS's size limits, checked here so that a plan that cannot be applied says so
+    /// instead of failing half-way: an inline policy (10,240 characters per role or
+    /// user, whitespace not counted) and a bucket policy after our edits (20 KB).
+    pub(super) fn check_limits(&mut self) {
+        const INLINE_LIMIT: usize = 10_240;
+        const BUCKET_POLICY_LIMIT: usize = 20 * 1024;
+        let mut errors = Vec::new();
+        for dest in self.desired.destinations.values() {
+            if let Some(policy) = &dest.inline_policy {
+                let size = policy.to_json().len();
+                if size > INLINE_LIMIT {
+                    errors.push((format!("destination.{}", dest.name), format!("its inline policy would be {size} characters; IAM allows {INLINE_LIMIT} per role or user")));
+                }
+            }
+        }
+        let mut edits: BTreeMap<&str, (Vec<&Statement>, Vec<&str>)> = BTreeMap::new();
+        for op in self.changes.iter().flat_map(|c| &c.ops) {
+            match op {
+                Op::PutStatement { bucket, statement } => {
+                    edits.entry(bucket).or_default().0.push(statement)
+                }
+                Op::DeleteStatement { bucket, sid } => edits.entry(bucket).or_default().1.push(sid),
+                _ => {}
+            }
+        }
+        for (bucket, (puts, deletes)) in edits {
+            let mut policy = self
+                .bucket_info(bucket)
+                .and_then(|b| b.policy.clone())
+                .unwrap_or_else(|| PolicyDocument::new(Vec::new()));
+            policy.statements.retain(|s| {
+                let sid = s.sid.as_deref();
+                !puts.iter().any(|p| p.sid.as_deref() == sid)
+                    && !deletes.iter().any(|d| sid == Some(*d))
+            });
+            policy.statements.extend(puts.into_iter().cloned());
+            let size = policy.to_json().len();
+            if size > BUCKET_POLICY_LIMIT {
+                errors.push((
+                    format!("bucket.{bucket}"),
+                    format!(
+                        "its bucket policy would be {size} bytes; S3 allows {BUCKET_POLICY_LIMIT}"
+                    ),
+                ));
+            }
+        }
+        for (address, message) in errors {
+            self.error(address, message);
+        }
+    }
+
+    pub(super) fn statement(&mut self, dest: &DesiredDestination) {
+        let Some(want) = &dest.bucket_statement else {
+            return;
+        };
+        let sid = want.sid.clone().unwrap_or_default();
+        let address = format!("bucket.{}.statement.{}", dest.bucket, dest.name);
+        let have = self
+            .bucket_info(&dest.bucket)
+            .and_then(|b| b.policy.as_ref())
+            .and_then(|p| p.statement_by_sid(&sid))
+            .cloned();
+        let view = |s: &Statement| json!({"bucket": dest.bucket, "sid": sid, "statement": s.canonical().to_value()});
+        let op = Op::PutStatement {
+            bucket: dest.bucket.clone(),
+            statement: want.clone(),
+        };
+        let role_replaced = dest
+            .role
+            .as_ref()
+            .is_some_and(|r| self.replaced_roles.contains(&r.name));
+        match have {
+            None => self.change(
+                address,
+                Action::Create,
+                None,
+                Some(view(want)),
+                "statement is missing from the bucket policy",
+                vec![op],
+            ),
+            Some(have) if !have.equivalent(want) => self.change(
+                address,
+                Action::Update,
+                Some(view(&have)),
+                Some(view(want)),
+                "statement differs",
+                vec![op],
+            ),
+            Some(have) if role_replaced => self.change(
+                address,
+                Action::Update,
+                Some(view(&have)),
+                Some(view(want)),
+                "the role it names is replaced: AWS invalidates principals of a deleted role",
+                vec![op],
+            ),
+            Some(_) => {}
+        }
+    }
+
+    pub(super) fn folder(&mut self, dest: &DesiredDestination) {
+        let address = format!("destination.{}.folder", dest.name);
+        let view =
+            |bucket: &str, folder: &str| json!({"bucket": bucket, "key": format!("{folder}/")});
+        let exists = self
+            .bucket_info(&dest.bucket)
+            .and_then(|b| b.folders.get(&dest.folder))
+            .is_some_and(|f| f.marker.is_some());
+        // The folder this destination had before, if it moved (known from its identity's tags).
+        let old = self
+            .owned_identity_tags()
+            .filter(|tags| tags.get(TAG_DESTINATION) == Some(&dest.name))
+            .find_map(|tags| {
+                let (bucket, folder) = (tags.get(TAG_BUCKET)?, tags.get(TAG_FOLDER)?);
+                (bucket != &dest.bucket || folder != &dest.folder)
+                    .then(|| (bucket.clone(), folder.clone()))
+            });
+        let delete_old = old
+            .as_ref()
+            .and_then(|(bucket, folder)| self.prunable_folder(bucket, folder, &dest.name));
+        if exists {
+            if let (Some((bucket, folder)), Some(op)) = (&old, delete_old) {
+                self.change(
+                    address,
+                    Action::Delete,
+                    Some(view(bucket, folder)),
+                    None,
+                    "the destination moved to another folder; the old one is empty",
+                    vec![op],
+                );
+            }
+            return;
+        }
+        let create = Op::CreateFolder {
+            bucket: dest.bucket.clone(),
+            key: dest.marker_key(),
+            spec: self.spec().to_owned(),
+            destination: dest.name.clone(),
+        };
+        let after = Some(view(&dest.bucket, &dest.folder));
+        match (&old, delete_old) {
+            (Some((bucket, folder)), Some(op)) => self.change(
+                address,
+                Action::Replace,
+                Some(view(bucket, folder)),
+                after,
+                "the destination moved to another folder; the old one is empty",
+                vec![create, op],
+            ),
+            _ => self.change(
+                address,
+                Action::Create,
+                None,
+                after,
+                "folder marker is missing",
+                vec![create],
+            ),
+        }
+    }
+
+    /// The operation deleting `folder`'s marker, if this spec created it and nothing else is in the folder.
+    pub(super) fn prunable_folder(&mut self, bucket: &str, folder: &str, dest: &str) -> Option<Op> {
+        let info = self.bucket_info(bucket)?.folders.get(folder)?.clone();
+        let marker = info.marker?;
+        if !marker.is_spec(self.spec()) {
+            return None;
+        }
+        if info.has_other_objects != Some(false) {
+            self.warn(
+                format!("destination.{dest}.folder"),
+                format!("folder `s3://{bucket}/{folder}/` is kept: it is not empty"),
+            );
+            return None;
+        }
+        Some(Op::DeleteFolder {
+            bucket: bucket.to_owned(),
+            key: format!("{folder}/"),
+        })
+    }
+}

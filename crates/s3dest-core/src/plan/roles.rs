@@ -1,0 +1,325 @@
+//! Roles: the destination's role, its s3dest inline policy (and a user's, which works
+//! the same way), and deleting roles the spec no longer wants.
+
+use serde_json::{Value, json};
+
+use s3dest_policy::PolicyDocument;
+
+use super::{Action, Change, Op, Planner, users};
+use crate::model::{
+    DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef, TAG_DESTINATION,
+};
+
+impl<'a> Planner<'a> {
+    pub(super) fn role(&mut self, dest: &DesiredDestination) {
+        let address = format!("destination.{}.role", dest.name);
+        // A role this destination owned under another name (role_name changed, or auth switched).
+        let previous: Vec<&ObservedRole> = self
+            .owned_roles()
+            .filter(|r| r.tags.get(TAG_DESTINATION) == Some(&dest.name))
+            .filter(|r| dest.role.as_ref().is_none_or(|want| want.name != r.name))
+            .collect();
+        let Some(want) = &dest.role else {
+            for old in previous {
+                let reason = if dest.user.is_some() {
+                    "auth changes from role to access-key: an IAM user replaces the role"
+                } else {
+                    "the destination no longer uses a role"
+                };
+                let changes = self.delete_role_changes(&dest.name, old, reason);
+                self.changes.extend(changes);
+            }
+            return;
+        };
+        let after = Some(role_view(want, &self.desired.account_id));
+        let observed: &'a Observed = self.observed;
+        let Some(have) = observed.roles.get(&want.name) else {
+            let mut ops: Vec<Op> = previous.iter().map(|old| delete_role_op(old)).collect();
+            ops.push(Op::CreateRole { role: want.clone() });
+            match previous.first() {
+                Some(old) => {
+                    let before = Some(observed_role_view(old));
+                    let reason =
+                        format!("role name changes from `{}` to `{}`", old.name, want.name);
+                    self.change(address, Action::Replace, before, after, reason, ops);
+                }
+                None => self.change(
+                    address,
+                    Action::Create,
+                    None,
+                    after,
+                    "role does not exist",
+                    ops,
+                ),
+            }
+            return;
+        };
+        if !self.owned_or_adopted(&address, "role", &want.name, &have.owner(), dest) {
+            return;
+        }
+        let before = Some(observed_role_view(have));
+        if have.path != want.path {
+            self.replaced_roles.insert(want.name.clone());
+            let ops = vec![delete_role_op(have), Op::CreateRole { role: want.clone() }];
+            let reason = format!(
+                "role path changes from `{}` to `{}` (IAM cannot move a role)",
+                have.path, want.path
+            );
+            return self.change(address, Action::Replace, before, after, reason, ops);
+        }
+        let mut ops = Vec::new();
+        let mut reasons = Vec::new();
+        if !have.trust.equivalent(&want.trust) {
+            ops.push(Op::UpdateTrust {
+                role: want.name.clone(),
+                trust: want.trust.clone(),
+            });
+            reasons.push("trust policy differs");
+        }
+        let (set, unset) = users::tag_changes(&want.tags, &have.tags);
+        if !set.is_empty() {
+            ops.push(Op::TagRole {
+                role: want.name.clone(),
+                tags: set,
+            });
+        }
+        if !unset.is_empty() {
+            ops.push(Op::UntagRole {
+                role: want.name.clone(),
+                keys: unset,
+            });
+        }
+        if ops.len() > usize::from(!reasons.is_empty()) {
+            reasons.push(if have.owner() == Owner::Unowned {
+                "adopting: s3dest ownership tags are added"
+            } else {
+                "tags differ"
+            });
+        }
+        if !ops.is_empty() {
+            self.change(
+                address,
+                Action::Update,
+                before,
+                after,
+                reasons.join("; "),
+                ops,
+            );
+        }
+        for old in previous {
+            let changes =
+                self.delete_role_changes(&dest.name, old, "an older role of this destination");
+            self.changes.extend(changes);
+        }
+        self.foreign_policies_on(have, &dest.name);
+    }
+
+    /// Inline and managed policies s3dest did not put on a role it owns: reported, never touched.
+    pub(super) fn foreign_policies_on(&mut self, role: &ObservedRole, dest: &str) {
+        let address = format!("destination.{dest}.role");
+        for name in role
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+        {
+            self.warn(address.clone(), format!("role `{}` has an inline policy `{name}` that s3dest does not manage; it is left alone", role.name));
+        }
+        for arn in &role.managed_policy_arns {
+            self.warn(address.clone(), format!("role `{}` has managed policy `{arn}` attached, which s3dest does not manage; it is left alone", role.name));
+        }
+    }
+
+    /// Deleting an owned role: its s3dest inline policy (a change of its own) and the
+    /// role itself, with whatever else hangs on it (IAM refuses to delete it otherwise).
+    pub(super) fn delete_role_changes(
+        &self,
+        dest: &str,
+        old: &ObservedRole,
+        reason: &str,
+    ) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if let Some(policy) = old.inline_policies.get(INLINE_POLICY_NAME) {
+            changes.push(Change {
+                address: format!("destination.{dest}.role_policy"),
+                action: Action::Delete,
+                before: Some(Kind::Role.policy_view(&old.name, policy)),
+                after: None,
+                reason: reason.to_owned(),
+                ops: vec![Op::DeleteRolePolicy {
+                    role: old.name.clone(),
+                    name: INLINE_POLICY_NAME.to_owned(),
+                }],
+            });
+        }
+        let others: Vec<String> = old
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+            .cloned()
+            .collect();
+        changes.push(Change {
+            address: format!("destination.{dest}.role"),
+            action: Action::Delete,
+            before: Some(observed_role_view(old)),
+            after: None,
+            reason: reason.to_owned(),
+            ops: vec![Op::DeleteRole {
+                name: old.name.clone(),
+                inline_policies: others,
+                managed_policies: old.managed_policy_arns.clone(),
+            }],
+        });
+        changes
+    }
+
+    /// Roles of this spec. The references outlive `self`'s borrow, so callers may keep
+    /// them while they record changes.
+    pub(super) fn owned_roles(&self) -> impl Iterator<Item = &'a ObservedRole> + 'a {
+        let spec: &'a str = &self.desired.spec;
+        self.observed
+            .roles
+            .values()
+            .filter(move |r| r.owner().is_spec(spec))
+    }
+
+    /// The s3dest inline policy of the destination's role or user.
+    pub(super) fn inline_policy(&mut self, dest: &DesiredDestination) {
+        let observed: &'a Observed = self.observed;
+        let (kind, identity, existing) = if let Some(role) = &dest.role {
+            let have = observed
+                .roles
+                .get(&role.name)
+                .filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
+            (Kind::Role, &role.name, have.map(|r| &r.inline_policies))
+        } else if let Some(user) = &dest.user {
+            let have = observed.users.get(&user.name);
+            (Kind::User, &user.name, have.map(|u| &u.inline_policies))
+        } else {
+            return;
+        };
+        let address = format!("destination.{}.{}_policy", dest.name, kind.as_str());
+        let have = existing.and_then(|p| p.get(INLINE_POLICY_NAME));
+        let view = |doc: &PolicyDocument| kind.policy_view(identity, doc);
+        match (&dest.inline_policy, have) {
+            (Some(want), None) => {
+                let reason = if existing.is_some() {
+                    "inline policy is missing".to_owned()
+                } else {
+                    format!("{} is new", kind.as_str())
+                };
+                let op = kind.put_policy(identity, want);
+                self.change(
+                    address,
+                    Action::Create,
+                    None,
+                    Some(view(want)),
+                    reason,
+                    vec![op],
+                );
+            }
+            (Some(want), Some(have)) if !want.equivalent(have) => {
+                let op = kind.put_policy(identity, want);
+                let (before, after) = (Some(view(have)), Some(view(want)));
+                self.change(
+                    address,
+                    Action::Update,
+                    before,
+                    after,
+                    "inline policy differs",
+                    vec![op],
+                );
+            }
+            (None, Some(have)) => {
+                let op = kind.delete_policy(identity);
+                let reason = "the vendor needs no permissions policy on the role";
+                self.change(
+                    address,
+                    Action::Delete,
+                    Some(view(have)),
+                    None,
+                    reason,
+                    vec![op],
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn delete_role_op(role: &ObservedRole) -> Op {
+    Op::DeleteRole {
+        name: role.name.clone(),
+        inline_policies: role.inline_policies.keys().cloned().collect(),
+        managed_policies: role.managed_policy_arns.clone(),
+    }
+}
+
+/// Roles and users both carry one s3dest inline policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Role,
+    User,
+}
+
+impl Kind {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::User => "user",
+        }
+    }
+
+    pub(super) fn policy_view(self, identity: &str, policy: &PolicyDocument) -> Value {
+        json!({self.as_str(): identity, "name": INLINE_POLICY_NAME, "policy": policy.canonical().to_value()})
+    }
+
+    pub(super) fn put_policy(self, identity: &str, policy: &PolicyDocument) -> Op {
+        let (name, policy) = (INLINE_POLICY_NAME.to_owned(), policy.clone());
+        match self {
+            Kind::Role => Op::PutRolePolicy {
+                role: identity.to_owned(),
+                name,
+                policy,
+            },
+            Kind::User => Op::PutUserPolicy {
+                user: identity.to_owned(),
+                name,
+                policy,
+            },
+        }
+    }
+
+    pub(super) fn delete_policy(self, identity: &str) -> Op {
+        let name = INLINE_POLICY_NAME.to_owned();
+        match self {
+            Kind::Role => Op::DeleteRolePolicy {
+                role: identity.to_owned(),
+                name,
+            },
+            Kind::User => Op::DeleteUserPolicy {
+                user: identity.to_owned(),
+                name,
+            },
+        }
+    }
+}
+
+pub(super) fn role_view(role: &RoleDef, account_id: &str) -> Value {
+    json!({
+        "name": role.name,
+        "path": role.path,
+        "arn": role.arn(account_id),
+        "trust_policy": role.trust.canonical().to_value(),
+        "tags": role.tags,
+    })
+}
+
+pub(super) fn observed_role_view(role: &ObservedRole) -> Value {
+    json!({
+        "name": role.name,
+        "path": role.path,
+        "arn": role.arn,
+        "trust_policy": role.trust.canonical().to_value(),
+        "tags": role.tags,
+    })
+}
