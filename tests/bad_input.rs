@@ -174,3 +174,23 @@ fn all_errors_are_reported_at_once() {
         );
     }
 }
+
+#[test]
+fn a_usage_error_exits_1_never_2() {
+    let w = Workdir::new("");
+    for args in [
+        &["plan", "--detailed-exitcode", "--format", "yml"][..],
+        &["plan", "--formt", "json"],
+        &["bogus"],
+        &[],
+    ] {
+        let run = w.run_offline(args);
+        assert_eq!(
+            run.code, 1,
+            "{args:?}: exit 2 means `changes present`\n{}",
+            run.stderr
+        );
+    }
+    w.run_offline(&["--help"]).expect(0);
+    w.run_offline(&["--version"]).expect(0);
+}

@@ -44,7 +44,19 @@ impl std::fmt::Display for Reported {
 impl std::error::Error for Reported {}
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; a usage error is an error: exit 1,
+        // never clap's 2, which `--detailed-exitcode` reserves for "changes present".
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let ui = ui::Ui::new(cli.verbose);
     ui.init_logging();
     let result = commands::run(cli, &ui);

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::model::{
-    BucketInfo, Desired, Observed, ObservedBucket, ObservedRole, RoleDef, TAG_BUCKET,
-    TAG_DESTINATION, TAG_FOLDER, UserDef,
+    BucketInfo, Desired, DesiredDestination, Observed, ObservedBucket, ObservedRole, RoleDef,
+    TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, UserDef,
 };
 use crate::sid;
 
@@ -302,13 +302,18 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         }
         planner.role(dest);
         planner.user(dest);
-        planner.inline_policy(dest);
         planner.folder(dest);
-        planner.keys(dest);
+        // Not ours to change: the error says so, and nothing of it is planned.
+        if !planner.identity_refused(dest) {
+            planner.inline_policy(dest);
+            planner.keys(dest);
+        }
     }
     // Statements come after roles: a replaced role invalidates its statement.
     for dest in desired.destinations.values() {
-        planner.statement(dest);
+        if !planner.identity_refused(dest) {
+            planner.statement(dest);
+        }
     }
     planner.prune();
     planner.check_limits();
@@ -378,6 +383,15 @@ impl<'a> Planner<'a> {
             Some(ObservedBucket::Present(info)) => Some(info),
             _ => None,
         }
+    }
+
+    /// Whether the destination's role or user exists but is not this spec's to change.
+    fn identity_refused(&self, dest: &DesiredDestination) -> bool {
+        let role = format!("destination.{}.role", dest.name);
+        let user = format!("destination.{}.user", dest.name);
+        self.errors
+            .iter()
+            .any(|e| e.address == role || e.address == user)
     }
 
     /// Tags of the roles and users this spec owns.

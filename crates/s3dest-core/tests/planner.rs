@@ -687,3 +687,48 @@ fn a_plan_that_would_break_an_aws_size_limit_is_an_error() {
         p.errors
     );
 }
+
+#[test]
+fn deleting_a_role_names_the_policies_someone_else_put_on_it_and_tags_they_added_stay() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  w: { vendor: walkme, bucket: bkt1, folder: w }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    let role = w.roles.get_mut("s3dest-w").unwrap();
+    role.tags.insert("cost-center".into(), "42".into());
+    assert!(
+        plan(yaml, &w).is_empty(),
+        "a tag someone added is not drift to undo"
+    );
+    let role = w.roles.get_mut("s3dest-w").unwrap();
+    role.inline_policies.insert(
+        "extra".into(),
+        PolicyDocument::new(vec![
+            Statement::allow()
+                .with_actions(["s3:GetObject"])
+                .with_resources(["*"]),
+        ]),
+    );
+    role.managed_policy_arns
+        .push("arn:aws:iam::123456789012:policy/audit".into());
+    let p = plan(
+        "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations: {}\n",
+        &w,
+    );
+    let delete = p
+        .changes
+        .iter()
+        .find(|c| c.address == "destination.w.role")
+        .unwrap();
+    assert!(
+        delete.reason.contains("inline policy `extra`"),
+        "{}",
+        delete.reason
+    );
+    assert!(
+        delete
+            .reason
+            .contains("managed policy `arn:aws:iam::123456789012:policy/audit`"),
+        "{}",
+        delete.reason
+    );
+}

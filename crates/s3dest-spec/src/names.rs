@@ -11,8 +11,9 @@ pub const ROLE_NAME_PREFIX: &str = "s3dest-";
 pub const MAX_DESTINATION_NAME: usize = MAX_ROLE_NAME - ROLE_NAME_PREFIX.len();
 /// Longest folder path inside a bucket.
 pub const MAX_FOLDER: usize = 256; // an IAM tag value holds at most 256
-/// Tags a destination may set: IAM allows 50 per role or user and s3dest sets two itself.
-pub const MAX_TAGS: usize = 48;
+/// Tags a destination may set: IAM allows 50 per role or user and s3dest sets four itself
+/// (`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`).
+pub const MAX_TAGS: usize = 46;
 
 /// True when `s` is a valid general-purpose S3 bucket name.
 pub fn is_valid_bucket_name(s: &str) -> bool {
@@ -177,7 +178,7 @@ pub(crate) fn normalize_folder(s: &str) -> Result<String, String> {
     {
         // The folder is recorded in an IAM tag (for prune), and tags allow only these.
         return Err(format!(
-            "character `{c}` is not allowed (only letters, digits, spaces and `_ . / -`)"
+            "character `{c}` is not allowed (only ASCII letters, digits, spaces and `_ . / -`)"
         ));
     }
     let trimmed = s.strip_suffix('/').unwrap_or(s);

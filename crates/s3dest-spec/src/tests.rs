@@ -696,6 +696,14 @@ fn folder_characters_are_limited() {
         10,
         13,
     );
+    let diag = check_err(
+        &walkme_folder("exports/é"),
+        "character `é` is not allowed (only ASCII letters",
+        10,
+        13,
+    );
+    assert!(help(&diag).contains("at most 256 characters"), "{diag:?}");
+    assert!(!help(&diag).contains('*'), "{diag:?}");
     let ok = destination(&walkme_folder("\"Reports daily/it_s.x-y\""), "w");
     assert_eq!(ok.folder, "Reports daily/it_s.x-y");
 }
@@ -1165,32 +1173,58 @@ fn two_destinations_cannot_share_a_role_name() {
         "  a:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a\n  \
          b:\n    vendor: walkme\n    bucket: acme-exports\n    folder: b\n    role_name: S3DEST-A\n",
     );
-    check_err(
+    let diag = check_err(
         &yaml,
         "role name `S3DEST-A` is already used by destination `a`",
         15,
         16,
     );
+    assert!(
+        help(&diag).contains("set the `role_name` of `b` to another name"),
+        "{diag:?}"
+    );
     // An explicit name equal to Pendo's fixed one.
     let yaml = with_header(&format!(
         "{PENDO}  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: pendo_datasync\n"
     ));
-    check_err(
+    let diag = check_err(
         &yaml,
         "role name `pendo_datasync` is already used by destination `pendo`",
         17,
         16,
+    );
+    assert!(
+        help(&diag).contains("set the `role_name` of `w` to another name"),
+        "{diag:?}"
+    );
+    // Pendo's fixed name after an explicit one: only the other destination can change.
+    let yaml = with_header(&format!(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: Pendo_DataSync\n{PENDO}"
+    ));
+    let diag = check_err(
+        &yaml,
+        "role name `pendo_datasync` is already used by destination `w`",
+        12,
+        3,
+    );
+    assert!(
+        help(&diag).contains("set the `role_name` of `w` to another name"),
+        "{diag:?}"
     );
     // A default name clashing with an earlier explicit one: blamed on the later key.
     let yaml = with_header(
         "  a:\n    vendor: walkme\n    bucket: acme-exports\n    folder: a\n    role_name: s3dest-b\n  \
          b:\n    vendor: walkme\n    bucket: acme-exports\n    folder: b\n",
     );
-    check_err(
+    let diag = check_err(
         &yaml,
         "role name `s3dest-b` is already used by destination `a`",
         12,
         3,
+    );
+    assert!(
+        help(&diag).contains("set `role_name` on `b` or on `a`"),
+        "{diag:?}"
     );
 }
 
@@ -1236,16 +1270,18 @@ fn tags_are_checked() {
 }
 
 #[test]
-fn at_most_48_tags() {
-    let tags: String = (0..49).map(|i| format!("      t{i}: v\n")).collect();
+fn at_most_46_tags() {
+    // IAM allows 50 tags and s3dest sets four of its own.
+    let tags: String = (0..47).map(|i| format!("      t{i}: v\n")).collect();
     let diag = check_err(
         &walkme_with(&format!("    tags:\n{tags}")),
-        "too many tags: 49, at most 48",
+        "too many tags: 47, at most 46",
         12,
         7,
     );
-    assert!(help(&diag).contains("50"));
-    let tags: String = (0..48).map(|i| format!("      t{i}: v\n")).collect();
+    assert!(help(&diag).contains("IAM allows 50"), "{diag:?}");
+    assert!(help(&diag).contains("`s3dest:folder`"), "{diag:?}");
+    let tags: String = (0..46).map(|i| format!("      t{i}: v\n")).collect();
     check_ok(&walkme_with(&format!("    tags:\n{tags}")));
 }
 

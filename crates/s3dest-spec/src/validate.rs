@@ -51,8 +51,19 @@ struct Facts {
     bucket: Option<String>,
     /// Normalized folder, its span (the destination's key when defaulted), defaulted?
     folder: Option<(String, Span, bool)>,
-    /// Effective role name and the span to blame for it.
-    role: Option<(String, Span)>,
+    /// Effective role name, the span to blame for it, and where the name comes from.
+    role: Option<(String, Span, RoleSource)>,
+}
+
+/// Where a destination's effective role name comes from, to say what to change on a clash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoleSource {
+    /// The destination's own `role_name`.
+    Explicit,
+    /// The default `s3dest-<destination>`.
+    Default,
+    /// Pendo's fixed name, which `role_name` cannot change.
+    Pendo,
 }
 
 impl Checker<'_, '_> {
@@ -394,9 +405,10 @@ impl Checker<'_, '_> {
                             )
                             .with_help(
                                 "a folder is a path inside the bucket, such as \
-                                     `exports/pendo`: segments of letters, digits, spaces and \
-                                     `! _ . * ' ( ) -` separated by `/`, no `.` or `..` segment, \
-                                     at most 512 characters",
+                                 `exports/pendo`: segments of ASCII letters, digits, spaces and \
+                                 `_ . -` separated by `/`, no empty, `.` or `..` segment, at most \
+                                 256 characters (s3dest records the folder in an IAM tag, and \
+                                 tag values allow no more)",
                             ),
                         );
                         None
@@ -451,11 +463,12 @@ impl Checker<'_, '_> {
         if let (Some(vendor), Some(auth)) = (vendor, auth) {
             let explicit = role_name.as_ref().map(|(r, _)| r.as_str());
             if let Some(role) = effective_role_name(&name, vendor, auth, explicit) {
-                let span = match (&role_name, vendor) {
-                    (Some((_, span)), v) if v != Vendor::PendoDataSync => *span,
-                    _ => key_span,
+                let (span, source) = match (&role_name, vendor) {
+                    (_, Vendor::PendoDataSync) => (key_span, RoleSource::Pendo),
+                    (Some((_, span)), _) => (*span, RoleSource::Explicit),
+                    (None, _) => (key_span, RoleSource::Default),
                 };
-                facts.role = Some((role, span));
+                facts.role = Some((role, span, source));
             }
         }
 
@@ -817,8 +830,8 @@ impl Checker<'_, '_> {
                     format!("too many tags: {}, at most {MAX_TAGS}", given.value.0.len()),
                 )
                 .with_help(
-                    "IAM allows 50 tags on a role or user, and s3dest sets two of its own \
-                     (`s3dest:spec`, `s3dest:destination`)",
+                    "IAM allows 50 tags on a role or user, and s3dest sets four of its own \
+                     (`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`)",
                 ),
             );
         }
@@ -914,20 +927,38 @@ impl Checker<'_, '_> {
                 }
             }
 
-            if let Some((role, span)) = &fact.role {
+            if let Some((role, span, source)) = &fact.role {
                 match roles.get(&role.to_lowercase()) {
                     // Two Pendo destinations were reported above.
                     Some((_, true)) if is_pendo => {}
-                    Some((first, _)) => self.push(
-                        Diagnostic::error(
-                            *span,
-                            format!("role name `{role}` is already used by destination `{first}`"),
-                        )
-                        .with_help(
-                            "IAM role names are unique in an account, whatever their case: set \
-                             `role_name` to another name",
-                        ),
-                    ),
+                    Some((first, _)) => {
+                        let name = &fact.name;
+                        let fix = match source {
+                            RoleSource::Explicit => {
+                                format!("set the `role_name` of `{name}` to another name")
+                            }
+                            RoleSource::Default => format!(
+                                "`{name}` gets the default name `{role}`: set `role_name` on \
+                                 `{name}` or on `{first}` to another name"
+                            ),
+                            RoleSource::Pendo => format!(
+                                "Pendo requires the name `{PENDO_ROLE_NAME}`: set the \
+                                 `role_name` of `{first}` to another name"
+                            ),
+                        };
+                        self.push(
+                            Diagnostic::error(
+                                *span,
+                                format!(
+                                    "role name `{role}` is already used by destination `{first}`"
+                                ),
+                            )
+                            .with_help(format!(
+                                "IAM role names are unique in an account, whatever their case: \
+                                 {fix}"
+                            )),
+                        );
+                    }
                     None => {
                         roles.insert(role.to_lowercase(), (&fact.name, is_pendo));
                     }

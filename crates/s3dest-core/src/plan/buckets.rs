@@ -210,7 +210,12 @@ impl<'a> Planner<'a> {
     pub(super) fn prunable_folder(&mut self, bucket: &str, folder: &str, dest: &str) -> Option<Op> {
         let info = self.bucket_info(bucket)?.folders.get(folder)?.clone();
         let marker = info.marker?;
-        if !marker.is_spec(self.spec()) {
+        let still_used = self
+            .desired
+            .destinations
+            .values()
+            .any(|d| d.bucket == bucket && d.folder == folder);
+        if !marker.is_spec(self.spec()) || still_used {
             return None;
         }
         if info.has_other_objects != Some(false) {

@@ -121,6 +121,15 @@ pub fn plan_keys(
         .grace_days
         .is_some_and(|g| age(current, now) >= SignedDuration::from_hours(24 * i64::from(g)));
     for old in &previous {
+        if old.created > current.created {
+            // Not a key a rotation left behind (those are older than the key in the
+            // secret): someone made it by hand. Not s3dest's to retire.
+            plan.warnings.push(format!(
+                "access key {} was made after the key in the secret ({}), not by s3dest: it is left alone; delete it if nobody uses it",
+                old.id, current.id
+            ));
+            continue;
+        }
         if !old.active {
             plan.steps.push(KeyStep::Delete {
                 id: old.id.clone(),
@@ -361,6 +370,21 @@ mod tests {
             kinds(&plan_keys(&two, Some("AKIA1"), RULES, at(5))),
             ["delete AKIA1 + create"]
         );
+    }
+
+    #[test]
+    fn a_key_made_by_hand_after_the_current_one_is_left_alone() {
+        let rules = KeyRules {
+            max_age_days: 90,
+            grace_days: Some(1),
+        };
+        let keys = [
+            key("CURRENT", true, 0, Some(5)),
+            key("MANUAL", true, 3, None),
+        ];
+        let plan = plan_keys(&keys, Some("CURRENT"), rules, at(30));
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+        assert!(plan.warnings[0].contains("MANUAL was made after the key in the secret"));
     }
 
     #[test]

@@ -67,6 +67,11 @@ impl<'a> Planner<'a> {
             );
             return self.change(address, Action::Replace, before, after, reason, ops);
         }
+        // Updated in place: tags someone else added stay.
+        let mut after = after;
+        if let Some(view) = after.as_mut() {
+            view["tags"] = json!(users::tags_after(&want.tags, &have.tags));
+        }
         let mut ops = Vec::new();
         let mut reasons = Vec::new();
         if !have.trust.equivalent(&want.trust) {
@@ -157,12 +162,13 @@ impl<'a> Planner<'a> {
             .filter(|n| *n != INLINE_POLICY_NAME)
             .cloned()
             .collect();
+        let reason = reason.to_owned() + &also_removes(&others, &old.managed_policy_arns);
         changes.push(Change {
             address: format!("destination.{dest}.role"),
             action: Action::Delete,
             before: Some(observed_role_view(old)),
             after: None,
-            reason: reason.to_owned(),
+            reason,
             ops: vec![Op::DeleteRole {
                 name: old.name.clone(),
                 inline_policies: others,
@@ -322,4 +328,25 @@ pub(super) fn observed_role_view(role: &ObservedRole) -> Value {
         "trust_policy": role.trust.canonical().to_value(),
         "tags": role.tags,
     })
+}
+
+/// What deleting an identity also removes that s3dest did not put there: IAM refuses
+/// to delete a role or user that still has policies, so the plan must say so.
+pub(super) fn also_removes(inline: &[String], managed: &[String]) -> String {
+    let mut parts: Vec<String> = inline
+        .iter()
+        .map(|n| format!("inline policy `{n}`"))
+        .collect();
+    parts.extend(
+        managed
+            .iter()
+            .map(|arn| format!("the attachment of managed policy `{arn}`")),
+    );
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; IAM deletes nothing that still has policies, so this also removes {}, which s3dest did not create",
+        parts.join(", ")
+    )
 }

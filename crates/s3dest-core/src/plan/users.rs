@@ -71,6 +71,10 @@ impl<'a> Planner<'a> {
                 "tags differ"
             };
             let before = Some(observed_user_view(have));
+            let mut after = after;
+            if let Some(view) = after.as_mut() {
+                view["tags"] = json!(tags_after(&want.tags, &have.tags));
+            }
             self.change(address, Action::Update, before, after, reason, ops);
         }
     }
@@ -93,7 +97,16 @@ impl<'a> Planner<'a> {
                 false
             }
             Owner::Spec { spec, .. } => {
-                self.error(address.to_owned(), format!("{kind} `{name}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources"));
+                let hint = match (kind, name) {
+                    ("secret", _) => "",
+                    (_, crate::presets::PENDO_ROLE_NAME) => {
+                        "; Pendo requires this one role name, so one spec per account manages Pendo"
+                    }
+                    _ => {
+                        "; give this destination its own `role_name`, or rename it (default names are `s3dest-<destination>`, per account)"
+                    }
+                };
+                self.error(address.to_owned(), format!("{kind} `{name}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources{hint}"));
                 false
             }
         }
@@ -194,6 +207,14 @@ impl<'a> Planner<'a> {
                     user: user.name.clone(),
                     secret,
                 });
+                let reason = if found == SecretFound::ScheduledForDeletion {
+                    format!(
+                        "the secret `{}` is scheduled for deletion: it is restored and given a new key",
+                        user.secret_name
+                    )
+                } else {
+                    reason
+                };
                 let reason = match &making_room_for {
                     Some(id) => format!(
                         "{reason}; inactive key {id} is deleted first (IAM allows two keys)"
@@ -255,20 +276,23 @@ impl<'a> Planner<'a> {
                 ops: vec![Kind::User.delete_policy(&old.name)],
             });
         }
+        let others: Vec<String> = old
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+            .cloned()
+            .collect();
+        let reason =
+            reason.to_owned() + &super::roles::also_removes(&others, &old.managed_policy_arns);
         changes.push(Change {
             address: format!("destination.{dest}.user"),
             action: Action::Delete,
             before: Some(observed_user_view(old)),
             after: None,
-            reason: reason.to_owned(),
+            reason,
             ops: vec![Op::DeleteUser {
                 name: old.name.clone(),
-                inline_policies: old
-                    .inline_policies
-                    .keys()
-                    .filter(|n| *n != INLINE_POLICY_NAME)
-                    .cloned()
-                    .collect(),
+                inline_policies: others,
                 managed_policies: old.managed_policy_arns.clone(),
                 access_keys: old.access_keys.iter().map(|k| k.id.clone()).collect(),
             }],
@@ -331,7 +355,23 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Tags to set and tag keys to remove so that `have` becomes `want`.
+/// The tags an identity will have: the spec's, and the ones someone else added (kept).
+pub(super) fn tags_after(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let kept = have
+        .iter()
+        .filter(|(k, _)| !k.starts_with("s3dest:") && !want.contains_key(*k));
+    want.iter()
+        .chain(kept)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Tags to set and tag keys to remove so that `have` matches `want`. Only `s3dest:`
+/// tags are removed: a tag someone else added (a cost centre, an organization's tag
+/// policy) is not s3dest's to take away, so a tag dropped from the spec stays too.
 pub(super) fn tag_changes(
     want: &BTreeMap<String, String>,
     have: &BTreeMap<String, String>,
@@ -343,7 +383,7 @@ pub(super) fn tag_changes(
         .collect();
     let unset = have
         .keys()
-        .filter(|k| !want.contains_key(*k))
+        .filter(|k| k.starts_with("s3dest:") && !want.contains_key(*k))
         .cloned()
         .collect();
     (set, unset)

@@ -1,6 +1,8 @@
 //! `custom`: any exporter. The role trusts the given principal (with the external ID
 //! when one is set) and the inline policy grants the listed actions, scoped to the
-//! destination's folder for object actions and to the bucket for bucket actions.
+//! destination's folder for object actions and to the bucket for the bucket actions
+//! named explicitly. A wildcard is granted on the folder's objects only: on the bucket,
+//! `s3:Put*` would also grant `s3:PutBucketPolicy`.
 
 use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Destination;
@@ -8,8 +10,8 @@ use s3dest_spec::Destination;
 use super::{Bucket, Grant, dest_trust};
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
-    let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| scope(a).bucket).collect();
-    let on_objects: Vec<&String> = dest.actions.iter().filter(|a| scope(a).objects).collect();
+    let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| acts_on_bucket(a)).collect();
+    let on_objects: Vec<&String> = dest.actions.iter().filter(|a| !acts_on_bucket(a)).collect();
     let mut statements = Vec::new();
     if !on_bucket.is_empty() {
         statements.push(
@@ -27,6 +29,19 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         );
     }
     let mut warnings = Vec::new();
+    let wildcards: Vec<&str> = dest
+        .actions
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.contains('*'))
+        .collect();
+    if !wildcards.is_empty() {
+        warnings.push(format!(
+            "{} granted on objects under `{}/` only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
+            wildcards.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", "),
+            dest.folder
+        ));
+    }
     if dest.external_id.is_none() {
         warnings.push(
             "no external_id: the trusted principal can be tricked into using this role on \
@@ -42,28 +57,14 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
     }
 }
 
-struct Scope {
-    bucket: bool,
-    objects: bool,
-}
-
-/// Bucket-level S3 actions act on `arn:aws:s3:::BUCKET`, the rest on objects. A
-/// wildcard such as `s3:*` or `s3:Get*` may mean either, so it is granted on both.
-fn scope(action: &str) -> Scope {
+/// Bucket-level S3 actions, named explicitly, act on `arn:aws:s3:::BUCKET`; every other
+/// action, wildcards included, on the folder's objects.
+fn acts_on_bucket(action: &str) -> bool {
     // IAM action names are case-insensitive.
     let name = action.to_ascii_lowercase();
     let name = name.strip_prefix("s3:").unwrap_or(&name);
-    if name.contains('*') {
-        return Scope {
-            bucket: true,
-            objects: true,
-        };
-    }
-    let bucket = ["listbucket", "getbucket", "putbucket", "deletebucket"]
-        .iter()
-        .any(|prefix| name.starts_with(prefix));
-    Scope {
-        bucket,
-        objects: !bucket,
-    }
+    !name.contains('*')
+        && ["listbucket", "getbucket", "putbucket", "deletebucket"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
 }

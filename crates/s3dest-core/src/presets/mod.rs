@@ -5,6 +5,8 @@
 mod braze;
 mod custom;
 mod pendo;
+
+pub use pendo::ROLE_NAME as PENDO_ROLE_NAME;
 mod walkme;
 
 use std::collections::BTreeMap;

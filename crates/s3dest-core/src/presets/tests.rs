@@ -196,16 +196,17 @@ fn custom_scopes_object_actions_to_the_folder() {
 }
 
 #[test]
-fn custom_without_external_id_warns_and_wildcards_cover_both_sides() {
+fn custom_wildcards_stay_on_the_folders_objects_and_warn() {
     let d = expand_one(
-        "    vendor: custom\n    bucket: acme-exports\n    folder: p\n    principal: \"111122223333\"\n    actions: [\"s3:*\"]\n",
+        "    vendor: custom\n    bucket: acme-exports\n    folder: p\n    principal: \"111122223333\"\n    actions: [\"s3:*\", \"s3:Put*\", s3:ListBucket]\n",
     );
+    // Never `s3:Put*` on the bucket: that would include s3:PutBucketPolicy.
     let expected = PolicyDocument::new(vec![
         Statement::allow()
-            .with_actions(["s3:*"])
+            .with_actions(["s3:ListBucket"])
             .with_resources(["arn:aws:s3:::acme-exports"]),
         Statement::allow()
-            .with_actions(["s3:*"])
+            .with_actions(["s3:*", "s3:Put*"])
             .with_resources(["arn:aws:s3:::acme-exports/p/*"]),
     ]);
     assert_same(d.inline_policy.as_ref().unwrap(), &expected);
@@ -214,6 +215,13 @@ fn custom_without_external_id_warns_and_wildcards_cover_both_sides() {
         &trust("111122223333", None),
     );
     assert!(d.warnings.iter().any(|w| w.contains("external_id")));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("`s3:*`, `s3:Put*` granted on objects under `p/` only")),
+        "{:?}",
+        d.warnings
+    );
 }
 
 #[test]

@@ -36,18 +36,6 @@ pub fn text(plan: &Plan, color: bool) -> String {
         }
     };
     let mut out = String::new();
-    for error in &plan.errors {
-        let _ = writeln!(
-            out,
-            "{} {}: {}",
-            paint("\x1b[31m", "error:"),
-            error.address,
-            error.message
-        );
-    }
-    if !plan.errors.is_empty() {
-        let _ = writeln!(out);
-    }
     if plan.changes.is_empty() {
         let _ = writeln!(
             out,
@@ -117,6 +105,29 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 &format!(
                     "Plan: {} to create, {} to update, {} to replace, {} to destroy.",
                     s.create, s.update, s.replace, s.delete
+                )
+            )
+        );
+    }
+    // Errors last, next to the summary, where nobody scrolls past them.
+    for error in &plan.errors {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint("\x1b[31m", "error:"),
+            error.address,
+            error.message
+        );
+    }
+    if !plan.errors.is_empty() {
+        let count = plan.errors.len();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                &format!(
+                    "This plan has {count} error(s) and cannot be applied; nothing was changed."
                 )
             )
         );
