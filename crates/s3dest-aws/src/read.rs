@@ -108,11 +108,7 @@ async fn identities(
                 trust,
                 tags,
                 inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: detail
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect(),
+                managed_policy_arns: attached(detail.attached_managed_policies()),
             };
             roles.insert(role.name.clone(), role);
         }
@@ -136,11 +132,7 @@ async fn identities(
                 arn: detail.arn().unwrap_or_default().to_owned(),
                 tags,
                 inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: detail
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect(),
+                managed_policy_arns: attached(detail.attached_managed_policies()),
                 access_keys: Vec::new(),
             };
             users.insert(user.name.clone(), user);
@@ -155,6 +147,13 @@ async fn identities(
         }
     }
     Ok((roles, users))
+}
+
+fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
+    policies
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
+        .collect()
 }
 
 fn tag_map<'t>(tags: impl Iterator<Item = (&'t str, &'t str)>) -> BTreeMap<String, String> {

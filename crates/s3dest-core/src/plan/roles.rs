@@ -1,6 +1,8 @@
 //! Roles: the destination's role, its s3dest inline policy (and a user's, which works
 //! the same way), and deleting roles the spec no longer wants.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use s3dest_policy::PolicyDocument;
@@ -81,19 +83,7 @@ impl<'a> Planner<'a> {
             });
             reasons.push("trust policy differs");
         }
-        let (set, unset) = users::tag_changes(&want.tags, &have.tags);
-        if !set.is_empty() {
-            ops.push(Op::TagRole {
-                role: want.name.clone(),
-                tags: set,
-            });
-        }
-        if !unset.is_empty() {
-            ops.push(Op::UntagRole {
-                role: want.name.clone(),
-                keys: unset,
-            });
-        }
+        ops.extend(Kind::Role.tag_ops(&want.name, &want.tags, &have.tags));
         if ops.len() > usize::from(!reasons.is_empty()) {
             reasons.push(if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added"
@@ -293,6 +283,43 @@ impl Kind {
                 policy,
             },
         }
+    }
+
+    /// The operations that make an identity's tags `want`'s (see [`users::tag_changes`]).
+    pub(super) fn tag_ops(
+        self,
+        identity: &str,
+        want: &BTreeMap<String, String>,
+        have: &BTreeMap<String, String>,
+    ) -> Vec<Op> {
+        let (set, unset) = users::tag_changes(want, have);
+        let name = identity.to_owned();
+        let mut ops = Vec::new();
+        if !set.is_empty() {
+            ops.push(match self {
+                Kind::Role => Op::TagRole {
+                    role: name.clone(),
+                    tags: set,
+                },
+                Kind::User => Op::TagUser {
+                    user: name.clone(),
+                    tags: set,
+                },
+            });
+        }
+        if !unset.is_empty() {
+            ops.push(match self {
+                Kind::Role => Op::UntagRole {
+                    role: name,
+                    keys: unset,
+                },
+                Kind::User => Op::UntagUser {
+                    user: name,
+                    keys: unset,
+                },
+            });
+        }
+        ops
     }
 
     pub(super) fn delete_policy(self, identity: &str) -> Op {

@@ -50,20 +50,7 @@ impl<'a> Planner<'a> {
         if !self.owned_or_adopted(&address, "user", &want.name, &have.owner(), dest) {
             return;
         }
-        let (set, unset) = tag_changes(&want.tags, &have.tags);
-        let mut ops = Vec::new();
-        if !set.is_empty() {
-            ops.push(Op::TagUser {
-                user: want.name.clone(),
-                tags: set,
-            });
-        }
-        if !unset.is_empty() {
-            ops.push(Op::UntagUser {
-                user: want.name.clone(),
-                keys: unset,
-            });
-        }
+        let ops = Kind::User.tag_ops(&want.name, &want.tags, &have.tags);
         if !ops.is_empty() {
             let reason = if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added"
