@@ -3,8 +3,10 @@
 //! ever carries a credential (the SDK's error messages do not, and nothing else
 //! reaches them).
 
+use std::error::Error;
+
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
+use aws_sdk_s3::error::{ConnectorError, SdkError};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -132,7 +134,7 @@ impl CloudError {
             SdkError::ServiceError(_) => err.message().unwrap_or_default().to_owned(),
             // Network, timeout and credential-chain failures: the whole chain of causes
             // is the useful part (none of them holds a secret).
-            _ => DisplayErrorContext(&err).to_string(),
+            _ => unanswered(&err, configured_endpoint().as_deref()),
         };
         CloudError::Aws {
             operation,
@@ -142,6 +144,123 @@ impl CloudError {
             message,
         }
     }
+}
+
+/// The hint for a request that found no credentials to sign it with.
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE, \
+                              AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use web identity (CI OIDC)";
+
+/// The endpoint every client was pointed at (an emulator, a VPC endpoint), if any. Read
+/// from the environment as the SDK reads it in [`crate::Aws::from_env`].
+fn configured_endpoint() -> Option<String> {
+    std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The message of a failure that is not AWS answering with an error code (the network,
+/// a timeout, no credentials, a request that could not be built): a hint for the
+/// common cases, then the chain of causes on one line, never the SDK's `Debug` dump.
+fn unanswered<E>(err: &SdkError<E, HttpResponse>, endpoint: Option<&str>) -> String
+where
+    E: Error + 'static,
+{
+    let chain = cause_chain(err);
+    let at = endpoint.map(|url| format!(" at {url}")).unwrap_or_default();
+    let check = if endpoint.is_some() {
+        "check AWS_ENDPOINT_URL / network"
+    } else {
+        "check the network"
+    };
+    let hint = match credentials_failure(err) {
+        Some(Credentials::Missing) => Some(NO_CREDENTIALS.to_owned()),
+        Some(Credentials::Failed) => Some("the AWS credentials could not be loaded".to_owned()),
+        None => match err {
+            SdkError::TimeoutError(_) => Some(format!("AWS did not answer in time{at}: {check}")),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                Some(format!("AWS did not answer in time{at}: {check}"))
+            }
+            SdkError::DispatchFailure(failure) if !failure.is_user() => {
+                Some(format!("cannot reach AWS{at}: {check}"))
+            }
+            _ => None,
+        },
+    };
+    match hint {
+        Some(hint) => format!("{hint} ({chain})"),
+        None => chain,
+    }
+}
+
+/// An error and its sources, joined by `: ` on one line: multi-line messages (the
+/// credential chain lists every provider it tried) are folded, and links that add
+/// nothing (a repeat, the connector's bare `other`) are left out.
+fn cause_chain(err: &(dyn Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        next = e.source();
+        if e.downcast_ref::<ConnectorError>()
+            .is_some_and(ConnectorError::is_other)
+        {
+            continue;
+        }
+        let text = one_line(&e.to_string());
+        if text.is_empty() || parts.last().is_some_and(|last| last.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+/// Folds a multi-line message: `Attempted:` + indented lines become `Attempted: a; b`.
+fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// How loading credentials failed, when that is why the request was never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credentials {
+    /// No provider of the chain had any (`CredentialsNotLoaded`).
+    Missing,
+    /// A provider was configured but failed (a bad profile, web identity refused…).
+    Failed,
+}
+
+/// Recognizes the credential provider's errors in the chain by their messages:
+/// `aws-credential-types`' `CredentialsError` is not re-exported by the SDK crates
+/// s3dest depends on, so it cannot be downcast to.
+fn credentials_failure(err: &(dyn Error + 'static)) -> Option<Credentials> {
+    const FAILED: [&str; 4] = [
+        "credentials provider timed out",
+        "the credentials provider was not properly configured",
+        "an error occurred while loading credentials",
+        "unexpected credentials error",
+    ];
+    let mut next = Some(err);
+    while let Some(e) = next {
+        // The outermost verdict wins: a chain of providers that all had nothing says
+        // so first, and a provider that failed is reported as it is.
+        let text = e.to_string();
+        if text == "the credential provider was not enabled"
+            || text.starts_with("no credentials found in chain")
+        {
+            return Some(Credentials::Missing);
+        }
+        if FAILED.iter().any(|f| text.starts_with(f)) {
+            return Some(Credentials::Failed);
+        }
+        next = e.source();
+    }
+    None
 }
 
 /// Whether an error is IAM not yet knowing a role that was just created: real AWS
@@ -230,6 +349,209 @@ mod tests {
         for case in cases {
             assert!(!is_principal_propagation_error(&case), "{case}");
         }
+    }
+
+    type StsError = aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+
+    fn from(err: SdkError<StsError, HttpResponse>, endpoint: Option<&str>) -> String {
+        assert!(!matches!(err, SdkError::ServiceError(_)));
+        unanswered(&err, endpoint)
+    }
+
+    fn refused() -> SdkError<StsError, HttpResponse> {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        SdkError::dispatch_failure(ConnectorError::io(io.into()))
+    }
+
+    /// No `Debug` dump of the SDK's types: no `DispatchFailure(`, `ConnectorError {`…
+    fn assert_readable(message: &str) {
+        for dump in ["Failure(", "ConnectorError", "{ ", "Some(", "\n"] {
+            assert!(!message.contains(dump), "{dump:?} in {message}");
+        }
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_endpoint() {
+        let message = from(refused(), Some("http://127.0.0.1:9"));
+        assert_eq!(
+            message,
+            "cannot reach AWS at http://127.0.0.1:9: check AWS_ENDPOINT_URL / network \
+             (dispatch failure: io error: Connection refused (os error 111))"
+        );
+        let message = from(refused(), None);
+        assert!(
+            message.starts_with("cannot reach AWS: check the network (dispatch failure"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn from_sdk_keeps_the_operation_and_drops_the_debug_dump() {
+        let err = CloudError::from_sdk("GetCallerIdentity", "the caller's identity", refused());
+        assert_eq!((err.code(), err.status()), (None, None));
+        let text = err.to_string();
+        assert!(
+            text.starts_with("GetCallerIdentity on the caller's identity failed: cannot reach AWS"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Connection refused (os error 111))"),
+            "{text}"
+        );
+        assert_readable(&text);
+    }
+
+    #[test]
+    fn timeouts_and_construction_failures_are_readable() {
+        let message = from(
+            SdkError::timeout_error(
+                "operation timeout (all attempts including retries) occurred after 30s",
+            ),
+            Some("http://127.0.0.1:9"),
+        );
+        assert_eq!(
+            message,
+            "AWS did not answer in time at http://127.0.0.1:9: check AWS_ENDPOINT_URL / network \
+             (request has timed out: operation timeout (all attempts including retries) \
+             occurred after 30s)"
+        );
+        let timeout = ConnectorError::timeout("HTTP read timeout".into());
+        let message = from(SdkError::dispatch_failure(timeout), None);
+        assert!(
+            message.starts_with("AWS did not answer in time: check the network"),
+            "{message}"
+        );
+        // Building the request failed: nothing was sent, so no network hint.
+        let message = from(
+            SdkError::construction_failure("invalid endpoint: not a URL"),
+            Some("http://127.0.0.1:9"),
+        );
+        assert_eq!(
+            message,
+            "failed to construct request: invalid endpoint: not a URL"
+        );
+    }
+
+    #[test]
+    fn causes_are_folded_onto_one_line() {
+        let chain = "no credentials found in chain. Attempted:\n  Environment: not set\n  \
+                     Profile: not enabled\n";
+        let other = ConnectorError::other(chain.into(), None);
+        let message = from(SdkError::dispatch_failure(other), None);
+        assert_eq!(
+            message,
+            format!(
+                "{NO_CREDENTIALS} (dispatch failure: no credentials found in chain. \
+                 Attempted: Environment: not set; Profile: not enabled)"
+            )
+        );
+    }
+
+    /// A real SDK request with a credential chain that finds nothing: it fails before
+    /// anything is sent (the endpoint is a closed loopback port anyway).
+    #[tokio::test]
+    async fn no_credentials_says_where_to_set_them() {
+        #[allow(deprecated)] // aws-config's aliases of aws-runtime's types
+        let files = {
+            use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+            ProfileFiles::builder()
+                .include_default_config_file(false)
+                .include_default_credentials_file(false)
+                .with_contents(ProfileFileKind::Credentials, "")
+                .build()
+        };
+        let profile = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_files(files)
+            .profile_name("s3dest-none")
+            .build();
+        let chain =
+            aws_config::meta::credentials::CredentialsProviderChain::first_try("Profile", profile);
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(chain)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        let err = aws_sdk_sts::Client::from_conf(config)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect_err("there are no credentials");
+        let message = from(err, Some("http://127.0.0.1:9"));
+        assert!(
+            message.starts_with(&format!("{NO_CREDENTIALS} (dispatch failure: ")),
+            "{message}"
+        );
+        assert!(
+            message.contains("Profile: the credential provider was not enabled"),
+            "{message}"
+        );
+        assert!(!message.contains("cannot reach"), "{message}");
+        assert_readable(&message);
+    }
+
+    /// A real SDK request to a loopback port that nothing listens on.
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        let err = aws_sdk_sts::Client::from_conf(config)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect_err("nothing listens");
+        let message = from(err, Some(&endpoint));
+        assert!(
+            message.starts_with(&format!(
+                "cannot reach AWS at {endpoint}: check AWS_ENDPOINT_URL / network (dispatch failure: "
+            )),
+            "{message}"
+        );
+        assert!(message.contains("Connection refused"), "{message}");
+        assert_readable(&message);
+    }
+
+    #[test]
+    fn service_errors_keep_aws_code_and_message() {
+        let meta = aws_smithy_types::error::ErrorMetadata::builder()
+            .code("AccessDenied")
+            .message("User is not authorized to perform: sts:GetCallerIdentity")
+            .build();
+        let raw = HttpResponse::new(
+            403.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::empty(),
+        );
+        let sdk = SdkError::service_error(StsError::generic(meta), raw);
+        let err = CloudError::from_sdk("GetCallerIdentity", "the caller's identity", sdk);
+        assert_eq!(
+            (err.code(), err.status()),
+            (Some("AccessDenied"), Some(403))
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "GetCallerIdentity on the caller's identity failed: AccessDenied: User is not \
+                 authorized to perform: sts:GetCallerIdentity (access denied: "
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("service error"), "{text}");
     }
 
     #[test]
