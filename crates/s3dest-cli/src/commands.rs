@@ -1,11 +1,12 @@
 //! The commands: load and check the spec, read AWS, plan, render, apply.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
 use s3dest_aws::{ApplyConfig, ApplyEvent, Aws, Cloud};
-use s3dest_core::model::{Desired, Observed};
+use s3dest_core::model::{Desired, Observed, TAG_SPEC};
 use s3dest_core::plan::{self, Plan};
 use s3dest_core::{outputs, presets, render};
 use s3dest_spec::Spec;
@@ -168,23 +169,37 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub async fn read(aws: &impl Cloud, spec: &Spec) -> Result<(Desired, Observed)> {
     let read_at = now()?;
     let identities = s3dest_core::wanted_identities(spec);
-    let (iam, secrets) = tokio::try_join!(aws.read_iam(&identities), aws.read_secrets(&spec.name))?;
-    let desired = presets::expand(spec, &iam.account_id);
-    let owned = |tags: &&std::collections::BTreeMap<String, String>| {
-        tags.get(s3dest_core::model::TAG_SPEC) == Some(&spec.name)
+    let owned = |tags: &BTreeMap<String, String>| tags.get(TAG_SPEC) == Some(&spec.name);
+    // Secrets matter only to access-key destinations, and to users left to prune: a
+    // spec of roles alone needs no Secrets Manager permission and makes no such call.
+    let secrets_now = !identities.users.is_empty();
+    let secrets = async {
+        match secrets_now {
+            true => aws.read_secrets(&spec.name).await.map(Some),
+            false => Ok(None),
+        }
     };
+    let (iam, secrets) = tokio::try_join!(aws.read_iam(&identities), secrets)?;
+    let desired = presets::expand(spec, &iam.account_id);
     let tags = iam
         .roles
         .values()
         .map(|r| &r.tags)
         .chain(iam.users.values().map(|u| &u.tags));
-    let request = s3dest_core::read_request(&desired, tags.filter(owned));
-    let buckets = aws.read_buckets(&request).await?;
+    let request = s3dest_core::read_request(&desired, tags.filter(|t| owned(t)));
+    let secrets_later = secrets.is_none() && iam.users.values().any(|u| owned(&u.tags));
+    let late_secrets = async {
+        match secrets_later {
+            true => aws.read_secrets(&spec.name).await,
+            false => Ok(BTreeMap::new()),
+        }
+    };
+    let (buckets, late_secrets) = tokio::try_join!(aws.read_buckets(&request), late_secrets)?;
     let observed = Observed {
         account_id: iam.account_id,
         roles: iam.roles,
         users: iam.users,
-        secrets,
+        secrets: secrets.unwrap_or(late_secrets),
         buckets,
         read_at,
     };
