@@ -19,7 +19,7 @@ mod validate;
 mod tests;
 
 pub use diagnostic::{Diagnostic, Severity, Span, render_diagnostics};
-pub use model::{Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Spec, Vendor};
+pub use model::{Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Scope, Spec, Vendor};
 pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
     is_valid_role_name,

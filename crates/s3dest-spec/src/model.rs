@@ -53,6 +53,8 @@ pub struct Destination {
     pub role_name: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub adopt: bool,
+    /// Where object grants apply; `None` for the vendor's default.
+    pub scope: Option<Scope>,
     /// Only with `auth: access-key` (1..=3650): rotate the key when it is older.
     pub key_max_age_days: Option<u32>,
     /// Only with `auth: access-key` (1..=3650): during a rotation, deactivate the old
@@ -142,6 +144,30 @@ impl Vendor {
 impl fmt::Display for Vendor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where a destination's object grants apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `arn:aws:s3:::BUCKET/*`, as the vendors' guides write it.
+    Bucket,
+    /// `arn:aws:s3:::BUCKET/FOLDER/*`.
+    Folder,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 2] = [Scope::Bucket, Scope::Folder];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Bucket => "bucket",
+            Scope::Folder => "folder",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 

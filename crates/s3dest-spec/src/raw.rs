@@ -122,6 +122,11 @@ pub(crate) struct RawDestination {
     pub tags: Option<Spanned<Entries<Option<Spanned<String>>>>>,
     /// Take over an existing role (or user) of that name that s3dest did not create.
     pub adopt: Option<bool>,
+    /// Where object grants apply: `bucket` (every object, as the vendors' guides write it;
+    /// the default except for `custom`) or `folder` (only objects under the folder: a
+    /// tightening, safe when the vendor writes only there, as Pendo does).
+    #[schemars(with = "Option<schema::ScopeName>")]
+    pub scope: Option<Spanned<String>>,
     /// `auth: access-key` only: rotate the access key when it is older than this many days.
     #[schemars(with = "Option<schema::Days>")]
     pub key_max_age_days: Option<Spanned<u32>>,

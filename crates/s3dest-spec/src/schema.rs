@@ -134,6 +134,25 @@ impl JsonSchema for AuthName {
     }
 }
 
+/// `bucket` | `folder`.
+pub(crate) struct ScopeName;
+
+impl JsonSchema for ScopeName {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Scope".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = crate::model::Scope::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        json_schema!({ "type": "string", "enum": names })
+    }
+}
+
 /// A principal: a string, or the account ID written as a YAML number (accepted, but quoting
 /// it keeps leading zeros for every other YAML tool).
 pub(crate) struct PrincipalValue;

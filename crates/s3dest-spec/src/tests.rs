@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Severity, Span, Spec, Vendor,
-    parse, render_diagnostics,
+    Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Scope, Severity, Span, Spec,
+    Vendor, parse, render_diagnostics,
 };
 
 /// Six lines; the first destination's key is on line 7.
@@ -172,6 +172,7 @@ fn the_example_parses_into_the_expected_spec() {
         role_name: None,
         tags: BTreeMap::new(),
         adopt: false,
+        scope: None,
         key_max_age_days: None,
         key_grace_days: None,
         span: at(line, 3, len),
@@ -1500,4 +1501,28 @@ fn key_grace_days_needs_access_key_and_a_range() {
         destination(&access_key("    key_grace_days: 7\n"), "b").key_grace_days,
         Some(7)
     );
+}
+
+#[test]
+fn scope_is_bucket_or_folder() {
+    check_err(
+        &with_header(
+            "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    scope: everything\n",
+        ),
+        "unknown scope `everything`",
+        11,
+        12,
+    );
+    let w = |scope: &str| {
+        destination(
+            &with_header(&format!(
+                "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n{scope}"
+            )),
+            "w",
+        )
+        .scope
+    };
+    assert_eq!(w("    scope: folder\n"), Some(Scope::Folder));
+    assert_eq!(w("    scope: bucket\n"), Some(Scope::Bucket));
+    assert_eq!(w(""), None);
 }

@@ -6,7 +6,8 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, SourceText, Span};
 use crate::model::{
-    Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Spec, Vendor, effective_role_name,
+    Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Scope, Spec, Vendor,
+    effective_role_name,
 };
 use crate::names::{
     MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
@@ -331,6 +332,20 @@ impl Checker<'_, '_> {
             }
         };
 
+        // scope
+        let scope = raw.scope.as_ref().and_then(|x| {
+            let scope = Scope::parse(&x.value);
+            if scope.is_none() {
+                self.push(
+                    Diagnostic::error(self.span(x), format!("unknown scope `{}`", x.value)).with_help(
+                        "`scope` is `bucket` (object grants on every object of the bucket, as the \
+                         vendors' guides write them) or `folder` (only under the destination's folder)",
+                    ),
+                );
+            }
+            scope
+        });
+
         // bucket
         let bucket = match &raw.bucket {
             None => {
@@ -506,6 +521,7 @@ impl Checker<'_, '_> {
                         role_name: role_name.map(|(r, _)| r),
                         tags,
                         adopt: raw.adopt.unwrap_or(false),
+                        scope,
                         key_max_age_days,
                         key_grace_days,
                         span: key_span,

@@ -21,7 +21,7 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         );
     }
     if !on_objects.is_empty() {
-        let objects = bucket.folder_objects(&dest.folder);
+        let objects = bucket.objects();
         statements.push(
             Statement::allow()
                 .with_actions(on_objects)
@@ -37,9 +37,9 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         .collect();
     if !wildcards.is_empty() {
         warnings.push(format!(
-            "{} granted on objects under `{}/` only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
+            "{} granted on objects (`{}`) only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
             wildcards.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", "),
-            dest.folder
+            bucket.objects()
         ));
     }
     if dest.external_id.is_none() {

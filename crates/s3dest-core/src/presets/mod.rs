@@ -12,7 +12,7 @@ mod walkme;
 use std::collections::BTreeMap;
 
 use s3dest_policy::{PolicyDocument, Statement};
-use s3dest_spec::{Auth, Destination, Spec, Vendor};
+use s3dest_spec::{Auth, Destination, Scope, Spec, Vendor};
 
 use crate::model::{
     DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH, KeyRules,
@@ -98,7 +98,18 @@ struct Grant {
 }
 
 fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
-    let bucket = Bucket(&dest.bucket);
+    // Object grants cover the bucket, as the guides write them, unless the spec scopes
+    // them to the folder (custom's default).
+    let default_scope = if dest.vendor == Vendor::Custom {
+        Scope::Folder
+    } else {
+        Scope::Bucket
+    };
+    let bucket = Bucket {
+        name: &dest.bucket,
+        folder: (dest.scope.unwrap_or(default_scope) == Scope::Folder)
+            .then_some(dest.folder.as_str()),
+    };
     let grant = match dest.vendor {
         Vendor::PendoDataSync => pendo::grant(dest, bucket),
         Vendor::BrazeCurrents => braze::grant(dest, bucket, braze::Feature::Currents),
@@ -176,18 +187,24 @@ pub fn ownership_tags(dest: &Destination, ctx: &Context) -> BTreeMap<String, Str
 
 /// ARNs of a bucket, as the guides write them.
 #[derive(Debug, Clone, Copy)]
-struct Bucket<'a>(&'a str);
+struct Bucket<'a> {
+    name: &'a str,
+    /// Set when object grants are scoped to this folder.
+    folder: Option<&'a str>,
+}
 
 impl Bucket<'_> {
     fn arn(self) -> String {
-        format!("arn:aws:s3:::{}", self.0)
+        format!("arn:aws:s3:::{}", self.name)
     }
-    /// Every object: the guides' `arn:aws:s3:::BUCKET/*` (never `BUCKET*`, which matches other buckets).
+
+    /// The objects a grant covers: the guides' `arn:aws:s3:::BUCKET/*` (never `BUCKET*`,
+    /// which matches other buckets), or `arn:aws:s3:::BUCKET/FOLDER/*` when scoped.
     fn objects(self) -> String {
-        format!("arn:aws:s3:::{}/*", self.0)
-    }
-    fn folder_objects(self, folder: &str) -> String {
-        format!("arn:aws:s3:::{}/{folder}/*", self.0)
+        match self.folder {
+            Some(folder) => format!("arn:aws:s3:::{}/{folder}/*", self.name),
+            None => format!("arn:aws:s3:::{}/*", self.name),
+        }
     }
 }
 

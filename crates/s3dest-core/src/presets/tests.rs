@@ -216,9 +216,9 @@ fn custom_wildcards_stay_on_the_folders_objects_and_warn() {
     );
     assert!(d.warnings.iter().any(|w| w.contains("external_id")));
     assert!(
-        d.warnings
-            .iter()
-            .any(|w| w.contains("`s3:*`, `s3:Put*` granted on objects under `p/` only")),
+        d.warnings.iter().any(|w| w.contains(
+            "`s3:*`, `s3:Put*` granted on objects (`arn:aws:s3:::acme-exports/p/*`) only"
+        )),
         "{:?}",
         d.warnings
     );
@@ -246,4 +246,40 @@ fn roles_carry_ownership_tags_and_user_tags() {
             ("team", "data")
         ]
     );
+}
+
+#[test]
+fn scope_folder_narrows_object_grants_and_scope_bucket_widens_custom() {
+    let pendo = expand_one(
+        "    vendor: pendo-data-sync\n    bucket: acme-exports\n    folder: pendo\n    principal: arn:aws:iam::999999999999:user/p\n    external_id: ext-1\n    scope: folder\n",
+    );
+    let statement = pendo.bucket_statement.unwrap();
+    assert_eq!(
+        statement.resource,
+        Some(vec![
+            "arn:aws:s3:::acme-exports/pendo/*".to_owned(),
+            "arn:aws:s3:::acme-exports".to_owned()
+        ])
+    );
+    let braze = expand_one(
+        "    vendor: braze-currents\n    bucket: acme-exports\n    principal: \"987654321098\"\n    external_id: ext-1\n    scope: folder\n",
+    );
+    let expected = PolicyDocument::new(vec![
+        Statement::allow()
+            .with_actions(["s3:ListBucket", "s3:GetBucketLocation"])
+            .with_resources(["arn:aws:s3:::acme-exports"]),
+        Statement::allow()
+            .with_actions(["s3:PutObject", "s3:GetObject"])
+            .with_resources(["arn:aws:s3:::acme-exports/currents/*"]),
+    ]);
+    assert_same(braze.inline_policy.as_ref().unwrap(), &expected);
+    let custom = expand_one(
+        "    vendor: custom\n    bucket: acme-exports\n    folder: p\n    principal: \"111122223333\"\n    external_id: ext-1\n    actions: [s3:PutObject]\n    scope: bucket\n",
+    );
+    let expected = PolicyDocument::new(vec![
+        Statement::allow()
+            .with_actions(["s3:PutObject"])
+            .with_resources(["arn:aws:s3:::acme-exports/*"]),
+    ]);
+    assert_same(custom.inline_policy.as_ref().unwrap(), &expected);
 }
