@@ -24,40 +24,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             format,
             out,
             detailed_exitcode,
-        } => {
-            let spec_text = read_file(&spec)?;
-            let checked = load_spec(&spec, &spec_text, ui)?;
-            let runtime = runtime()?;
-            runtime.block_on(async {
-                let aws = Aws::from_env().await?;
-                let (desired, observed) = read(&aws, &checked).await?;
-                let plan = plan::diff(&desired, &observed);
-                log_calls(&aws);
-                let rendered = match format {
-                    PlanFormat::Text => render::text(&plan, ui.color_stdout),
-                    PlanFormat::Json => serde_json::to_string_pretty(&render::json(&plan))? + "\n",
-                    PlanFormat::Markdown => render::markdown(&plan),
-                };
-                ui.out(&rendered)?;
-                if !plan.errors.is_empty() {
-                    return Err(Reported.into());
-                }
-                if let Some(out) = out {
-                    let file = PlanFile::new(&spec, &spec_text, &plan, &observed);
-                    planfile::save(&out, &file)?;
-                    ui.info(&format!(
-                        "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
-                        out.display(),
-                        out.display()
-                    ));
-                }
-                Ok(if detailed_exitcode && !plan.is_empty() {
-                    Exit::Changes
-                } else {
-                    Exit::Success
-                })
-            })
-        }
+        } => plan_command(&spec, format, out.as_deref(), detailed_exitcode, ui),
         Command::Apply {
             target,
             auto_approve,
@@ -85,28 +52,78 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             ui.out(&String::from_utf8_lossy(&script))?;
             Ok(Exit::Success)
         }
-        Command::Outputs { spec, format } => {
-            let spec_text = read_file(&spec)?;
-            let checked = load_spec(&spec, &spec_text, ui)?;
-            let runtime = runtime()?;
-            runtime.block_on(async {
-                let aws = Aws::from_env().await?;
-                let (desired, observed) = read(&aws, &checked).await?;
-                let list = outputs::outputs(&desired, &observed);
-                let rendered = match format {
-                    OutputFormat::Text => outputs::to_text(&list),
-                    OutputFormat::Json => serde_json::to_string_pretty(&outputs::to_json(&desired.spec, &list))? + "\n",
-                };
-                ui.out(&rendered)?;
-                let plan = plan::diff(&desired, &observed);
-                if !plan.is_empty() || !plan.errors.is_empty() {
-                    ui.info("note: AWS does not match the spec yet; run `s3dest apply` before entering these values.");
-                }
-                log_calls(&aws);
-                Ok(Exit::Success)
-            })
-        }
+        Command::Outputs { spec, format } => outputs_command(&spec, format, ui),
     }
+}
+
+/// `s3dest plan`: read, diff, render; optionally save the plan.
+fn plan_command(
+    spec: &Path,
+    format: PlanFormat,
+    out: Option<&Path>,
+    detailed_exitcode: bool,
+    ui: &Ui,
+) -> Result<Exit> {
+    let spec_text = read_file(spec)?;
+    let checked = load_spec(spec, &spec_text, ui)?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::from_env().await?;
+        let (desired, observed) = read(&aws, &checked).await?;
+        let plan = plan::diff(&desired, &observed);
+        log_calls(&aws);
+        let rendered = match format {
+            PlanFormat::Text => render::text(&plan, ui.color_stdout),
+            PlanFormat::Json => serde_json::to_string_pretty(&render::json(&plan))? + "\n",
+            PlanFormat::Markdown => render::markdown(&plan),
+        };
+        ui.out(&rendered)?;
+        if !plan.errors.is_empty() {
+            return Err(Reported.into());
+        }
+        if let Some(out) = out {
+            let file = PlanFile::new(spec, &spec_text, &plan, &observed);
+            planfile::save(out, &file)?;
+            ui.info(&format!(
+                "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
+                out.display(),
+                out.display()
+            ));
+        }
+        Ok(if detailed_exitcode && !plan.is_empty() {
+            Exit::Changes
+        } else {
+            Exit::Success
+        })
+    })
+}
+
+/// `s3dest outputs`: what to enter in each vendor's UI.
+fn outputs_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
+    let spec_text = read_file(spec)?;
+    let checked = load_spec(spec, &spec_text, ui)?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::from_env().await?;
+        let (desired, observed) = read(&aws, &checked).await?;
+        let list = outputs::outputs(&desired, &observed);
+        let rendered = match format {
+            OutputFormat::Text => outputs::to_text(&list),
+            OutputFormat::Json => {
+                let json = outputs::to_json(&desired.spec, &list);
+                serde_json::to_string_pretty(&json)? + "\n"
+            }
+        };
+        ui.out(&rendered)?;
+        let plan = plan::diff(&desired, &observed);
+        if !plan.is_empty() || !plan.errors.is_empty() {
+            ui.info(
+                "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.",
+            );
+        }
+        log_calls(&aws);
+        Ok(Exit::Success)
+    })
 }
 
 fn validate(path: &Path, ui: &Ui) -> Result<Exit> {
