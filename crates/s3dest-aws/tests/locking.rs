@@ -406,8 +406,9 @@ async fn a_stale_lock_stops_the_apply_before_any_change_naming_its_owner() {
         LOCK_KEY,
         "spec `other-team`",
         OTHER_OWNER,
-        "10m 0s ago",
-        "expired 8m 0s ago",
+        // Ages to the minute: the seconds depend on how busy the machine is.
+        ", 10m ",
+        "expired 8m ",
         "s3dest apply --break-lock",
     ] {
         assert!(
@@ -451,7 +452,7 @@ async fn break_stale_lock_takes_the_lock_over_with_a_warning() {
         "broke the stale bucket-policy lock of bucket `shared`",
         "spec `other-team`",
         OTHER_OWNER,
-        "10m 0s ago",
+        ", 10m ",
     ] {
         assert!(
             warnings[0].contains(part),
@@ -489,7 +490,7 @@ async fn a_live_lock_is_waited_for_then_the_apply_fails_and_it_is_never_broken()
         "being changed by another apply",
         "spec `other-team`",
         OTHER_OWNER,
-        "waited 1s",
+        "waited ",
     ] {
         assert!(
             message.contains(part),
