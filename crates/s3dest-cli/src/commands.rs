@@ -56,6 +56,29 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
     }
 }
 
+/// What `plan` and `outputs` start from: the spec, checked before any AWS call, and
+/// AWS as read for it.
+struct Read {
+    spec_text: String,
+    desired: Desired,
+    observed: Observed,
+}
+
+fn load_and_read(spec: &Path, ui: &Ui) -> Result<Read> {
+    let spec_text = read_file(spec)?;
+    let checked = load_spec(spec, &spec_text, ui)?;
+    runtime()?.block_on(async {
+        let aws = Aws::from_env().await?;
+        let (desired, observed) = read(&aws, &checked).await?;
+        log_calls(&aws);
+        Ok(Read {
+            spec_text,
+            desired,
+            observed,
+        })
+    })
+}
+
 /// `s3dest plan`: read, diff, render; optionally save the plan.
 fn plan_command(
     spec: &Path,
@@ -64,66 +87,57 @@ fn plan_command(
     detailed_exitcode: bool,
     ui: &Ui,
 ) -> Result<Exit> {
-    let spec_text = read_file(spec)?;
-    let checked = load_spec(spec, &spec_text, ui)?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let aws = Aws::from_env().await?;
-        let (desired, observed) = read(&aws, &checked).await?;
-        let plan = plan::diff(&desired, &observed);
-        log_calls(&aws);
-        let rendered = match format {
-            PlanFormat::Text => render::text(&plan, ui.color_stdout),
-            PlanFormat::Json => serde_json::to_string_pretty(&render::json(&plan))? + "\n",
-            PlanFormat::Markdown => render::markdown(&plan),
-        };
-        ui.out(&rendered)?;
-        if !plan.errors.is_empty() {
-            return Err(Reported.into());
-        }
-        if let Some(out) = out {
-            let file = PlanFile::new(spec, &spec_text, &plan, &observed);
-            planfile::save(out, &file)?;
-            ui.info(&format!(
-                "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
-                out.display(),
-                out.display()
-            ));
-        }
-        Ok(if detailed_exitcode && !plan.is_empty() {
-            Exit::Changes
-        } else {
-            Exit::Success
-        })
+    let Read {
+        spec_text,
+        desired,
+        observed,
+    } = load_and_read(spec, ui)?;
+    let plan = plan::diff(&desired, &observed);
+    let rendered = match format {
+        PlanFormat::Text => render::text(&plan, ui.color_stdout),
+        PlanFormat::Json => serde_json::to_string_pretty(&render::json(&plan))? + "\n",
+        PlanFormat::Markdown => render::markdown(&plan),
+    };
+    ui.out(&rendered)?;
+    if !plan.errors.is_empty() {
+        return Err(Reported.into());
+    }
+    if let Some(out) = out {
+        planfile::save(out, &PlanFile::new(spec, &spec_text, &plan, &observed))?;
+        ui.info(&format!(
+            "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
+            out.display(),
+            out.display()
+        ));
+    }
+    let changes = detailed_exitcode && !plan.is_empty();
+    Ok(if changes {
+        Exit::Changes
+    } else {
+        Exit::Success
     })
 }
 
 /// `s3dest outputs`: what to enter in each vendor's UI.
 fn outputs_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
-    let spec_text = read_file(spec)?;
-    let checked = load_spec(spec, &spec_text, ui)?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let aws = Aws::from_env().await?;
-        let (desired, observed) = read(&aws, &checked).await?;
-        let list = outputs::outputs(&desired, &observed);
-        let rendered = match format {
-            OutputFormat::Text => outputs::to_text(&list),
-            OutputFormat::Json => {
-                let json = outputs::to_json(&desired.spec, &list);
-                serde_json::to_string_pretty(&json)? + "\n"
-            }
-        };
-        ui.out(&rendered)?;
-        let plan = plan::diff(&desired, &observed);
-        if !plan.is_empty() || !plan.errors.is_empty() {
-            ui.info(
-                "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.",
-            );
+    let Read {
+        desired, observed, ..
+    } = load_and_read(spec, ui)?;
+    let list = outputs::outputs(&desired, &observed);
+    let rendered = match format {
+        OutputFormat::Text => outputs::to_text(&list),
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&outputs::to_json(&desired.spec, &list))? + "\n"
         }
-        log_calls(&aws);
-        Ok(Exit::Success)
-    })
+    };
+    ui.out(&rendered)?;
+    let plan = plan::diff(&desired, &observed);
+    if !plan.is_empty() || !plan.errors.is_empty() {
+        ui.info(
+            "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.",
+        );
+    }
+    Ok(Exit::Success)
 }
 
 fn validate(path: &Path, ui: &Ui) -> Result<Exit> {

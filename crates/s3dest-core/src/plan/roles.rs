@@ -132,40 +132,18 @@ impl<'a> Planner<'a> {
         old: &ObservedRole,
         reason: &str,
     ) -> Vec<Change> {
-        let mut changes = Vec::new();
-        if let Some(policy) = old.inline_policies.get(INLINE_POLICY_NAME) {
-            changes.push(Change {
-                address: format!("destination.{dest}.role_policy"),
-                action: Action::Delete,
-                before: Some(Kind::Role.policy_view(&old.name, policy)),
-                after: None,
-                reason: reason.to_owned(),
-                ops: vec![Op::DeleteRolePolicy {
-                    role: old.name.clone(),
-                    name: INLINE_POLICY_NAME.to_owned(),
-                }],
-            });
-        }
-        let others: Vec<String> = old
-            .inline_policies
-            .keys()
-            .filter(|n| *n != INLINE_POLICY_NAME)
-            .cloned()
-            .collect();
-        let reason = reason.to_owned() + &also_removes(&others, &old.managed_policy_arns);
-        changes.push(Change {
-            address: format!("destination.{dest}.role"),
-            action: Action::Delete,
-            before: Some(observed_role_view(old)),
-            after: None,
-            reason,
-            ops: vec![Op::DeleteRole {
-                name: old.name.clone(),
-                inline_policies: others,
-                managed_policies: old.managed_policy_arns.clone(),
-            }],
-        });
-        changes
+        let identity = Identity {
+            kind: Kind::Role,
+            name: &old.name,
+            inline_policies: &old.inline_policies,
+            managed_policies: &old.managed_policy_arns,
+            view: observed_role_view(old),
+        };
+        identity.delete_changes(dest, reason, |others| Op::DeleteRole {
+            name: old.name.clone(),
+            inline_policies: others,
+            managed_policies: old.managed_policy_arns.clone(),
+        })
     }
 
     /// Roles of this spec. The references outlive `self`'s borrow, so callers may keep
@@ -355,6 +333,56 @@ pub(super) fn observed_role_view(role: &ObservedRole) -> Value {
         "trust_policy": role.trust.canonical().to_value(),
         "tags": role.tags,
     })
+}
+
+/// An owned role or user about to be deleted.
+pub(super) struct Identity<'o> {
+    pub kind: Kind,
+    pub name: &'o str,
+    pub inline_policies: &'o BTreeMap<String, PolicyDocument>,
+    pub managed_policies: &'o [String],
+    /// How the identity is shown as `before`.
+    pub view: Value,
+}
+
+impl Identity<'_> {
+    /// Its s3dest inline policy's deletion (a change of its own), then its own, made by
+    /// `delete` from the names of the other inline policies, which go with it.
+    pub(super) fn delete_changes(
+        self,
+        dest: &str,
+        reason: &str,
+        delete: impl FnOnce(Vec<String>) -> Op,
+    ) -> Vec<Change> {
+        let kind = self.kind.as_str();
+        let mut changes = Vec::new();
+        if let Some(policy) = self.inline_policies.get(INLINE_POLICY_NAME) {
+            changes.push(Change {
+                address: format!("destination.{dest}.{kind}_policy"),
+                action: Action::Delete,
+                before: Some(self.kind.policy_view(self.name, policy)),
+                after: None,
+                reason: reason.to_owned(),
+                ops: vec![self.kind.delete_policy(self.name)],
+            });
+        }
+        let others: Vec<String> = self
+            .inline_policies
+            .keys()
+            .filter(|n| *n != INLINE_POLICY_NAME)
+            .cloned()
+            .collect();
+        let reason = reason.to_owned() + &also_removes(&others, self.managed_policies);
+        changes.push(Change {
+            address: format!("destination.{dest}.{kind}"),
+            action: Action::Delete,
+            before: Some(self.view),
+            after: None,
+            reason,
+            ops: vec![delete(others)],
+        });
+        changes
+    }
 }
 
 /// What deleting an identity also removes that s3dest did not put there: IAM refuses

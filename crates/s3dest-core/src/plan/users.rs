@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::keys::{KeyStep, plan_keys};
+use super::roles::Identity;
 use super::{Action, Change, Kind, Notice, Op, Planner, SecretDef, SecretFound};
 use crate::model::{
-    AccessKey, DesiredDestination, INLINE_POLICY_NAME, ObservedSecret, ObservedUser, Owner,
-    SECRET_RECOVERY_DAYS, TAG_DESTINATION, TAG_SPEC, UserDef,
+    AccessKey, DesiredDestination, ObservedSecret, ObservedUser, Owner, SECRET_RECOVERY_DAYS,
+    TAG_DESTINATION, TAG_SPEC, UserDef,
 };
 
 impl<'a> Planner<'a> {
@@ -252,39 +253,19 @@ impl<'a> Planner<'a> {
     /// Deleting an owned user: its s3dest inline policy (a change of its own), then the
     /// user with its keys and anything else hanging on it.
     fn delete_user_changes(&self, dest: &str, old: &ObservedUser, reason: &str) -> Vec<Change> {
-        let mut changes = Vec::new();
-        if let Some(policy) = old.inline_policies.get(INLINE_POLICY_NAME) {
-            changes.push(Change {
-                address: format!("destination.{dest}.user_policy"),
-                action: Action::Delete,
-                before: Some(Kind::User.policy_view(&old.name, policy)),
-                after: None,
-                reason: reason.to_owned(),
-                ops: vec![Kind::User.delete_policy(&old.name)],
-            });
-        }
-        let others: Vec<String> = old
-            .inline_policies
-            .keys()
-            .filter(|n| *n != INLINE_POLICY_NAME)
-            .cloned()
-            .collect();
-        let reason =
-            reason.to_owned() + &super::roles::also_removes(&others, &old.managed_policy_arns);
-        changes.push(Change {
-            address: format!("destination.{dest}.user"),
-            action: Action::Delete,
-            before: Some(observed_user_view(old)),
-            after: None,
-            reason,
-            ops: vec![Op::DeleteUser {
-                name: old.name.clone(),
-                inline_policies: others,
-                managed_policies: old.managed_policy_arns.clone(),
-                access_keys: old.access_keys.iter().map(|k| k.id.clone()).collect(),
-            }],
-        });
-        changes
+        let identity = Identity {
+            kind: Kind::User,
+            name: &old.name,
+            inline_policies: &old.inline_policies,
+            managed_policies: &old.managed_policy_arns,
+            view: observed_user_view(old),
+        };
+        identity.delete_changes(dest, reason, |others| Op::DeleteUser {
+            name: old.name.clone(),
+            inline_policies: others,
+            managed_policies: old.managed_policy_arns.clone(),
+            access_keys: old.access_keys.iter().map(|k| k.id.clone()).collect(),
+        })
     }
 
     /// Users of destinations that left the spec, and secrets no destination uses any more.
