@@ -34,9 +34,12 @@ pub use lock::LOCK_KEY;
 /// - Reads never change anything, and read only what they are asked for: their cost
 ///   does not grow with the number of objects in a bucket or of roles the spec does
 ///   not name.
-/// - `read_iam` returns the account id and every role that carries the tag
-///   `s3dest:spec` (whatever its value: the planner decides whose it is) or whose name
-///   is in `role_names`; roles without either are not returned.
+/// - `read_iam` returns the account id, the roles and users whose names the spec wants
+///   (whoever owns them: the planner decides), and those tagged `s3dest:spec` = the
+///   spec where s3dest puts them (under `/s3dest/`, or Pendo's fixed role name), with
+///   the users' access keys; nothing else.
+/// - `read_secrets` returns the spec's secrets (`s3dest/<spec>/…`): names, ARNs and
+///   tags, never a value.
 /// - `read_buckets` returns one entry for every bucket of the request: `Missing` when
 ///   it does not exist, otherwise its region, its policy, the settings when asked for,
 ///   and exactly the folders asked for.

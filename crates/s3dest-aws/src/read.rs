@@ -18,9 +18,11 @@ use tokio::sync::Semaphore;
 
 use aws_sdk_iam::types::{EntityType, StatusType};
 use s3dest_core::model::{
-    AccessKey, BucketInfo, BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC,
-    ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest, TAG_SPEC,
+    AccessKey, BucketInfo, BucketRead, FolderInfo, IAM_PATH, IdentityNames, META_DESTINATION,
+    META_SPEC, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest,
+    TAG_SPEC,
 };
+use s3dest_core::presets::PENDO_ROLE_NAME;
 use s3dest_policy::PolicyDocument;
 
 use crate::{Aws, CloudError, IamSnapshot};
@@ -88,7 +90,12 @@ async fn identities(
                 continue;
             };
             let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            if !tags.contains_key(TAG_SPEC) && !names.roles.contains(name) {
+            let path = detail.path().unwrap_or("/");
+            // A role the spec names, or one of its own where s3dest puts roles (its path, or
+            // Pendo's fixed name): a tag alone, which anyone may add, is not enough to own.
+            let where_ours = path.starts_with(IAM_PATH) || name == PENDO_ROLE_NAME;
+            let ours = tags.get(TAG_SPEC) == Some(&names.spec) && where_ours;
+            if !ours && !names.roles.contains(name) {
                 continue;
             }
             let resource = format!("role `{name}`");
@@ -117,7 +124,9 @@ async fn identities(
                 continue;
             };
             let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            let ours = tags.get(TAG_SPEC) == Some(&names.spec) || names.users.contains(name);
+            let where_ours = detail.path().unwrap_or("/").starts_with(IAM_PATH);
+            let ours = tags.get(TAG_SPEC) == Some(&names.spec) && where_ours;
+            let ours = ours || names.users.contains(name);
             if !ours {
                 continue; // another spec's users (and their keys) are none of our business
             }

@@ -221,7 +221,7 @@ async fn apply(cloud: &Aws, plan: &Plan) -> (ApplyReport, Vec<String>) {
 }
 
 #[tokio::test]
-async fn read_iam_finds_tagged_and_named_roles_only() {
+async fn read_iam_finds_this_specs_roles_and_named_roles_only() {
     let moto = moto();
     let fx = fixture(&moto).await;
     fx.role(
@@ -234,6 +234,9 @@ async fn read_iam_finds_tagged_and_named_roles_only() {
         .await;
     fx.role("named", "/", &[("team", "data")]).await;
     fx.role("unrelated", "/", &[]).await;
+    // Tagged by someone outside s3dest's path: a tag alone does not make it ours.
+    fx.role("tagged-elsewhere", "/", &[(TAG_SPEC, "acme")])
+        .await;
     fx.iam
         .put_role_policy()
         .role_name("tagged")
@@ -266,7 +269,7 @@ async fn read_iam_finds_tagged_and_named_roles_only() {
     assert_eq!(snapshot.account_id, ACCOUNT);
     assert_eq!(
         snapshot.roles.keys().collect::<Vec<_>>(),
-        ["named", "tagged", "tagged-by-other-spec"]
+        ["named", "tagged"]
     );
     let tagged = &snapshot.roles["tagged"];
     assert_eq!(tagged.path, "/s3dest/");

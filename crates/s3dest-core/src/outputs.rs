@@ -56,7 +56,11 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
         .destinations
         .values()
         .map(|d| {
-            let role_arn = d.role.as_ref().map(|r| r.arn(&desired.account_id));
+            // The role's real ARN when it exists (an adopted role keeps its own path).
+            let role_arn = d.role.as_ref().map(|r| match observed.roles.get(&r.name) {
+                Some(have) => have.arn.clone(),
+                None => r.arn(&desired.account_id),
+            });
             let access_key = d.user.as_ref().map(|u| {
                 let secret = observed.secrets.get(&u.secret_name).filter(|s| !s.pending_deletion);
                 AccessKeyOutputs {

@@ -291,7 +291,6 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         warnings: Vec::new(),
         notes: Vec::new(),
         errors: Vec::new(),
-        replaced_roles: BTreeSet::new(),
     };
     for bucket in desired.buckets.values() {
         planner.bucket(bucket);
@@ -342,8 +341,6 @@ struct Planner<'a> {
     warnings: Vec<Notice>,
     notes: Vec<Notice>,
     errors: Vec<Notice>,
-    /// Roles deleted and created again by this plan: statements naming them must be rewritten.
-    replaced_roles: BTreeSet<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -418,9 +415,9 @@ impl<'a> Planner<'a> {
         let gone: Vec<ObservedRole> = self
             .owned_roles()
             .filter(|r| {
-                r.tags
-                    .get(TAG_DESTINATION)
-                    .is_none_or(|d| !self.desired.destinations.contains_key(d))
+                let dest = r.tags.get(TAG_DESTINATION);
+                dest.is_none_or(|d| !self.desired.destinations.contains_key(d))
+                    && !self.role_wanted(&r.name)
             })
             .cloned()
             .collect();

@@ -732,3 +732,82 @@ fn deleting_a_role_names_the_policies_someone_else_put_on_it_and_tags_they_added
         delete.reason
     );
 }
+
+#[test]
+fn renaming_a_destination_keeps_a_role_whose_name_it_still_wants() {
+    let before = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  pendo: { vendor: pendo-data-sync, bucket: bkt1, folder: p, principal: \"arn:aws:iam::999999999999:user/p\", external_id: ext-1 }\n  w: { vendor: walkme, bucket: bkt1, folder: w, role_name: keep-me }\n";
+    let after = before
+        .replace("  pendo:", "  pendo-sync:")
+        .replace("  w:", "  walkme:");
+    let mut w = world(&["bkt1"]);
+    converge(before, &mut w);
+    let p = plan(&after, &w);
+    let role_deletes: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| {
+            c.ops
+                .iter()
+                .any(|op| matches!(op, s3dest_core::plan::Op::DeleteRole { .. }))
+        })
+        .map(|c| c.address.clone())
+        .collect();
+    assert!(
+        role_deletes.is_empty(),
+        "a wanted role is never deleted: {role_deletes:?}"
+    );
+    converge(&after, &mut w);
+    assert_eq!(
+        w.roles["pendo_datasync"].tags["s3dest:destination"],
+        "pendo-sync"
+    );
+    assert_eq!(w.roles["keep-me"].tags["s3dest:destination"], "walkme");
+}
+
+#[test]
+fn an_adopted_role_stays_at_its_path_and_is_never_replaced() {
+    let yaml = "version: 1\nname: acme\nbuckets: {bkt1: {}}\ndestinations:\n  w: { vendor: walkme, bucket: bkt1, folder: w, adopt: true }\n";
+    let mut w = world(&["bkt1"]);
+    converge(yaml, &mut w);
+    // As if the role had been made by hand at `/`, with a policy of its own.
+    let mut role = w.roles.remove("s3dest-w").unwrap();
+    role.path = "/".into();
+    role.arn = format!("arn:aws:iam::{ACCOUNT}:role/s3dest-w");
+    role.tags.clear();
+    role.inline_policies.insert(
+        "their-own".into(),
+        PolicyDocument::new(vec![
+            Statement::allow()
+                .with_actions(["s3:GetObject"])
+                .with_resources(["*"]),
+        ]),
+    );
+    w.roles.insert("s3dest-w".into(), role);
+    let p = plan(yaml, &w);
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| c.action != Action::Replace && c.action != Action::Delete),
+        "{:#?}",
+        p.changes
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.message.contains("stays at its path `/`")),
+        "{:?}",
+        p.notes
+    );
+    converge(yaml, &mut w);
+    assert!(
+        w.roles["s3dest-w"]
+            .inline_policies
+            .contains_key("their-own")
+    );
+    let desired = presets::expand(&spec(yaml), ACCOUNT);
+    let outputs = s3dest_core::outputs::outputs(&desired, &w);
+    assert_eq!(
+        outputs[0].role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/s3dest-w")
+    );
+}

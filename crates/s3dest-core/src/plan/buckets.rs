@@ -113,10 +113,6 @@ impl<'a> Planner<'a> {
             bucket: dest.bucket.clone(),
             statement: want.clone(),
         };
-        let role_replaced = dest
-            .role
-            .as_ref()
-            .is_some_and(|r| self.replaced_roles.contains(&r.name));
         match have {
             None => self.change(
                 address,
@@ -132,14 +128,6 @@ impl<'a> Planner<'a> {
                 Some(view(&have)),
                 Some(view(want)),
                 "statement differs",
-                vec![op],
-            ),
-            Some(have) if role_replaced => self.change(
-                address,
-                Action::Update,
-                Some(view(&have)),
-                Some(view(want)),
-                "the role it names is replaced: AWS invalidates principals of a deleted role",
                 vec![op],
             ),
             Some(_) => {}

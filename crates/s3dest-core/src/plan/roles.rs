@@ -16,10 +16,11 @@ impl<'a> Planner<'a> {
     pub(super) fn role(&mut self, dest: &DesiredDestination) {
         let address = format!("destination.{}.role", dest.name);
         // A role this destination owned under another name (role_name changed, or auth switched).
+        // Never one that a destination of the spec still wants (renamed destinations).
         let previous: Vec<&ObservedRole> = self
             .owned_roles()
             .filter(|r| r.tags.get(TAG_DESTINATION) == Some(&dest.name))
-            .filter(|r| dest.role.as_ref().is_none_or(|want| want.name != r.name))
+            .filter(|r| !self.role_wanted(&r.name))
             .collect();
         let Some(want) = &dest.role else {
             for old in previous {
@@ -41,8 +42,18 @@ impl<'a> Planner<'a> {
             match previous.first() {
                 Some(old) => {
                     let before = Some(observed_role_view(old));
-                    let reason =
-                        format!("role name changes from `{}` to `{}`", old.name, want.name);
+                    let others: Vec<String> = old
+                        .inline_policies
+                        .keys()
+                        .filter(|n| *n != INLINE_POLICY_NAME)
+                        .cloned()
+                        .collect();
+                    let reason = format!(
+                        "role name changes from `{}` to `{}`{}",
+                        old.name,
+                        want.name,
+                        also_removes(&others, &old.managed_policy_arns)
+                    );
                     self.change(address, Action::Replace, before, after, reason, ops);
                 }
                 None => self.change(
@@ -60,14 +71,17 @@ impl<'a> Planner<'a> {
             return;
         }
         let before = Some(observed_role_view(have));
+        // IAM cannot move a role, and replacing one would destroy its unique id (every
+        // policy naming it would break): an adopted role stays where it is. Pendo's role
+        // is looked up by its ARN at `/`, so that one must be there.
         if have.path != want.path {
-            self.replaced_roles.insert(want.name.clone());
-            let ops = vec![delete_role_op(have), Op::CreateRole { role: want.clone() }];
-            let reason = format!(
-                "role path changes from `{}` to `{}` (IAM cannot move a role)",
-                have.path, want.path
-            );
-            return self.change(address, Action::Replace, before, after, reason, ops);
+            if dest.vendor == s3dest_spec::Vendor::PendoDataSync {
+                return self.error(address, format!("role `{}` is at path `{}`; Pendo expects it at `{}`. Move it by hand (delete and create it there) before s3dest can manage it", have.name, have.path, want.path));
+            }
+            self.notes.push(super::Notice {
+                address: address.clone(),
+                message: format!("role `{}` stays at its path `{}` (IAM cannot move a role; roles s3dest creates live under `{}`)", have.name, have.path, want.path),
+            });
         }
         // Updated in place: tags someone else added stay.
         let mut after = after;
@@ -146,6 +160,15 @@ impl<'a> Planner<'a> {
         })
     }
 
+    /// Whether a destination of the spec wants a role of this name.
+    pub(super) fn role_wanted(&self, name: &str) -> bool {
+        self.desired
+            .destinations
+            .values()
+            .filter_map(|d| d.role.as_ref())
+            .any(|r| r.name == name)
+    }
+
     /// Roles of this spec. The references outlive `self`'s borrow, so callers may keep
     /// them while they record changes.
     pub(super) fn owned_roles(&self) -> impl Iterator<Item = &'a ObservedRole> + 'a {
@@ -160,10 +183,7 @@ impl<'a> Planner<'a> {
     pub(super) fn inline_policy(&mut self, dest: &DesiredDestination) {
         let observed: &'a Observed = self.observed;
         let (kind, identity, existing) = if let Some(role) = &dest.role {
-            let have = observed
-                .roles
-                .get(&role.name)
-                .filter(|r| r.path == role.path && !self.replaced_roles.contains(&role.name));
+            let have = observed.roles.get(&role.name);
             (Kind::Role, &role.name, have.map(|r| &r.inline_policies))
         } else if let Some(user) = &dest.user {
             let have = observed.users.get(&user.name);

@@ -24,7 +24,7 @@ impl<'a> Planner<'a> {
             .users
             .values()
             .filter(|u| u.owner().is_spec(&spec) && u.tags.get(TAG_DESTINATION) == Some(&dest.name))
-            .filter(|u| dest.user.as_ref().is_none_or(|want| want.name != u.name))
+            .filter(|u| !self.user_wanted(&u.name))
             .collect();
         for old in previous {
             let reason = if dest.role.is_some() {
@@ -65,6 +65,15 @@ impl<'a> Planner<'a> {
             }
             self.change(address, Action::Update, before, after, reason, ops);
         }
+    }
+
+    /// Whether a destination of the spec wants a user of this name.
+    fn user_wanted(&self, name: &str) -> bool {
+        self.desired
+            .destinations
+            .values()
+            .filter_map(|d| d.user.as_ref())
+            .any(|u| u.name == name)
     }
 
     /// Whether a resource found under a name the spec wants may be changed; records the
@@ -274,7 +283,7 @@ impl<'a> Planner<'a> {
         let observed = self.observed;
         let wanted = |dest: Option<&String>| dest.and_then(|d| self.desired.destinations.get(d));
         for user in observed.users.values().filter(|u| u.owner().is_spec(&spec)) {
-            if wanted(user.tags.get(TAG_DESTINATION)).is_none() {
+            if wanted(user.tags.get(TAG_DESTINATION)).is_none() && !self.user_wanted(&user.name) {
                 let dest = user
                     .tags
                     .get(TAG_DESTINATION)
