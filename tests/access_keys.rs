@@ -79,6 +79,20 @@ fn every_preset_with_access_keys_converges_and_stores_keys_only_in_secrets_manag
             40,
             "{dest}"
         );
+        // The key id travels with the value, as its version id.
+        let described = aws
+            .rt
+            .block_on(aws.secrets.describe_secret().secret_id(&name).send())
+            .unwrap();
+        let versions = described.version_ids_to_stages().unwrap();
+        let (current, _) = versions
+            .iter()
+            .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
+            .unwrap();
+        assert!(
+            current.starts_with(&format!("s3dest-{}-", keys[0].0)),
+            "{current}"
+        );
         let out = &outputs["destinations"][dest]["access_key"];
         assert_eq!(out["secret_name"], json!(name));
         assert_eq!(out["access_key_id"], json!(keys[0].0));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::StatusType;
 use aws_sdk_secretsmanager::types::Tag;
-use s3dest_core::model::{TAG_ACCESS_KEY_ID, UserDef};
+use s3dest_core::model::{TAG_ACCESS_KEY_ID, UserDef, secret_version_id};
 use s3dest_core::plan::{Op, SecretDef, SecretFound};
 use serde_json::json;
 
@@ -234,7 +234,10 @@ async fn create_access_key(aws: &Aws, user: &str, target: &SecretDef) -> Result<
     Ok(())
 }
 
-/// Creates the secret, or restores and updates it, and tags it with the key's id.
+/// Creates the secret, or restores and updates it. The key's id goes into the value's
+/// version id, written with the value in one call (a tag, a separate call, is set
+/// first, for people): whatever fails half-way, the secret never names a key it does
+/// not hold.
 async fn store_secret(
     aws: &Aws,
     target: &SecretDef,
@@ -242,6 +245,7 @@ async fn store_secret(
     value: &Secret,
 ) -> Result<(), CloudError> {
     let resource = format!("secret `{}`", target.name);
+    let version = secret_version_id(key_id, &unique());
     let mut tags: BTreeMap<String, String> = target.tags.clone();
     tags.insert(TAG_ACCESS_KEY_ID.to_owned(), key_id.to_owned());
     let sm_tags: Vec<Tag> = tags
@@ -254,6 +258,7 @@ async fn store_secret(
             .create_secret()
             .name(&target.name)
             .description("An access key for a SaaS export destination, managed by s3dest. JSON: access_key_id, secret_access_key.")
+            .client_request_token(&version)
             .secret_string(value.expose())
             .set_tags(Some(sm_tags.clone()))
             .send()
@@ -278,18 +283,31 @@ async fn store_secret(
             .map_err(|e| CloudError::from_sdk("RestoreSecret", resource.clone(), e))?;
     }
     aws.secrets
-        .put_secret_value()
-        .secret_id(&target.name)
-        .secret_string(value.expose())
-        .send()
-        .await
-        .map_err(|e| CloudError::from_sdk("PutSecretValue", resource.clone(), e))?;
-    aws.secrets
         .tag_resource()
         .secret_id(&target.name)
         .set_tags(Some(sm_tags))
         .send()
         .await
+        .map_err(|e| CloudError::from_sdk("TagResource", resource.clone(), e))?;
+    aws.secrets
+        .put_secret_value()
+        .secret_id(&target.name)
+        .client_request_token(&version)
+        .secret_string(value.expose())
+        .send()
+        .await
         .map(drop)
-        .map_err(|e| CloudError::from_sdk("TagResource", resource, e))
+        .map_err(|e| CloudError::from_sdk("PutSecretValue", resource, e))
+}
+
+/// 16 hex digits, new for every write (a version id must be unique per secret).
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{:016x}",
+        (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+    )
 }

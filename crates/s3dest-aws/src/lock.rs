@@ -326,7 +326,12 @@ fn owner() -> String {
                 .find(|v| !v.is_empty())
         })
         .unwrap_or_else(|| "unknown-host".to_owned());
-    let text = format!("{user}@{host} pid {}", std::process::id());
+    // The PID namespace too: containers can share a host name, and a pid means
+    // something only within its namespace (see `owner_is_gone`).
+    let namespace = std::fs::read_link("/proc/self/ns/pid")
+        .map(|ns| format!(" {}", ns.display()))
+        .unwrap_or_default();
+    let text = format!("{user}@{host}{namespace} pid {}", std::process::id());
     text.chars()
         .map(|c| {
             if c.is_ascii_graphic() || c == ' ' {
@@ -339,8 +344,9 @@ fn owner() -> String {
         .collect()
 }
 
-/// Whether `owner` (as [`owner`] writes it) names a process of this host that no longer
-/// runs. Only Linux's `/proc` is asked; anywhere else, or when unsure, the answer is no.
+/// Whether `owner` (as [`owner`] writes it) names a process of this host and PID
+/// namespace that no longer runs. Only Linux's `/proc` is asked; anywhere else, or when
+/// unsure, the answer is no.
 fn owner_is_gone(owner: &str) -> bool {
     let Some((user_host, pid)) = owner.rsplit_once(" pid ") else {
         return false;

@@ -270,6 +270,12 @@ pub(crate) async fn secrets(
                         .filter_map(|t| Some((t.key()?, t.value()?))),
                 ),
                 pending_deletion: entry.deleted_date().is_some(),
+                current_version: entry.secret_versions_to_stages().and_then(|versions| {
+                    let current = versions
+                        .iter()
+                        .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"));
+                    current.map(|(version, _)| version.clone())
+                }),
             };
             secrets.insert(secret.name.clone(), secret);
         }

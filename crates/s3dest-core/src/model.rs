@@ -29,6 +29,20 @@ pub const DEFAULT_KEY_MAX_AGE_DAYS: u32 = 90;
 /// Days a deleted destination's secret stays recoverable (AWS's default window).
 pub const SECRET_RECOVERY_DAYS: i64 = 30;
 
+/// The version id s3dest gives a secret value holding access key `key_id`: the key id
+/// travels atomically with the value (a tag is a separate call), and `ListSecrets`
+/// returns version ids without values. `unique` makes each write's id new (32-64 chars).
+pub fn secret_version_id(key_id: &str, unique: &str) -> String {
+    format!("s3dest-{key_id}-{unique}")
+}
+
+/// The access key id in a version id made by [`secret_version_id`].
+pub fn key_id_of_version(version: &str) -> Option<&str> {
+    let rest = version.strip_prefix("s3dest-")?;
+    let (key_id, _) = rest.rsplit_once('-')?;
+    (!key_id.is_empty()).then_some(key_id)
+}
+
 /// The Secrets Manager secret holding an access-key destination's key.
 pub fn secret_name(spec: &str, destination: &str) -> String {
     format!("s3dest/{spec}/{destination}")
@@ -170,6 +184,8 @@ pub struct ObservedSecret {
     pub tags: BTreeMap<String, String>,
     /// Scheduled for deletion (restorable until the window ends).
     pub pending_deletion: bool,
+    /// The version id of its current value (`AWSCURRENT`).
+    pub current_version: Option<String>,
 }
 
 impl ObservedSecret {
@@ -177,9 +193,11 @@ impl ObservedSecret {
         Owner::from_tags(&self.tags)
     }
 
-    /// The access key the secret holds, from its tag.
+    /// The access key the secret holds: from its current value's version id, written
+    /// with the value; else from its tag (a secret made by hand, or an older s3dest).
     pub fn access_key_id(&self) -> Option<&str> {
-        self.tags.get(TAG_ACCESS_KEY_ID).map(String::as_str)
+        let from_version = self.current_version.as_deref().and_then(key_id_of_version);
+        from_version.or_else(|| self.tags.get(TAG_ACCESS_KEY_ID).map(String::as_str))
     }
 }
 
@@ -279,4 +297,31 @@ pub struct BucketRead {
     pub folders: BTreeSet<String>,
     /// Folders that prune may delete: also check whether they hold anything else.
     pub prune_folders: BTreeSet<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_version_carries_its_access_key_id() {
+        let version = secret_version_id("AKIAEXAMPLE12345678", "0123456789abcdef");
+        assert!((32..=64).contains(&version.len()), "{version}");
+        assert_eq!(key_id_of_version(&version), Some("AKIAEXAMPLE12345678"));
+        assert_eq!(key_id_of_version("3f2a-uuid-made-by-someone-else"), None);
+        let mut secret = ObservedSecret {
+            name: "s".into(),
+            arn: "a".into(),
+            tags: BTreeMap::from([(
+                TAG_ACCESS_KEY_ID.to_owned(),
+                "AKIAOLDTAG0000000000".to_owned(),
+            )]),
+            pending_deletion: false,
+            current_version: Some(version),
+        };
+        // The value's version wins over a tag that a failed write left behind.
+        assert_eq!(secret.access_key_id(), Some("AKIAEXAMPLE12345678"));
+        secret.current_version = None;
+        assert_eq!(secret.access_key_id(), Some("AKIAOLDTAG0000000000"));
+    }
 }

@@ -201,7 +201,7 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 last_used: None,
             });
             let mut tags = secret.tags.clone();
-            tags.insert(TAG_ACCESS_KEY_ID.to_owned(), id);
+            tags.insert(TAG_ACCESS_KEY_ID.to_owned(), id.clone());
             let arn = format!(
                 "arn:aws:secretsmanager:us-east-1:{}:secret:{}",
                 world.account_id, secret.name
@@ -211,6 +211,7 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 arn,
                 tags,
                 pending_deletion: false,
+                current_version: Some(crate::model::secret_version_id(&id, "0000000000000000")),
             };
             world.secrets.insert(secret.name.clone(), stored);
         }

@@ -119,6 +119,7 @@ fn observed(v: &Value) -> Observed {
                 arn: format!("arn:aws:secretsmanager:us-east-1:{account_id}:secret:{name}-AbCdEf"),
                 tags: strings(&s["tags"]),
                 pending_deletion: s["pending_deletion"].as_bool().unwrap_or(false),
+                current_version: s["current_version"].as_str().map(str::to_owned),
             };
             (name.clone(), secret)
         })
