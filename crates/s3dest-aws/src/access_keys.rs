@@ -124,18 +124,12 @@ async fn create_user(aws: &Aws, user: &UserDef) -> Result<(), CloudError> {
         .user_name(&user.name)
         .path(&user.path)
         .set_tags(Some(tags));
-    match call.send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = CloudError::from_sdk("CreateUser", format!("user `{}`", user.name), e);
-            // An interrupted apply may have made it already; the re-read sorts out the rest.
-            if err.is_code("EntityAlreadyExists") {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+    // A user that appeared since the plan read is an error, like a role: it may not be
+    // ours (a re-run after an interruption reads it first and plans no creation).
+    call.send()
+        .await
+        .map(drop)
+        .map_err(|e| CloudError::from_sdk("CreateUser", format!("user `{}`", user.name), e))
 }
 
 async fn delete_user(
@@ -263,16 +257,10 @@ async fn store_secret(
             .set_tags(Some(sm_tags.clone()))
             .send()
             .await;
-        match created {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                let err = CloudError::from_sdk("CreateSecret", resource.clone(), e);
-                // Made since the plan read (an interrupted apply): update it instead.
-                if !err.is_code("ResourceExistsException") {
-                    return Err(err);
-                }
-            }
-        }
+        // A secret that appeared since the plan read is an error: it may not be ours.
+        return created
+            .map(drop)
+            .map_err(|e| CloudError::from_sdk("CreateSecret", resource, e));
     }
     if target.found == SecretFound::ScheduledForDeletion {
         aws.secrets

@@ -53,6 +53,9 @@ use crate::{
     lock,
 };
 
+/// The ETag of an empty object (the MD5 of nothing): what a folder marker has.
+const EMPTY_OBJECT_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
+
 /// The longest pause between two retries of a principal rejected by IAM.
 const MAX_PROPAGATION_BACKOFF: Duration = Duration::from_secs(8);
 
@@ -562,6 +565,17 @@ impl<'a> Run<'a> {
         let Some((_, etag)) = listing.into_iter().find(|(k, _)| k == key) else {
             return Ok(()); // already gone
         };
+        // A marker is an empty object; if someone wrote content to `FOLDER/` since, it is
+        // no longer a marker, and not s3dest's to delete.
+        if etag
+            .as_deref()
+            .is_some_and(|e| e.trim_matches('"') != EMPTY_OBJECT_ETAG)
+        {
+            return Err(CloudError::Conflict {
+                resource: format!("folder marker `s3://{bucket}/{key}`"),
+                message: "it is no longer an empty marker object; it is kept".to_owned(),
+            });
+        }
         let mut delete = s3.delete_object().bucket(bucket).key(key);
         if let Some(etag) = etag {
             delete = delete.if_match(etag);
