@@ -800,10 +800,7 @@ async fn a_plan_with_errors_is_refused_without_a_call() {
             }],
         )],
     );
-    p.errors.push(Notice {
-        address: "destination.a.role".to_owned(),
-        message: "conflict".to_owned(),
-    });
+    p.errors.push(Notice::new("destination.a.role", "conflict"));
     let result = cloud.apply(&p, &|_| {}).await;
     assert!(matches!(
         result,

@@ -43,6 +43,18 @@ pub fn key_id_of_version(version: &str) -> Option<&str> {
     (!key_id.is_empty()).then_some(key_id)
 }
 
+/// What a warning is about, for readers that single some out (the security review of
+/// a pull-request comment) without matching on its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Concern {
+    #[default]
+    General,
+    /// A role that can be assumed without an external ID (confused deputy).
+    MissingExternalId,
+    /// A bucket whose public access is not fully blocked.
+    PublicAccess,
+}
+
 /// The Secrets Manager secret holding an access-key destination's key.
 pub fn secret_name(spec: &str, destination: &str) -> String {
     format!("s3dest/{spec}/{destination}")
@@ -85,7 +97,7 @@ pub struct DesiredDestination {
     pub bucket_statement: Option<Statement>,
     pub adopt: bool,
     /// Preset warnings (e.g. no external ID possible): shown in every plan.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<(Concern, String)>,
 }
 
 impl DesiredDestination {

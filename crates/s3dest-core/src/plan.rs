@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::model::{
-    BucketInfo, Desired, DesiredDestination, Observed, ObservedBucket, ObservedRole, RoleDef,
-    TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, UserDef,
+    BucketInfo, Concern, Desired, DesiredDestination, Observed, ObservedBucket, ObservedRole,
+    RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, UserDef,
 };
 use crate::sid;
 
@@ -240,6 +240,17 @@ impl Change {
 pub struct Notice {
     pub address: String,
     pub message: String,
+    pub concern: Concern,
+}
+
+impl Notice {
+    pub fn new(address: impl Into<String>, message: impl Into<String>) -> Notice {
+        Notice {
+            address: address.into(),
+            message: message.into(),
+            concern: Concern::General,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -296,8 +307,12 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         planner.bucket(bucket);
     }
     for dest in desired.destinations.values() {
-        for warning in &dest.warnings {
-            planner.warn(format!("destination.{}", dest.name), warning.clone());
+        for (concern, message) in &dest.warnings {
+            let address = format!("destination.{}", dest.name);
+            planner.warnings.push(Notice {
+                concern: *concern,
+                ..Notice::new(address, message.clone())
+            });
         }
         planner.role(dest);
         planner.user(dest);
@@ -349,11 +364,11 @@ impl<'a> Planner<'a> {
     }
 
     fn warn(&mut self, address: String, message: String) {
-        self.warnings.push(Notice { address, message });
+        self.warnings.push(Notice::new(address, message));
     }
 
     fn error(&mut self, address: String, message: String) {
-        self.errors.push(Notice { address, message });
+        self.errors.push(Notice::new(address, message));
     }
 
     fn change(

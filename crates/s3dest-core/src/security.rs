@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use s3dest_policy::{Effect, PolicyDocument, Principal, Statement};
 
+use crate::model::Concern;
 use crate::plan::{Action, Change, Notice, Plan};
 
 /// How loudly a finding is shown: `Caution` (access is widened) before `Warning`.
@@ -114,13 +115,10 @@ pub fn is_security_warning(warning: &Notice) -> bool {
 }
 
 fn warning_kind(warning: &Notice) -> Option<Kind> {
-    let message = warning.message.to_ascii_lowercase();
-    if message.contains("external id") || message.contains("external_id") {
-        Some(Kind::MissingExternalId)
-    } else if message.contains("public access") {
-        Some(Kind::PublicAccess)
-    } else {
-        None
+    match warning.concern {
+        Concern::MissingExternalId => Some(Kind::MissingExternalId),
+        Concern::PublicAccess => Some(Kind::PublicAccess),
+        Concern::General => None,
     }
 }
 
@@ -1236,26 +1234,30 @@ mod tests {
 
     #[test]
     fn warnings_about_external_ids_and_public_access() {
-        let notice = |address: &str, message: &str| Notice {
-            address: address.into(),
-            message: message.into(),
+        let notice = |address: &str, message: &str, concern| Notice {
+            concern,
+            ..Notice::new(address, message)
         };
         let warnings = vec![
             notice(
                 "destination.walkme",
                 "WalkMe's roles assume this role without an external ID: …",
+                Concern::MissingExternalId,
             ),
             notice(
                 "destination.partner",
                 "no external_id: the trusted principal can be tricked",
+                Concern::MissingExternalId,
             ),
             notice(
                 "bucket.acme",
                 "public access is not fully blocked on this bucket",
+                Concern::PublicAccess,
             ),
             notice(
                 "destination.p.folder",
                 "folder `s3://acme/p/` is kept: it is not empty",
+                Concern::General,
             ),
         ];
         let found = findings(&plan(Vec::new(), warnings.clone()));

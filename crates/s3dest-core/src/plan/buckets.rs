@@ -26,7 +26,10 @@ impl<'a> Planner<'a> {
                     );
                 }
                 if bucket.create && info.public_access_blocked == Some(false) {
-                    self.warn(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
+                    self.warnings.push(super::Notice {
+                        concern: crate::model::Concern::PublicAccess,
+                        ..super::Notice::new(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned())
+                    });
                 }
             }
             Some(ObservedBucket::Missing) | None if bucket.create => {

@@ -78,10 +78,12 @@ impl<'a> Planner<'a> {
             if dest.vendor == s3dest_spec::Vendor::PendoDataSync {
                 return self.error(address, format!("role `{}` is at path `{}`; Pendo expects it at `{}`. Move it by hand (delete and create it there) before s3dest can manage it", have.name, have.path, want.path));
             }
-            self.notes.push(super::Notice {
-                address: address.clone(),
-                message: format!("role `{}` stays at its path `{}` (IAM cannot move a role; roles s3dest creates live under `{}`)", have.name, have.path, want.path),
-            });
+            let message = format!(
+                "role `{}` stays at its path `{}` (IAM cannot move a role; roles s3dest creates live under `{}`)",
+                have.name, have.path, want.path
+            );
+            self.notes
+                .push(super::Notice::new(address.clone(), message));
         }
         // Updated in place: tags someone else added stay.
         let mut after = after;

@@ -138,10 +138,7 @@ impl<'a> Planner<'a> {
             .and_then(ObservedSecret::access_key_id);
         let plan = plan_keys(keys, current, user.key_rules, observed.read_at);
         for note in plan.notes {
-            self.notes.push(Notice {
-                address: address.clone(),
-                message: note,
-            });
+            self.notes.push(Notice::new(address.clone(), note));
         }
         for warning in plan.warnings {
             self.warn(address.clone(), warning);

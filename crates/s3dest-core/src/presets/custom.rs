@@ -8,6 +8,7 @@ use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Destination;
 
 use super::{Bucket, Grant, dest_trust};
+use crate::model::Concern;
 
 pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
     let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| acts_on_bucket(a)).collect();
@@ -36,18 +37,21 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         .filter(|a| a.contains('*'))
         .collect();
     if !wildcards.is_empty() {
-        warnings.push(format!(
+        let message = format!(
             "{} granted on objects (`{}`) only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
-            wildcards.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", "),
+            wildcards
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             bucket.objects()
-        ));
+        );
+        warnings.push((Concern::General, message));
     }
     if dest.external_id.is_none() {
-        warnings.push(
-            "no external_id: the trusted principal can be tricked into using this role on \
-             someone else's behalf (confused deputy). Set one if the exporter supports it."
-                .to_owned(),
-        );
+        let message = "no external_id: the trusted principal can be tricked into using this role \
+             on someone else's behalf (confused deputy). Set one if the exporter supports it.";
+        warnings.push((Concern::MissingExternalId, message.to_owned()));
     }
     Grant {
         trust: dest_trust(dest),

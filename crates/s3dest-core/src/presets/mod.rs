@@ -15,8 +15,8 @@ use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::{Auth, Destination, Scope, Spec, Vendor};
 
 use crate::model::{
-    DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH, KeyRules,
-    RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC, UserDef, secret_name,
+    Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH,
+    KeyRules, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -94,7 +94,7 @@ struct Grant {
     inline_policy: Option<PolicyDocument>,
     /// The destination's bucket-policy statement, without Sid (Pendo).
     bucket_statement: Option<Statement>,
-    warnings: Vec<String>,
+    warnings: Vec<(Concern, String)>,
 }
 
 fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {

@@ -6,7 +6,7 @@ use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Spec;
 
 use super::expand;
-use crate::model::DesiredDestination;
+use crate::model::{Concern, DesiredDestination};
 use crate::sid::statement_sid;
 
 const ACCOUNT: &str = "123456789012";
@@ -167,7 +167,9 @@ fn walkme_matches_guide_with_list_bucket_on_the_bucket_arn() {
     );
     assert_same(generated, &guide(&fixed, &[("<bucket-name>", BUCKET)]));
     assert!(
-        d.warnings.iter().any(|w| w.contains("external ID")),
+        d.warnings
+            .iter()
+            .any(|(c, w)| *c == Concern::MissingExternalId && w.contains("external ID")),
         "{:?}",
         d.warnings
     );
@@ -214,9 +216,13 @@ fn custom_wildcards_stay_on_the_folders_objects_and_warn() {
         &d.role.as_ref().unwrap().trust,
         &trust("111122223333", None),
     );
-    assert!(d.warnings.iter().any(|w| w.contains("external_id")));
     assert!(
-        d.warnings.iter().any(|w| w.contains(
+        d.warnings
+            .iter()
+            .any(|(c, w)| *c == Concern::MissingExternalId && w.contains("external_id"))
+    );
+    assert!(
+        d.warnings.iter().any(|(_, w)| w.contains(
             "`s3:*`, `s3:Put*` granted on objects (`arn:aws:s3:::acme-exports/p/*`) only"
         )),
         "{:?}",

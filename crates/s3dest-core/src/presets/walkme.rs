@@ -5,6 +5,7 @@
 use s3dest_policy::{PolicyDocument, Statement};
 
 use super::{Bucket, Grant, trust};
+use crate::model::Concern;
 
 /// The WalkMe roles that assume the customer's role (account 758936404074).
 pub const PRINCIPALS: [&str; 4] = [
@@ -27,11 +28,12 @@ pub(super) fn grant(bucket: Bucket) -> Grant {
                 .with_resources([bucket.objects()]),
         ])),
         bucket_statement: None,
-        warnings: vec![
+        warnings: vec![(
+            Concern::MissingExternalId,
             "WalkMe's roles assume this role without an external ID: any WalkMe customer who \
              learns the role ARN could point WalkMe at this bucket (confused deputy). Keep the \
              role ARN private."
                 .to_owned(),
-        ],
+        )],
     }
 }

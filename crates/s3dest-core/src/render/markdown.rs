@@ -330,10 +330,10 @@ mod tests {
             )
         }));
         let mut plan = plan(changes);
-        plan.errors.push(Notice {
-            address: "bucket.missing".into(),
-            message: "bucket `missing` does not exist".into(),
-        });
+        plan.errors.push(Notice::new(
+            "bucket.missing",
+            "bucket `missing` does not exist",
+        ));
         plan
     }
 
@@ -465,12 +465,11 @@ mod tests {
     #[test]
     fn other_warnings_and_notes_are_listed_apart_from_findings() {
         let mut p = plan(Vec::new());
-        let notice = |address: &str, message: &str| Notice {
-            address: address.into(),
-            message: message.into(),
-        };
-        p.warnings
-            .push(notice("destination.walkme", "no external ID is possible"));
+        let notice = |address: &str, message: &str| Notice::new(address, message);
+        p.warnings.push(Notice {
+            concern: crate::model::Concern::MissingExternalId,
+            ..notice("destination.walkme", "no external ID is possible")
+        });
         p.warnings.push(notice(
             "destination.x.folder",
             "folder kept:\nit is not empty",
