@@ -48,13 +48,11 @@ use s3dest_policy::{PolicyDocument, Principal, Statement};
 
 use crate::aws::DEFAULT_REGION;
 use crate::bucket_policy::{self, PolicyWrite};
+use crate::objects::Deleted;
 use crate::{
     ApplyConfig, ApplyEvent, ApplyReport, Aws, Cloud, CloudError, is_principal_propagation_error,
     lock,
 };
-
-/// The ETag of an empty object (the MD5 of nothing): what a folder marker has.
-const EMPTY_OBJECT_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
 
 /// The longest pause between two retries of a principal rejected by IAM.
 const MAX_PROPAGATION_BACKOFF: Duration = Duration::from_secs(8);
@@ -462,6 +460,8 @@ impl<'a> Run<'a> {
             .send()
             .await
             .map_err(|e| CloudError::from_sdk("PutBucketEncryption", resource, e))?;
+        self.aws
+            .remember_encryption(bucket, &crate::objects::DefaultEncryption::SseS3);
         Ok(())
     }
 
@@ -523,16 +523,16 @@ impl<'a> Run<'a> {
         destination: &str,
     ) -> Result<(), CloudError> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
-        let result = s3
+        let encryption = self.aws.default_encryption(&s3, bucket).await?;
+        let put = s3
             .put_object()
             .bucket(bucket)
             .key(key)
             .if_none_match("*")
             .metadata(META_SPEC, spec)
             .metadata(META_DESTINATION, destination)
-            .body(ByteStream::from_static(b""))
-            .send()
-            .await;
+            .body(ByteStream::from_static(b""));
+        let result = encryption.apply(put).send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -552,48 +552,46 @@ impl<'a> Run<'a> {
 
     /// Deletes a folder marker only if it is still there and still alone in its folder,
     /// checked right before (the plan may be old), and only if the marker is the one
-    /// seen then (`If-Match`).
+    /// seen then (`If-Match`). A marker is an empty object: its size says so, not its
+    /// ETag (which is no MD5 in an SSE-KMS bucket).
     async fn delete_folder(&self, bucket: &str, key: &str) -> Result<(), CloudError> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
         let listing = crate::read::list_folder(&s3, bucket, key).await?;
-        if listing.iter().any(|(k, _)| k != key) {
+        if listing.iter().any(|o| o.key != key) {
             return Err(CloudError::Conflict {
                 resource: format!("folder `s3://{bucket}/{key}`"),
                 message: "the folder is not empty; its marker is kept".to_owned(),
             });
         }
-        let Some((_, etag)) = listing.into_iter().find(|(k, _)| k == key) else {
+        let Some(marker) = listing.into_iter().find(|o| o.key == key) else {
             return Ok(()); // already gone
         };
-        // A marker is an empty object; if someone wrote content to `FOLDER/` since, it is
-        // no longer a marker, and not s3dest's to delete.
-        if etag
-            .as_deref()
-            .is_some_and(|e| e.trim_matches('"') != EMPTY_OBJECT_ETAG)
-        {
+        // If someone wrote content to `FOLDER/` since, it is no longer a marker, and not
+        // s3dest's to delete.
+        if marker.size.is_some_and(|size| size > 0) {
             return Err(CloudError::Conflict {
                 resource: format!("folder marker `s3://{bucket}/{key}`"),
                 message: "it is no longer an empty marker object; it is kept".to_owned(),
             });
         }
-        let mut delete = s3.delete_object().bucket(bucket).key(key);
-        if let Some(etag) = etag {
-            delete = delete.if_match(etag);
-        }
-        match delete.send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = CloudError::from_sdk(
-                    "DeleteObject",
-                    format!("folder marker `s3://{bucket}/{key}`"),
-                    e,
-                );
-                if err.status() == Some(404) {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
+        let warn = |message: &str| (self.events)(ApplyEvent::Warning(message));
+        let deleted = self
+            .aws
+            .delete_if_unchanged(
+                &s3,
+                bucket,
+                key,
+                marker.etag.as_deref(),
+                "folder marker",
+                &warn,
+            )
+            .await?;
+        match deleted {
+            Deleted::Yes => Ok(()),
+            Deleted::Changed => Err(CloudError::Conflict {
+                resource: format!("folder marker `s3://{bucket}/{key}`"),
+                message: "it was rewritten while being deleted; it is kept".to_owned(),
+            }),
         }
     }
 
@@ -607,16 +605,16 @@ impl<'a> Run<'a> {
     ) -> Result<(), CloudError> {
         let s3 = self.aws.s3_for_bucket(bucket).await?;
         let config = &self.aws.apply_config;
+        let warn = |message: &str| (self.events)(ApplyEvent::Warning(message));
         let lock = match config.lock_bucket_policies {
             true => {
-                let on_break = |message: &str| (self.events)(ApplyEvent::Warning(message));
-                Some(lock::acquire(&s3, bucket, &self.plan.spec, config, &on_break).await?)
+                Some(lock::acquire(self.aws, &s3, bucket, &self.plan.spec, config, &warn).await?)
             }
             false => None,
         };
         let result = self.edit_bucket_policy(&s3, bucket, puts, deletes).await;
         if let Some(lock) = lock {
-            lock.release().await;
+            lock.release(self.aws, &warn).await;
         }
         result
     }
@@ -640,6 +638,19 @@ impl<'a> Run<'a> {
                             message,
                         }
                     })?;
+                // AWS refuses the whole policy, and no retry changes that: say why at once.
+                if let PolicyWrite::Put(text) = &write
+                    && let Some((which, id)) = bucket_policy::unique_id_principal(text)
+                {
+                    return Err(CloudError::Conflict {
+                        resource: resource.clone(),
+                        message: format!(
+                            "{which} of its policy names `{id}`, the unique id AWS puts in place of a deleted \
+                             role or user; AWS refuses any bucket policy containing one. Remove that principal \
+                             (it grants nothing any more) or the statement by hand, then run apply again"
+                        ),
+                    });
+                }
                 match &write {
                     PolicyWrite::Unchanged => {}
                     PolicyWrite::Put(text) => {

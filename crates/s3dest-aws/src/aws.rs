@@ -2,7 +2,7 @@
 //! S3 client per region, and a counter of every request sent.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_config::meta::region::RegionProviderChain;
@@ -14,6 +14,7 @@ use aws_smithy_types::retry::RetryConfig;
 use s3dest_core::model::{IdentityNames, ObservedBucket, ObservedSecret, ReadRequest};
 use s3dest_core::plan::Plan;
 
+use crate::objects::DefaultEncryption;
 use crate::{ApplyConfig, ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot, ReadConfig};
 
 /// Where buckets and calls go when nothing configures a region.
@@ -37,6 +38,10 @@ pub struct Aws {
     /// Learned from `GetBucketLocation` (or `CreateBucket`), so that apply after a read
     /// in the same process does not ask again.
     bucket_regions: Mutex<BTreeMap<String, String>>,
+    /// Learned from `GetBucketEncryption`, once per bucket s3dest writes an object into.
+    bucket_encryption: Mutex<BTreeMap<String, DefaultEncryption>>,
+    /// Whether the endpoint implements `DeleteObject` with `If-Match` (until it says not).
+    pub(crate) conditional_deletes: AtomicBool,
     pub(crate) read_config: ReadConfig,
     pub(crate) apply_config: ApplyConfig,
 }
@@ -115,6 +120,8 @@ impl Aws {
             counter,
             s3_clients: Mutex::new(BTreeMap::new()),
             bucket_regions: Mutex::new(BTreeMap::new()),
+            bucket_encryption: Mutex::new(BTreeMap::new()),
+            conditional_deletes: AtomicBool::new(true),
             read_config: ReadConfig::default(),
             apply_config: ApplyConfig::default(),
         })
@@ -175,6 +182,22 @@ impl Aws {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         regions.get(bucket).cloned()
+    }
+
+    pub(crate) fn remember_encryption(&self, bucket: &str, encryption: &DefaultEncryption) {
+        let mut known = self
+            .bucket_encryption
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        known.insert(bucket.to_owned(), encryption.clone());
+    }
+
+    pub(crate) fn known_encryption(&self, bucket: &str) -> Option<DefaultEncryption> {
+        let known = self
+            .bucket_encryption
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        known.get(bucket).cloned()
     }
 
     /// The client for a bucket's region, asking AWS only when it is not known yet.

@@ -130,6 +130,20 @@ pub(crate) fn verify(
     Ok(())
 }
 
+/// The first statement of a policy text naming an IAM unique id as a principal, as
+/// (``statement `Sid` `` or `statement N`, the id).
+pub(crate) fn unique_id_principal(text: &str) -> Option<(String, String)> {
+    let doc = PolicyDocument::parse_aws(text).ok()?;
+    doc.statements.iter().enumerate().find_map(|(i, s)| {
+        let id = s.unique_id_principal()?;
+        let which = match &s.sid {
+            Some(sid) => format!("statement `{sid}`"),
+            None => format!("statement {}", i + 1),
+        };
+        Some((which, id.to_owned()))
+    })
+}
+
 /// S3 returns bucket policies as plain JSON; percent-encoded JSON is accepted too, as
 /// [`PolicyDocument::parse_aws`] does.
 fn parse_json(text: &str) -> Result<Value, String> {

@@ -43,11 +43,11 @@ pub enum CloudError {
     #[error("{resource}: {message}")]
     Conflict { resource: String, message: String },
 
-    /// The bucket's policy lock was left by an apply that died (its lease ran out). It
-    /// is broken only when asked to (`ApplyConfig::break_stale_lock`).
+    /// The bucket's policy lock was left by an apply that died elsewhere (its lease ran
+    /// out). It is broken only when asked to (`ApplyConfig::break_stale_lock`).
     #[error(
-        "bucket `{bucket}`: its policy is locked by a stale lock `{key}` ({holder}{}); the apply that took it probably died. If no apply is running against this bucket, break the lock with `s3dest apply --break-lock`",
-        stale_age(.age, .expired),
+        "bucket `{bucket}`: its policy is locked by a stale lock `{key}` ({holder}{}; {reason}); the apply that took it probably died. If no apply is running against this bucket, break the lock with `s3dest apply --break-lock`",
+        stale_age(.age),
         key = crate::LOCK_KEY
     )]
     StaleLock {
@@ -56,8 +56,8 @@ pub enum CloudError {
         holder: String,
         /// How long ago it was taken, when known.
         age: Option<std::time::Duration>,
-        /// How long ago its lease ran out, when it had one.
-        expired: Option<std::time::Duration>,
+        /// Why it is stale: its lease ran out (how long ago), or it has none.
+        reason: String,
     },
 
     /// The plan records errors; such a plan is never applied.
@@ -85,16 +85,9 @@ fn aws_reason(code: Option<&str>, status: &Option<u16>, message: &str) -> String
     }
 }
 
-fn stale_age(age: &Option<std::time::Duration>, expired: &Option<std::time::Duration>) -> String {
-    let mut text = String::new();
-    if let Some(age) = age {
-        text += &format!(", {} ago", crate::lock::human(*age));
-    }
-    match expired {
-        Some(e) => text += &format!("; it expired {} ago", crate::lock::human(*e)),
-        None => text += "; it has no lease",
-    }
-    text
+fn stale_age(age: &Option<std::time::Duration>) -> String {
+    age.map(|age| format!(", {} ago", crate::lock::human(age)))
+        .unwrap_or_default()
 }
 
 impl CloudError {
@@ -117,6 +110,16 @@ impl CloudError {
     /// Whether AWS answered with this error code.
     pub fn is_code(&self, code: &str) -> bool {
         self.code() == Some(code)
+    }
+
+    /// Whether the failed call may still have been done: no answer came back (a lost
+    /// reply, a reset connection, a timeout) or AWS failed on its side (5xx). A write
+    /// that fails so must be checked before it is made again.
+    pub fn may_have_happened(&self) -> bool {
+        match self {
+            CloudError::Aws { status, .. } => status.is_none_or(|s| s >= 500),
+            _ => false,
+        }
     }
 
     /// Converts an SDK error; `resource` says what the call was about.

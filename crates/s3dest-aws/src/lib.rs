@@ -12,6 +12,7 @@ mod aws;
 mod bucket_policy;
 mod error;
 mod lock;
+mod objects;
 mod read;
 mod secret;
 

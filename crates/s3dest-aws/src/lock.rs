@@ -3,13 +3,22 @@
 //! `PutBucketPolicy`, so the read-modify-write is serialized by an object created with
 //! `If-None-Match: *` in the same bucket, which only one writer can create.
 //!
-//! The lock holds a lease, and says who took it (spec, `user@host pid N`, when) in its
-//! metadata. A live lock is waited for (at most `lock_wait`) and never broken. A lock
-//! whose lease ran out was left by an apply that died: it is reported with its owner
-//! and age, and taken over only when asked to (`break_stale_lock`, the CLI's
-//! `--break-lock`). Taking over and releasing delete with `If-Match` on the lock's
-//! ETag (its body is unique), so that nobody deletes a lock another apply has just
-//! created.
+//! The lock holds a lease, and says who took it (spec, `user@host pid N`, when, and a
+//! token unique to the attempt) in its metadata. A live lock is waited for (at most
+//! `lock_wait`) and never broken. A lock is not live when:
+//! - its owner is provably gone (a process of this host and PID namespace that no
+//!   longer runs): it is taken over at once, with a warning;
+//! - its lease ran out, or it has none: it was left by an apply that died elsewhere,
+//!   and is taken over only when asked to (`break_stale_lock`, `--break-lock`).
+//!
+//! Nobody can make a lock live for long: s3dest honours at most [`MAX_LEASE`] from the
+//! moment S3 wrote the object (its `LastModified`, which no writer chooses), whatever
+//! lease the metadata claims. And every grant s3dest writes denies its principal the
+//! lock's key (see the presets), so no vendor can plant, read or delete it.
+//!
+//! Every write here is safe to retry: a conditional create whose reply was lost is
+//! recognised by its token when the retry finds the lock in place; a delete whose reply
+//! was lost finds the key gone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,17 +29,25 @@ use tokio::time::Instant;
 
 use s3dest_core::model::META_SPEC;
 
-use crate::{ApplyConfig, CloudError};
+use crate::objects::Deleted;
+use crate::{ApplyConfig, Aws, CloudError};
 
 /// The key of the lock object, at the top of the bucket whose policy is being edited.
 /// It exists only while an apply edits that policy (or after an apply died doing so).
 pub const LOCK_KEY: &str = ".s3dest-bucket-policy.lock";
+/// The longest lease s3dest honours, counted from the lock's `LastModified`: a lock
+/// claiming a longer one (planted, or from a clock far ahead) is stale after this.
+pub const MAX_LEASE: Duration = Duration::from_secs(15 * 60);
 /// Metadata key holding the lease's end, in seconds since the epoch.
 const META_EXPIRES: &str = "s3dest-lock-expires";
 /// Metadata key holding when the lock was taken, in seconds since the epoch.
 const META_CREATED: &str = "s3dest-lock-created";
 /// Metadata key holding who took the lock: `user@host pid N`.
 const META_OWNER: &str = "s3dest-lock-owner";
+/// Metadata key holding the token of the attempt that wrote the lock.
+const META_TOKEN: &str = "s3dest-lock-token";
+/// Attempts at releasing a lock before leaving it to its lease.
+const RELEASE_ATTEMPTS: u32 = 3;
 
 pub(crate) struct BucketLock {
     s3: aws_sdk_s3::Client,
@@ -38,36 +55,88 @@ pub(crate) struct BucketLock {
     etag: Option<String>,
 }
 
-/// Who holds a lock, as its metadata says.
+/// Who holds a lock, as its metadata and S3 say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Holder {
     spec: Option<String>,
     owner: Option<String>,
+    token: Option<String>,
     /// When it was taken (its `LastModified` when the metadata does not say).
     created: Option<u64>,
+    /// When S3 wrote it.
+    written: Option<u64>,
+    /// The lease's end as the metadata claims it.
     expires: Option<u64>,
+}
+
+/// Whether a lock found in the way may be waited for, taken over, or neither.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LockState {
+    /// Held by a running apply (as far as anyone can tell): wait, never break.
+    Live,
+    /// Its owner is a process of this host that is gone: taken over at once.
+    OwnerGone { pid: String },
+    /// Its lease ran out this long ago (or it has none, or claims more than
+    /// [`MAX_LEASE`]): taken over only with `--break-lock`.
+    Expired { reason: String },
 }
 
 impl Holder {
     fn from_head(out: &HeadObjectOutput) -> Holder {
         let meta = |k: &str| out.metadata().and_then(|m| m.get(k)).cloned();
         let number = |k: &str| meta(k).and_then(|v| v.parse::<u64>().ok());
-        let modified = out
+        let written = out
             .last_modified()
             .and_then(|t| u64::try_from(t.secs()).ok());
         Holder {
             spec: meta(META_SPEC),
             owner: meta(META_OWNER),
-            created: number(META_CREATED).or(modified),
+            token: meta(META_TOKEN),
+            created: number(META_CREATED).or(written),
+            written,
             expires: number(META_EXPIRES),
         }
     }
 
-    /// A lock without a readable lease is not ours to trust: it counts as expired. So
-    /// does one taken by a process of this host that is gone (an apply that was killed),
-    /// without waiting for its lease.
-    fn is_expired(&self, now: u64) -> bool {
-        self.expires.is_none_or(|t| t < now) || self.owner.as_deref().is_some_and(owner_is_gone)
+    /// The lease s3dest honours: the claimed one, cut at [`MAX_LEASE`] after the lock
+    /// was written (or claims to have been taken, if that is earlier).
+    fn honoured_expiry(&self) -> Option<u64> {
+        let cap = [self.written, self.created]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|t| t + MAX_LEASE.as_secs());
+        match (self.expires, cap) {
+            (Some(e), Some(c)) => Some(e.min(c)),
+            (e, None) => e,
+            (None, Some(_)) => None,
+        }
+    }
+
+    fn state(&self, now: u64) -> LockState {
+        if let Some(pid) = self.owner.as_deref().and_then(gone_pid) {
+            return LockState::OwnerGone { pid };
+        }
+        match (self.expires, self.honoured_expiry()) {
+            (None, _) | (_, None) => LockState::Expired {
+                reason: "it has no lease".to_owned(),
+            },
+            (Some(claimed), Some(honoured)) if honoured < now => LockState::Expired {
+                reason: if claimed > honoured {
+                    format!(
+                        "it claims a lease longer than the {} s3dest honours, which ran out {} ago",
+                        human(MAX_LEASE),
+                        human(Duration::from_secs(now - honoured))
+                    )
+                } else {
+                    format!(
+                        "its lease ran out {} ago",
+                        human(Duration::from_secs(now - honoured))
+                    )
+                },
+            },
+            _ => LockState::Live,
+        }
     }
 
     /// ``spec `acme`, taken by alice@build-7 pid 4242 at 2025-01-02T03:04:05Z``.
@@ -87,31 +156,34 @@ impl Holder {
 
 /// Waits until this apply holds the lock of `bucket`, at most `config.lock_wait`.
 ///
-/// A lock whose lease ran out is an error ([`CloudError::StaleLock`]) unless
-/// `config.break_stale_lock`; then it is taken over and `on_break` is told, with a
-/// message naming its holder.
+/// A lock whose owner is provably gone is taken over, and `warn` is told. A lock whose
+/// lease ran out is an error ([`CloudError::StaleLock`]) unless
+/// `config.break_stale_lock`; then it is taken over and `warn` is told, naming its holder.
 pub(crate) async fn acquire(
+    aws: &Aws,
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     spec: &str,
     config: &ApplyConfig,
-    on_break: &(dyn Fn(&str) + Sync),
+    warn: &(dyn Fn(&str) + Sync),
 ) -> Result<BucketLock, CloudError> {
     let resource = format!("lock `s3://{bucket}/{LOCK_KEY}`");
     let waited_from = Instant::now();
     let deadline = waited_from + config.lock_wait;
     let owner = owner();
+    let encryption = aws.default_encryption(s3, bucket).await?;
     let mut pause = Duration::from_millis(200);
     let mut last_holder = None;
     loop {
         let created = unix_now();
-        let expires = created + config.lock_lease.as_secs();
+        let expires = created + config.lock_lease.as_secs().min(MAX_LEASE.as_secs());
+        let token = token();
         let body = serde_json::json!({
             "spec": spec,
             "owner": owner,
             "created": utc(created),
             "expires": utc(expires),
-            "token": token(),
+            "token": token,
         });
         let put = s3
             .put_object()
@@ -120,13 +192,12 @@ pub(crate) async fn acquire(
             .if_none_match("*")
             .metadata(META_SPEC, spec)
             .metadata(META_OWNER, &owner)
+            .metadata(META_TOKEN, &token)
             .metadata(META_CREATED, created.to_string())
             .metadata(META_EXPIRES, expires.to_string())
             .content_type("application/json")
-            .body(ByteStream::from(body.to_string().into_bytes()))
-            .send()
-            .await;
-        let err = match put {
+            .body(ByteStream::from(body.to_string().into_bytes()));
+        let err = match encryption.apply(put).send().await {
             Ok(out) => {
                 return Ok(BucketLock {
                     s3: s3.clone(),
@@ -136,43 +207,58 @@ pub(crate) async fn acquire(
             }
             Err(e) => CloudError::from_sdk("PutObject", resource.clone(), e),
         };
-        // 412: someone holds it. 409: someone is creating it at this very moment.
-        if !(err.status() == Some(412) || err.status() == Some(409)) {
+        // 412: someone holds it. 409: someone is creating it at this very moment. No
+        // answer at all: our own create may have happened.
+        let held = matches!(err.status(), Some(412 | 409));
+        if !held && !err.may_have_happened() {
+            return Err(err);
+        }
+        let out_of_time = || Instant::now() > deadline;
+        let found = head(s3, bucket).await?;
+        if let Some((holder, etag)) = &found
+            && holder.token.as_deref() == Some(token.as_str())
+        {
+            // Our own create, whose reply was lost (the SDK's retry then met our lock).
+            return Ok(BucketLock {
+                s3: s3.clone(),
+                bucket: bucket.to_owned(),
+                etag: etag.clone(),
+            });
+        }
+        if !held {
             return Err(err);
         }
         // Locks taken and released (or taken over) over and over by others end here too.
-        let out_of_time = || Instant::now() > deadline;
-        let Some((holder, etag)) = head(s3, bucket).await? else {
+        let Some((holder, etag)) = found else {
             if out_of_time() {
                 return Err(busy(bucket, last_holder.as_ref(), waited_from.elapsed()));
             }
             continue; // released in between: try again at once
         };
-        if holder.is_expired(unix_now()) {
-            if !config.break_stale_lock {
-                return Err(stale(bucket, &holder));
-            }
+        let now = unix_now();
+        let take_over = match holder.state(now) {
+            LockState::Live => None,
+            LockState::OwnerGone { pid } => Some(format!(
+                "took over the bucket-policy lock of bucket `{bucket}` ({}{}): the apply that \
+                 took it (pid {pid} on this host) is no longer running",
+                holder.describe(),
+                age_text(&holder, now)
+            )),
+            LockState::Expired { reason } if config.break_stale_lock => Some(format!(
+                "broke the stale bucket-policy lock of bucket `{bucket}` ({}{}; {reason})",
+                holder.describe(),
+                age_text(&holder, now)
+            )),
+            LockState::Expired { reason } => return Err(stale(bucket, &holder, reason)),
+        };
+        if let Some(message) = take_over {
             // Left behind by an apply that died: take it over, unless it changed meanwhile.
-            let mut delete = s3.delete_object().bucket(bucket).key(LOCK_KEY);
-            if let Some(etag) = &etag {
-                delete = delete.if_match(etag);
-            }
-            match delete.send().await {
-                Ok(_) => {
-                    let message = format!(
-                        "broke the stale bucket-policy lock of bucket `{bucket}` ({}{})",
-                        holder.describe(),
-                        age_text(&holder, unix_now())
-                    );
-                    tracing::debug!("{message}");
-                    on_break(&message);
-                }
-                Err(e) => {
-                    let err = CloudError::from_sdk("DeleteObject", resource.clone(), e);
-                    if !matches!(err.status(), Some(404 | 412)) {
-                        return Err(err);
-                    }
-                }
+            let deleted = aws
+                .delete_if_unchanged(s3, bucket, LOCK_KEY, etag.as_deref(), "lock", warn)
+                .await?;
+            if deleted == Deleted::Yes {
+                tracing::debug!("{message}");
+                warn(&message);
             }
             if out_of_time() {
                 return Err(busy(bucket, last_holder.as_ref(), waited_from.elapsed()));
@@ -206,9 +292,36 @@ pub(crate) async fn check_not_stale(
         return Ok(());
     }
     match head(s3, bucket).await? {
-        Some((holder, _)) if holder.is_expired(unix_now()) => Err(stale(bucket, &holder)),
-        _ => Ok(()),
+        Some((holder, _)) => match holder.state(unix_now()) {
+            LockState::Expired { reason } => Err(stale(bucket, &holder, reason)),
+            LockState::Live | LockState::OwnerGone { .. } => Ok(()),
+        },
+        None => Ok(()),
     }
+}
+
+/// A lock found by a read, for the plan to mention: its holder and what the next apply
+/// will do about it. `None` when there is no lock.
+pub(crate) async fn observe(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<s3dest_core::model::ObservedLock>, CloudError> {
+    use s3dest_core::model::{LockVerdict, ObservedLock};
+    let Some((holder, _)) = head(s3, bucket).await? else {
+        return Ok(None);
+    };
+    let now = unix_now();
+    let verdict = match holder.state(now) {
+        LockState::Live => LockVerdict::Live,
+        LockState::OwnerGone { pid } => LockVerdict::OwnerGone {
+            reason: format!("the apply that took it (pid {pid} on this host) is no longer running"),
+        },
+        LockState::Expired { reason } => LockVerdict::Stale { reason },
+    };
+    Ok(Some(ObservedLock {
+        holder: format!("{}{}", holder.describe(), age_text(&holder, now)),
+        verdict,
+    }))
 }
 
 /// The lock's holder and ETag, `None` when there is no lock.
@@ -233,7 +346,7 @@ async fn head(
     }
 }
 
-fn stale(bucket: &str, holder: &Holder) -> CloudError {
+fn stale(bucket: &str, holder: &Holder, reason: String) -> CloudError {
     let now = unix_now();
     CloudError::StaleLock {
         bucket: bucket.to_owned(),
@@ -241,9 +354,7 @@ fn stale(bucket: &str, holder: &Holder) -> CloudError {
         age: holder
             .created
             .map(|t| Duration::from_secs(now.saturating_sub(t))),
-        expired: holder
-            .expires
-            .map(|t| Duration::from_secs(now.saturating_sub(t))),
+        reason,
     }
 }
 
@@ -252,7 +363,7 @@ fn busy(bucket: &str, holder: Option<&Holder>, waited: Duration) -> CloudError {
     let (by, expiry) = match holder {
         Some(h) => (
             format!(" ({}{})", h.describe(), age_text(h, now)),
-            h.expires
+            h.honoured_expiry()
                 .map(|t| format!(", and its lease runs out at {}", utc(t)))
                 .unwrap_or_default(),
         ),
@@ -281,20 +392,38 @@ fn age_text(holder: &Holder, now: u64) -> String {
 }
 
 impl BucketLock {
-    /// Deletes the lock if it is still ours. A failure is only logged: the lease frees
-    /// the lock in time anyway, and the policy edit itself is already done or failed.
-    pub(crate) async fn release(self) {
-        let mut delete = self.s3.delete_object().bucket(&self.bucket).key(LOCK_KEY);
-        if let Some(etag) = &self.etag {
-            delete = delete.if_match(etag);
+    /// Deletes the lock if it is still ours, retrying a few times. A lock that cannot
+    /// be released is reported through `warn`: its lease frees it in time, and the
+    /// next apply from this host takes it over at once (its owner is then gone).
+    pub(crate) async fn release(self, aws: &Aws, warn: &(dyn Fn(&str) + Sync)) {
+        let mut last = None;
+        for attempt in 0..RELEASE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+            let result = aws
+                .delete_if_unchanged(
+                    &self.s3,
+                    &self.bucket,
+                    LOCK_KEY,
+                    self.etag.as_deref(),
+                    "lock",
+                    warn,
+                )
+                .await;
+            match result {
+                // `Changed`: not ours any more (taken over after our lease ran out).
+                Ok(_) => return,
+                Err(err) => last = Some(err),
+            }
         }
-        if let Err(e) = delete.send().await {
-            let err = CloudError::from_sdk(
-                "DeleteObject",
-                format!("lock `s3://{}/{LOCK_KEY}`", self.bucket),
-                e,
-            );
-            tracing::warn!("cannot release the bucket-policy lock: {err}");
+        if let Some(err) = last {
+            warn(&format!(
+                "could not release the bucket-policy lock of bucket `{}` ({err}); its lease \
+                 frees it within {}",
+                self.bucket,
+                human(MAX_LEASE)
+            ));
         }
     }
 }
@@ -327,7 +456,7 @@ fn owner() -> String {
         })
         .unwrap_or_else(|| "unknown-host".to_owned());
     // The PID namespace too: containers can share a host name, and a pid means
-    // something only within its namespace (see `owner_is_gone`).
+    // something only within its namespace (see `gone_pid`).
     let namespace = std::fs::read_link("/proc/self/ns/pid")
         .map(|ns| format!(" {}", ns.display()))
         .unwrap_or_default();
@@ -344,20 +473,19 @@ fn owner() -> String {
         .collect()
 }
 
-/// Whether `owner` (as [`owner`] writes it) names a process of this host and PID
-/// namespace that no longer runs. Only Linux's `/proc` is asked; anywhere else, or when
-/// unsure, the answer is no.
-fn owner_is_gone(owner: &str) -> bool {
-    let Some((user_host, pid)) = owner.rsplit_once(" pid ") else {
-        return false;
-    };
+/// The pid of `owner` (as [`owner`] writes it) when it names a process of this host
+/// and PID namespace that no longer runs. Only Linux's `/proc` is asked; anywhere else,
+/// or when unsure, the answer is `None`.
+fn gone_pid(owner: &str) -> Option<String> {
+    let (user_host, pid) = owner.rsplit_once(" pid ")?;
     let this = self::owner();
     let this_host = this.rsplit_once(" pid ").map(|(uh, _)| uh);
     let proc = std::path::Path::new("/proc");
-    Some(user_host) == this_host
+    let gone = Some(user_host) == this_host
         && pid.parse::<u32>().is_ok_and(|p| p != std::process::id())
         && proc.join("self").exists()
-        && !proc.join(pid).exists()
+        && !proc.join(pid).exists();
+    gone.then(|| pid.to_owned())
 }
 
 /// Unique per lock attempt, so that two locks never share an ETag.
@@ -429,25 +557,72 @@ mod tests {
     }
 
     #[test]
-    fn a_lock_of_a_dead_process_of_this_host_is_stale_at_once() {
+    fn a_lock_of_a_dead_process_of_this_host_is_taken_over_at_once() {
         let me = owner();
         let (user_host, _) = me.rsplit_once(" pid ").unwrap();
-        assert!(!owner_is_gone(&me), "this process runs");
-        assert!(
-            owner_is_gone(&format!("{user_host} pid 4294967")),
+        assert_eq!(gone_pid(&me), None, "this process runs");
+        assert_eq!(
+            gone_pid(&format!("{user_host} pid 4294967")).as_deref(),
+            Some("4294967"),
             "no such pid"
         );
-        assert!(
-            !owner_is_gone("someone@elsewhere pid 4294967"),
+        assert_eq!(
+            gone_pid("someone@elsewhere pid 4294967"),
+            None,
             "another host: cannot tell"
         );
-        assert!(!owner_is_gone("garbage"));
+        assert_eq!(gone_pid("garbage"), None);
         let holder = Holder {
             owner: Some(format!("{user_host} pid 4294967")),
             expires: Some(u64::MAX),
             ..Holder::default()
         };
-        assert!(holder.is_expired(0));
+        assert_eq!(
+            holder.state(0),
+            LockState::OwnerGone {
+                pid: "4294967".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn no_lease_longer_than_the_cap_is_honoured() {
+        let written = 1_000_000;
+        let planted = Holder {
+            owner: Some("vendor@elsewhere pid 1".to_owned()),
+            written: Some(written),
+            created: Some(written),
+            expires: Some(u64::MAX),
+            ..Holder::default()
+        };
+        let cap = written + MAX_LEASE.as_secs();
+        assert_eq!(planted.state(cap), LockState::Live);
+        let LockState::Expired { reason } = planted.state(cap + 61) else {
+            panic!("a far-future lease is not honoured past the cap")
+        };
+        assert_eq!(
+            reason,
+            "it claims a lease longer than the 15m 0s s3dest honours, which ran out 1m 1s ago"
+        );
+        // A lease within the cap is honoured as written.
+        let normal = Holder {
+            expires: Some(written + 120),
+            ..planted.clone()
+        };
+        assert_eq!(normal.state(written + 100), LockState::Live);
+        let LockState::Expired { reason } = normal.state(written + 130) else {
+            panic!("expired")
+        };
+        assert_eq!(reason, "its lease ran out 10s ago");
+        // Claiming to have been written later than S3 wrote it does not help either.
+        let backdated_write = Holder {
+            created: Some(written + 10_000),
+            ..planted
+        };
+        assert!(matches!(
+            backdated_write.state(cap + 1),
+            LockState::Expired { .. }
+        ));
     }
 
     #[test]
@@ -466,14 +641,23 @@ mod tests {
             owner: Some("alice@build-7 pid 4242".to_owned()),
             created: Some(1_735_787_045),
             expires: Some(1_735_787_165),
+            ..Holder::default()
         };
         assert_eq!(
             holder.describe(),
             "spec `acme`, taken by alice@build-7 pid 4242 at 2025-01-02T03:04:05Z"
         );
-        assert!(holder.is_expired(1_735_787_166));
-        assert!(!holder.is_expired(1_735_787_100));
-        assert!(Holder::default().is_expired(0), "no lease: expired");
+        assert!(matches!(
+            holder.state(1_735_787_166),
+            LockState::Expired { .. }
+        ));
+        assert_eq!(holder.state(1_735_787_100), LockState::Live);
+        assert_eq!(
+            Holder::default().state(0),
+            LockState::Expired {
+                reason: "it has no lease".to_owned()
+            }
+        );
         assert_eq!(Holder::default().describe(), "taken by an unknown owner");
     }
 }

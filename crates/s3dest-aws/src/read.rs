@@ -23,9 +23,10 @@ use s3dest_core::model::{
     TAG_SPEC,
 };
 use s3dest_core::presets::PENDO_ROLE_NAME;
+use s3dest_core::sid;
 use s3dest_policy::PolicyDocument;
 
-use crate::{Aws, CloudError, IamSnapshot};
+use crate::{Aws, CloudError, IamSnapshot, lock};
 
 /// The largest page `GetAccountAuthorizationDetails` serves.
 const IAM_PAGE_SIZE: i32 = 1000;
@@ -297,10 +298,14 @@ pub(crate) async fn buckets(
 ) -> Result<BTreeMap<String, ObservedBucket>, CloudError> {
     // One budget for all requests: a spec with one huge bucket is as fast as one with many.
     let limit = Semaphore::new(aws.read_config.concurrency.max(1));
-    let reads = request.buckets.iter().map(|(name, read)| {
-        let limit = &limit;
-        async move { Ok::<_, CloudError>((name.clone(), bucket(aws, limit, name, read).await?)) }
-    });
+    let reads =
+        request.buckets.iter().map(|(name, read)| {
+            let limit = &limit;
+            let spec = request.spec.as_str();
+            async move {
+                Ok::<_, CloudError>((name.clone(), bucket(aws, limit, spec, name, read).await?))
+            }
+        });
     Ok(try_join_all(reads).await?.into_iter().collect())
 }
 
@@ -316,6 +321,7 @@ async fn limited<T>(limit: &Semaphore, call: impl Future<Output = T>) -> T {
 async fn bucket(
     aws: &Aws,
     limit: &Semaphore,
+    spec: &str,
     name: &str,
     read: &BucketRead,
 ) -> Result<ObservedBucket, CloudError> {
@@ -344,16 +350,31 @@ async fn bucket(
             .await
             .map(Some)
     };
-    let (policy, public_access_blocked, folders) = tokio::try_join!(
-        limited(limit, policy(&s3, name)),
-        settings,
-        try_join_all(folder_reads)
-    )?;
+    // The lock is looked for where the spec edits the policy: where it wants a
+    // statement (known before), or where the policy holds one of its own (prune).
+    let policy_and_lock = async {
+        let policy = limited(limit, policy(&s3, name)).await?;
+        let ours = |p: &PolicyDocument| {
+            p.statements.iter().any(|s| {
+                s.sid
+                    .as_deref()
+                    .is_some_and(|sid| sid::owned_destination(spec, sid).is_some())
+            })
+        };
+        let lock = match read.lock || policy.as_ref().is_some_and(ours) {
+            true => limited(limit, lock::observe(&s3, name)).await?,
+            false => None,
+        };
+        Ok::<_, CloudError>((policy, lock))
+    };
+    let ((policy, lock), public_access_blocked, folders) =
+        tokio::try_join!(policy_and_lock, settings, try_join_all(folder_reads))?;
     Ok(ObservedBucket::Present(BucketInfo {
         region,
         policy,
         public_access_blocked,
         folders: folders.into_iter().collect(),
+        lock,
     }))
 }
 
@@ -430,7 +451,7 @@ async fn folder(
             return Ok(None);
         }
         let listing = limited(limit, list_folder(s3, bucket, &marker_key)).await?;
-        Ok(Some(listing.iter().any(|(key, _)| *key != marker_key)))
+        Ok(Some(listing.iter().any(|o| o.key != marker_key)))
     };
     let (marker, has_other_objects) = tokio::try_join!(marker, others)?;
     Ok(FolderInfo {
@@ -469,12 +490,19 @@ async fn marker_owner(
     }))
 }
 
-/// Up to two keys under `prefix` with their ETags.
+/// An object of a folder listing.
+pub(crate) struct Listed {
+    pub(crate) key: String,
+    pub(crate) size: Option<i64>,
+    pub(crate) etag: Option<String>,
+}
+
+/// Up to two keys under `prefix` with their sizes and ETags.
 pub(crate) async fn list_folder(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     prefix: &str,
-) -> Result<Vec<(String, Option<String>)>, CloudError> {
+) -> Result<Vec<Listed>, CloudError> {
     let out = s3
         .list_objects_v2()
         .bucket(bucket)
@@ -492,6 +520,12 @@ pub(crate) async fn list_folder(
     Ok(out
         .contents()
         .iter()
-        .filter_map(|o| Some((o.key()?.to_owned(), o.e_tag().map(str::to_owned))))
+        .filter_map(|o| {
+            Some(Listed {
+                key: o.key()?.to_owned(),
+                size: o.size(),
+                etag: o.e_tag().map(str::to_owned),
+            })
+        })
         .collect())
 }

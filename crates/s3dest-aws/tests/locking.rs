@@ -408,7 +408,7 @@ async fn a_stale_lock_stops_the_apply_before_any_change_naming_its_owner() {
         OTHER_OWNER,
         // Ages to the minute: the seconds depend on how busy the machine is.
         ", 10m ",
-        "expired 8m ",
+        "its lease ran out 8m ",
         "s3dest apply --break-lock",
     ] {
         assert!(
@@ -555,4 +555,35 @@ async fn a_lock_whose_lease_runs_out_while_waited_for_is_reported_not_taken() {
     assert!(err.to_string().contains("--break-lock"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(lock_etag(&s3).await, etag);
+}
+
+/// A lock claiming a lease of years (planted, or written by a clock far ahead) would
+/// block every apply forever, as a live lock is never broken: only `MAX_LEASE` of it
+/// is honoured, counted from when it was written at the latest.
+#[tokio::test]
+async fn a_lock_claiming_a_lease_past_the_cap_is_stale_and_broken_with_break_lock() {
+    let moto = moto();
+    let s3 = setup(&moto).await;
+    plant_lock(&s3, 20 * 60, 10 * 365 * 86_400).await;
+    let plan = statements_plan("acme", &["S3destAcmeD".to_owned()], &[]);
+    let cloud = cloud(&moto, quick(Duration::from_secs(5))).await;
+    let (result, _) = apply(&cloud, &plan).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, CloudError::StaleLock { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(
+            "; it claims a lease longer than the 15m 0s s3dest honours, which ran out 5m "
+        ),
+        "{message}"
+    );
+    let config = ApplyConfig {
+        break_stale_lock: true,
+        ..quick(Duration::from_secs(5))
+    };
+    let cloud = self::cloud(&moto, config).await;
+    let (result, events) = apply(&cloud, &plan).await;
+    assert!(result.unwrap().is_success(), "{events:#?}");
+    assert!(sids(&s3).await.contains("S3destAcmeD"));
+    assert_eq!(lock_etag(&s3).await, None, "taken over, then released");
 }

@@ -378,6 +378,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     settings: false,
                     folders: set(&["ours", "theirs", "absent", "full", "empty"]),
                     prune_folders: set(&["full", "empty"]),
+                    lock: false,
                 },
             ),
             (
@@ -386,6 +387,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     settings: true,
                     folders: set(&["x"]),
                     prune_folders: set(&[]),
+                    lock: false,
                 },
             ),
             (
@@ -394,6 +396,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     settings: true,
                     folders: set(&[]),
                     prune_folders: set(&[]),
+                    lock: false,
                 },
             ),
             (
@@ -402,6 +405,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     settings: true,
                     folders: set(&["y"]),
                     prune_folders: set(&[]),
+                    lock: false,
                 },
             ),
         ]),
@@ -577,6 +581,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                     settings: true,
                     folders: BTreeSet::from(["d".to_owned()]),
                     prune_folders: BTreeSet::new(),
+                    lock: false,
                 },
             ),
         ]),

@@ -53,11 +53,9 @@ pub fn read_request<'t>(
         })
         .collect();
     for dest in desired.destinations.values() {
-        buckets
-            .entry(dest.bucket.clone())
-            .or_default()
-            .folders
-            .insert(dest.folder.clone());
+        let read = buckets.entry(dest.bucket.clone()).or_default();
+        read.folders.insert(dest.folder.clone());
+        read.lock |= dest.bucket_statement.is_some();
     }
     for tags in owned_tags {
         let (Some(bucket), Some(folder)) = (tags.get(TAG_BUCKET), tags.get(TAG_FOLDER)) else {

@@ -244,6 +244,28 @@ pub struct BucketInfo {
     pub public_access_blocked: Option<bool>,
     /// Folder markers that were asked for, by folder path (no trailing slash).
     pub folders: BTreeMap<String, FolderInfo>,
+    /// The bucket-policy lock found in the bucket, when it was asked for and is there.
+    pub lock: Option<ObservedLock>,
+}
+
+/// A bucket-policy lock found by a read: an apply editing the policy right now, or one
+/// left behind by an apply that died.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedLock {
+    /// Who took it and when (spec, `user@host pid N`, time, age).
+    pub holder: String,
+    pub verdict: LockVerdict,
+}
+
+/// What the next apply that edits the bucket's policy does about a lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockVerdict {
+    /// Held by a running apply: waited for.
+    Live,
+    /// Its owner is provably gone: taken over at once. `reason` says how it is known.
+    OwnerGone { reason: String },
+    /// Left by an apply that died elsewhere: refused until `--break-lock`.
+    Stale { reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -309,6 +331,9 @@ pub struct BucketRead {
     pub folders: BTreeSet<String>,
     /// Folders that prune may delete: also check whether they hold anything else.
     pub prune_folders: BTreeSet<String>,
+    /// Look for a bucket-policy lock (the spec puts statements into this bucket's
+    /// policy). The edge also looks when the policy holds statements of the spec.
+    pub lock: bool,
 }
 
 #[cfg(test)]

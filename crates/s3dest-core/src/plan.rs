@@ -331,6 +331,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
     }
     planner.prune();
     planner.check_limits();
+    planner.check_policy_writes();
     let Planner {
         mut changes,
         warnings,

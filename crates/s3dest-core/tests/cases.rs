@@ -80,6 +80,7 @@ fn observed(v: &Value) -> Observed {
                         )
                     })
                     .collect(),
+                lock: None,
             })
         };
         buckets.insert(name.clone(), bucket);

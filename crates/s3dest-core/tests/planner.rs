@@ -811,3 +811,95 @@ fn an_adopted_role_stays_at_its_path_and_is_never_replaced() {
         Some("arn:aws:iam::123456789012:role/s3dest-w")
     );
 }
+
+/// A foreign statement naming a deleted role's unique id: AWS refuses every bucket
+/// policy containing one, so a plan that must write that policy says so at once.
+#[test]
+fn a_foreign_unique_id_principal_is_an_error_only_where_the_plan_writes_the_policy() {
+    let foreign = Statement::allow()
+        .with_sid("Legacy")
+        .with_principal_aws(["AROA3XFRBF535EXAMPLE1"])
+        .with_actions(["s3:GetObject"])
+        .with_resources(["arn:aws:s3:::acme-exports/reports/*"]);
+    let mut w = world(&["acme-exports"]);
+    bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(vec![foreign]));
+    let p = plan(ALL_VENDORS, &w);
+    let errors: Vec<(&str, &str)> = p
+        .errors
+        .iter()
+        .map(|e| (e.address.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(
+            "bucket.acme-exports",
+            "statement `Legacy` of this bucket's policy, which s3dest does not own, names \
+             `AROA3XFRBF535EXAMPLE1`: the unique id AWS puts in place of a role or user that was \
+             deleted. AWS refuses every bucket policy that contains one, so s3dest cannot change \
+             this policy. Remove that principal (it grants nothing any more) or the statement by \
+             hand, then plan again"
+        )]
+    );
+    // A spec that does not touch that bucket policy is not stopped by it.
+    let no_statement = ALL_VENDORS.replace(
+        "  pendo: { vendor: pendo-data-sync, bucket: acme-exports, folder: pendo, principal: \"arn:aws:iam::999999999999:user/pendo-sync\", external_id: ext-pendo }\n",
+        "",
+    );
+    assert!(plan(&no_statement, &w).errors.is_empty());
+}
+
+#[test]
+fn plans_say_what_the_next_apply_does_about_a_lock_left_in_the_bucket() {
+    use s3dest_core::model::{LockVerdict, ObservedLock};
+    let mut w = world(&["acme-exports"]);
+    let holder = "spec `acme`, taken by ci@runner pid 42 at 2026-01-02T03:04:05Z, 3m 0s ago";
+    let cases = [
+        (
+            LockVerdict::OwnerGone {
+                reason: "the apply that took it (pid 42 on this host) is no longer running"
+                    .to_owned(),
+            },
+            "warning",
+            format!(
+                "a bucket-policy lock was left behind ({holder}): the apply that took it (pid 42 \
+                 on this host) is no longer running; the next apply takes it over"
+            ),
+        ),
+        (
+            LockVerdict::Stale {
+                reason: "its lease ran out 1m 0s ago".to_owned(),
+            },
+            "warning",
+            format!(
+                "a stale bucket-policy lock was left behind ({holder}; its lease ran out 1m 0s \
+                 ago): apply refuses to edit this policy until it is run with `--break-lock` \
+                 (when no other apply is running against this bucket)"
+            ),
+        ),
+        (
+            LockVerdict::Live,
+            "note",
+            format!(
+                "an apply is editing this bucket's policy right now (lock {holder}); the next \
+                 apply waits for it"
+            ),
+        ),
+    ];
+    for (verdict, kind, message) in cases {
+        bucket_mut(&mut w, "acme-exports").lock = Some(ObservedLock {
+            holder: holder.to_owned(),
+            verdict,
+        });
+        let p = plan(ALL_VENDORS, &w);
+        let list = match kind {
+            "warning" => &p.warnings,
+            _ => &p.notes,
+        };
+        let found: Vec<&str> = list
+            .iter()
+            .filter(|n| n.address == "bucket.acme-exports")
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(found, [message.as_str()], "{kind}");
+    }
+}

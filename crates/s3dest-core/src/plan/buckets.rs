@@ -1,7 +1,7 @@
 //! Buckets, the destinations' statements in bucket policies, and folder markers;
 //! and the size limits AWS puts on policies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -9,7 +9,8 @@ use s3dest_policy::{PolicyDocument, Statement};
 
 use super::{Action, Op, Planner};
 use crate::model::{
-    DesiredBucket, DesiredDestination, ObservedBucket, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
+    DesiredBucket, DesiredDestination, LockVerdict, ObservedBucket, TAG_BUCKET, TAG_DESTINATION,
+    TAG_FOLDER,
 };
 
 impl<'a> Planner<'a> {
@@ -97,6 +98,90 @@ impl<'a> Planner<'a> {
         }
         for (address, message) in errors {
             self.error(address, message);
+        }
+    }
+
+    /// What stands in the way of the bucket-policy writes the plan makes, said before
+    /// apply meets it: a foreign statement naming a unique id (AWS refuses any policy
+    /// that does, so no edit of that policy can succeed), and a bucket-policy lock found
+    /// in the bucket (held by an apply now, or left by one that died).
+    pub(super) fn check_policy_writes(&mut self) {
+        let edited: BTreeSet<&str> = self
+            .changes
+            .iter()
+            .flat_map(|c| &c.ops)
+            .filter_map(|op| match op {
+                Op::PutStatement { bucket, .. } | Op::DeleteStatement { bucket, .. } => {
+                    Some(bucket.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut notes = Vec::new();
+        for (bucket, observed) in &self.observed.buckets {
+            let ObservedBucket::Present(info) = observed else {
+                continue;
+            };
+            let address = format!("bucket.{bucket}");
+            let edits = edited.contains(bucket.as_str());
+            let statements = info
+                .policy
+                .iter()
+                .flat_map(|p| p.statements.iter().enumerate());
+            for (i, statement) in statements {
+                let ours = statement
+                    .sid
+                    .as_deref()
+                    .is_some_and(|sid| crate::sid::owned_destination(self.spec(), sid).is_some());
+                let Some(id) = statement.unique_id_principal() else {
+                    continue;
+                };
+                if ours || !edits {
+                    continue;
+                }
+                let which = match &statement.sid {
+                    Some(sid) => format!("statement `{sid}`"),
+                    None => format!("statement {} (no Sid)", i + 1),
+                };
+                errors.push((address.clone(), format!(
+                    "{which} of this bucket's policy, which s3dest does not own, names `{id}`: the unique id AWS \
+                     puts in place of a role or user that was deleted. AWS refuses every bucket policy that \
+                     contains one, so s3dest cannot change this policy. Remove that principal (it grants \
+                     nothing any more) or the statement by hand, then plan again"
+                )));
+            }
+            let Some(lock) = &info.lock else { continue };
+            match &lock.verdict {
+                LockVerdict::Live => notes.push((address, format!(
+                    "an apply is editing this bucket's policy right now (lock {}); the next apply waits for it",
+                    lock.holder
+                ))),
+                LockVerdict::OwnerGone { reason } => warnings.push((address, format!(
+                    "a bucket-policy lock was left behind ({}): {reason}; the next apply takes it over",
+                    lock.holder
+                ))),
+                LockVerdict::Stale { reason } => {
+                    let next = match edits {
+                        true => "apply refuses to edit this policy until it is run with `--break-lock` (when no other apply is running against this bucket)",
+                        false => "an apply that edits this policy will refuse until it is run with `--break-lock`",
+                    };
+                    warnings.push((address, format!(
+                        "a stale bucket-policy lock was left behind ({}; {reason}): {next}",
+                        lock.holder
+                    )));
+                }
+            }
+        }
+        for (address, message) in errors {
+            self.error(address, message);
+        }
+        for (address, message) in warnings {
+            self.warn(address, message);
+        }
+        for (address, message) in notes {
+            self.notes.push(super::Notice::new(address, message));
         }
     }
 
