@@ -144,7 +144,7 @@ fn a_stale_lock_stops_apply_naming_its_owner_until_broken_with_break_lock() {
         &format!("bucket `{BUCKET}`"),
         "spec `other-team`",
         OTHER_OWNER,
-        " ago; it expired ",
+        " ago; its lease ran out ",
         "s3dest apply --break-lock",
     ] {
         assert!(

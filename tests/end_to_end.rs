@@ -199,7 +199,8 @@ fn formatting_only_rewrites_by_hand_give_an_empty_plan() {
     // Same grants, written differently: reordered, strings for lists, account id for :root.
     aws.put_role_policy("s3dest-currents", "s3dest", &json!({"Statement": [
         {"Resource": "arn:aws:s3:::acme-created/*", "Action": ["s3:GetObject", "s3:putobject"], "Effect": "Allow"},
-        {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": "arn:aws:s3:::acme-created"}], "Version": "2012-10-17"}));
+        {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": "arn:aws:s3:::acme-created"},
+        {"Resource": "arn:aws:s3:::acme-created/.s3dest-bucket-policy.lock", "Sid": "DenyS3destLock", "Action": "s3:*", "Effect": "Deny"}], "Version": "2012-10-17"}));
     aws.update_trust("s3dest-currents", &json!({"Version": "2012-10-17", "Statement": {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"AWS": "987654321098"}, "Condition": {"StringEquals": {"sts:ExternalId": "braze-ext-42"}}}}));
     let mut policy = aws.bucket_policy(BUCKET).unwrap();
     let statement = &mut policy["Statement"][0];
@@ -254,7 +255,9 @@ fn prune_removes_what_left_the_spec_and_keeps_folders_with_data() {
         .filter(|c| c["action"] == "delete")
         .map(|c| c["address"].as_str().unwrap())
         .collect();
-    assert_eq!(deletes.len(), 5, "{deletes:?}");
+    // pendo: statement, folder, role policy, role; walkme: role policy, role (its
+    // folder holds data and stays).
+    assert_eq!(deletes.len(), 6, "{deletes:?}");
     assert!(
         deletes.contains(&"destination.pendo.folder")
             && !deletes.contains(&"destination.walkme.folder")

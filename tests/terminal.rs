@@ -205,9 +205,10 @@ fn a_terminal_gets_a_progress_bar_and_colour_unless_no_color() {
         return;
     };
     let run = run.expect(0);
-    // walkme: role, role policy, folder; pendo: role, statement, folder.
-    assert!(run.stdout.contains("/6 changes"), "{:?}", run.stdout);
-    assert!(run.stdout.contains("6/6 changes"), "{:?}", run.stdout);
+    // walkme: role, role policy, folder; pendo: role, role policy (the lock guard),
+    // statement, folder.
+    assert!(run.stdout.contains("/7 changes"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("7/7 changes"), "{:?}", run.stdout);
     assert!(run.stdout.contains("destination."), "{:?}", run.stdout);
     assert!(has_colour(&run.stdout), "{:?}", run.stdout);
     assert!(run.stdout.contains("Apply complete"), "{:?}", run.stdout);

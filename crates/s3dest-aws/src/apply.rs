@@ -480,12 +480,20 @@ impl<'a> Run<'a> {
                     .set_tags(Some(tags.clone()))
                     .send()
                     .await;
-                result.map_err(|e| {
-                    CloudError::from_sdk("CreateRole", format!("role `{}`", role.name), e)
-                })
+                result
+                    .map(|out| out.role().map(|r| r.arn().to_owned()))
+                    .map_err(|e| {
+                        CloudError::from_sdk("CreateRole", format!("role `{}`", role.name), e)
+                    })
             })
-            .await?;
-        let arn = out.role().map(|r| r.arn().to_owned());
+            .await;
+        let arn = match out {
+            Ok(arn) => arn,
+            // A retry of a create whose reply was lost: the role is there, and it is the
+            // one this apply made (same path, tags and trust). Anything else is an error.
+            Err(err) if err.is_code("EntityAlreadyExists") && self.made_by_us(role).await? => None,
+            Err(err) => return Err(err),
+        };
         let mut created = self
             .created_roles
             .lock()
@@ -493,6 +501,32 @@ impl<'a> Run<'a> {
         created.insert(role_arn(&self.plan.account_id, &role.path, &role.name));
         created.extend(arn);
         Ok(())
+    }
+
+    /// Whether the role of this name is exactly the one `CreateRole` would have made.
+    async fn made_by_us(&self, want: &RoleDef) -> Result<bool, CloudError> {
+        let resource = format!("role `{}`", want.name);
+        let out = self
+            .aws
+            .iam
+            .get_role()
+            .role_name(&want.name)
+            .send()
+            .await
+            .map_err(|e| CloudError::from_sdk("GetRole", resource.clone(), e))?;
+        let Some(have) = out.role() else {
+            return Ok(false);
+        };
+        let tags: BTreeMap<&str, &str> = have.tags().iter().map(|t| (t.key(), t.value())).collect();
+        let same_tags = want
+            .tags
+            .iter()
+            .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()));
+        let same_trust = have
+            .assume_role_policy_document()
+            .and_then(|text| PolicyDocument::parse_aws(text).ok())
+            .is_some_and(|trust| trust.equivalent(&want.trust));
+        Ok(same_tags && same_trust && have.path() == want.path)
     }
 
     async fn delete_role_policy(&self, role: &str, name: &str) -> Result<(), CloudError> {

@@ -34,7 +34,7 @@ use crate::{ApplyConfig, Aws, CloudError};
 
 /// The key of the lock object, at the top of the bucket whose policy is being edited.
 /// It exists only while an apply edits that policy (or after an apply died doing so).
-pub const LOCK_KEY: &str = ".s3dest-bucket-policy.lock";
+pub use s3dest_core::model::LOCK_KEY;
 /// The longest lease s3dest honours, counted from the lock's `LastModified`: a lock
 /// claiming a longer one (planted, or from a clock far ahead) is stale after this.
 pub const MAX_LEASE: Duration = Duration::from_secs(15 * 60);

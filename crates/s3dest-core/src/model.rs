@@ -17,6 +17,11 @@ pub const TAG_FOLDER: &str = "s3dest:folder";
 /// Object metadata keys (`x-amz-meta-…`) on a folder marker s3dest created.
 pub const META_SPEC: &str = "s3dest-spec";
 pub const META_DESTINATION: &str = "s3dest-destination";
+/// The key of the bucket-policy lock object, at the top of a bucket whose policy an
+/// apply is editing (see the AWS edge's `lock` module).
+pub const LOCK_KEY: &str = ".s3dest-bucket-policy.lock";
+/// The Sid of the statement that denies a destination's identity the lock object.
+pub const LOCK_GUARD_SID: &str = "DenyS3destLock";
 /// IAM path for every role and user s3dest names itself.
 pub const IAM_PATH: &str = "/s3dest/";
 /// The name of the one inline policy s3dest puts on a role or user.
@@ -24,6 +29,30 @@ pub const INLINE_POLICY_NAME: &str = "s3dest";
 /// Tag on an access-key secret naming the key it holds, so that the secret's value
 /// never has to be read to know which key is current.
 pub const TAG_ACCESS_KEY_ID: &str = "s3dest:access-key-id";
+/// Tag on a user while s3dest makes it an access key: the ids of the keys it had
+/// before (space-separated, `-` for none). A key made since that is not in the secret
+/// was left by an interrupted apply, and nobody holds its secret.
+pub const TAG_KEY_PENDING: &str = "s3dest:key-pending";
+
+/// The key ids a [`TAG_KEY_PENDING`] value records.
+pub fn pending_key_ids(value: &str) -> BTreeSet<String> {
+    value
+        .split(' ')
+        .filter(|id| !id.is_empty() && *id != "-")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The [`TAG_KEY_PENDING`] value recording `ids`.
+pub fn pending_key_tag<'i>(ids: impl IntoIterator<Item = &'i str>) -> String {
+    let text = ids.into_iter().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        "-".to_owned()
+    } else {
+        text
+    }
+}
+
 /// Default `key_max_age_days`.
 pub const DEFAULT_KEY_MAX_AGE_DAYS: u32 = 90;
 /// Days a deleted destination's secret stays recoverable (AWS's default window).

@@ -84,10 +84,11 @@ fn every_vendor_from_empty_converges() {
     let mut w = world(&["acme-exports"]);
     let first = converge(ALL_VENDORS, &mut w);
     let s = first.summary();
-    // 1 bucket, 6 roles, 5 inline policies (not Pendo), 1 statement (Pendo), 6 folders.
+    // 1 bucket, 6 roles, 6 inline policies (Pendo's holds only the lock guard), 1
+    // statement (Pendo), 6 folders.
     assert_eq!(
         (s.create, s.update, s.replace, s.delete),
-        (19, 0, 0, 0),
+        (20, 0, 0, 0),
         "{:#?}",
         actions(&first)
     );
@@ -129,7 +130,7 @@ fn formatting_only_rewrites_give_an_empty_plan() {
     currents.trust = PolicyDocument::parse_aws(&encoded).unwrap();
     currents.inline_policies.insert(
         "s3dest".into(),
-        PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:getobject","s3:PutObject"],"Resource":"arn:aws:s3:::acme-braze/*"},{"Effect":"Allow","Action":["s3:GetBucketLocation","s3:ListBucket"],"Resource":["arn:aws:s3:::acme-braze"]}]}"#).unwrap(),
+        PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:getobject","s3:PutObject"],"Resource":"arn:aws:s3:::acme-braze/*"},{"Effect":"Allow","Action":["s3:GetBucketLocation","s3:ListBucket"],"Resource":["arn:aws:s3:::acme-braze"]},{"Resource":"arn:aws:s3:::acme-braze/.s3dest-bucket-policy.lock","Action":"S3:*","Effect":"Deny","Sid":"DenyS3destLock"}]}"#).unwrap(),
     );
     let policy = bucket_mut(&mut w, "acme-exports").policy.as_mut().unwrap();
     let pendo = &mut policy.statements[0];
@@ -203,6 +204,7 @@ fn prune_removes_only_what_this_spec_owns_and_keeps_non_empty_folders() {
                 Action::Delete
             ),
             ("destination.pendo.folder".to_owned(), Action::Delete),
+            ("destination.pendo.role_policy".to_owned(), Action::Delete),
             ("destination.walkme.role_policy".to_owned(), Action::Delete),
             ("destination.pendo.role".to_owned(), Action::Delete),
             ("destination.walkme.role".to_owned(), Action::Delete),

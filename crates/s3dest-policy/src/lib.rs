@@ -29,6 +29,7 @@ mod document;
 mod error;
 mod parse;
 mod statement;
+mod wildcard;
 
 #[cfg(test)]
 mod tests;
@@ -36,6 +37,7 @@ mod tests;
 pub use document::PolicyDocument;
 pub use error::PolicyError;
 pub use statement::{Effect, Principal, Statement};
+pub use wildcard::wildcard_matches;
 
 /// The root ARN of an account: `arn:aws:iam::ACCOUNT:root`.
 pub fn account_root_arn(account: &str) -> String {

@@ -170,6 +170,50 @@ pub fn plan_keys(
     plan
 }
 
+/// The keys an interrupted key creation left behind, given the ids the user's
+/// [`crate::model::TAG_KEY_PENDING`] tag recorded before it (`pending`): made since, and
+/// not the key in the secret. Their secret was returned only to the apply that died,
+/// so nobody holds it. Without the tag no key is an orphan (one made by hand is not).
+pub fn orphaned_keys(
+    keys: &[AccessKey],
+    current: Option<&str>,
+    pending: Option<&std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let Some(before) = pending else {
+        return Vec::new();
+    };
+    keys.iter()
+        .filter(|k| !before.contains(&k.id) && Some(k.id.as_str()) != current)
+        .map(|k| k.id.clone())
+        .collect()
+}
+
+/// Adds the deletion of `orphans` to a plan made without them: the first makes room
+/// for a new key when one is made, the others are deleted on their own.
+pub fn absorb_orphans(plan: &mut KeyPlan, orphans: &[String]) {
+    const WHY: &str = "made by an apply that was interrupted before it stored the key's secret: nobody holds its secret";
+    let mut orphans = orphans.iter();
+    let create = plan.steps.iter_mut().find_map(|step| match step {
+        KeyStep::Create {
+            making_room_for: room @ None,
+            reason,
+        } => Some((room, reason)),
+        _ => None,
+    });
+    if let Some((room, reason)) = create
+        && let Some(orphan) = orphans.next()
+    {
+        *room = Some(orphan.clone());
+        *reason = format!("{reason}; key {orphan} was {WHY}");
+    }
+    for orphan in orphans {
+        plan.steps.push(KeyStep::Delete {
+            id: orphan.clone(),
+            reason: WHY.to_owned(),
+        });
+    }
+}
+
 /// A new key when IAM's limit of two keys may be in the way: delete an inactive key
 /// first (never an active one: the vendor may be using it).
 fn with_room(
@@ -249,6 +293,36 @@ mod tests {
                 KeyStep::Delete { id, .. } => format!("delete {id}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn keys_left_by_an_interrupted_creation_are_deleted_never_hand_made_ones() {
+        let old = key("AKIAOLD", true, 0, Some(1));
+        let orphan = key("AKIAORPHAN", true, 100, None);
+        let keys = [old.clone(), orphan.clone()];
+        let before = std::collections::BTreeSet::from(["AKIAOLD".to_owned()]);
+        // Without the record of a pending creation, a newer key is someone's own.
+        assert!(orphaned_keys(&keys, Some("AKIAOLD"), None).is_empty());
+        let orphans = orphaned_keys(&keys, Some("AKIAOLD"), Some(&before));
+        assert_eq!(orphans, ["AKIAORPHAN"]);
+        // The rotation that was interrupted is made again, in the orphan's place.
+        let mut plan = plan_keys(std::slice::from_ref(&old), Some("AKIAOLD"), RULES, at(100));
+        absorb_orphans(&mut plan, &orphans);
+        assert_eq!(kinds(&plan), ["delete AKIAORPHAN + create"]);
+        let KeyStep::Create { reason, .. } = &plan.steps[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            reason,
+            "key AKIAOLD is 100 days old; key_max_age_days is 90; key AKIAORPHAN was made by an \
+             apply that was interrupted before it stored the key's secret: nobody holds its secret"
+        );
+        // A young key needs no new one: the orphan is only deleted.
+        let mut plan = plan_keys(&[old], Some("AKIAOLD"), RULES, at(10));
+        absorb_orphans(&mut plan, &orphans);
+        assert_eq!(kinds(&plan), ["delete AKIAORPHAN"]);
+        // The key in the secret is never an orphan, whatever the record says.
+        assert!(orphaned_keys(&[orphan], Some("AKIAORPHAN"), Some(&before)).is_empty());
     }
 
     #[test]

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::keys::{KeyStep, plan_keys};
+use super::keys::{KeyStep, absorb_orphans, orphaned_keys, plan_keys};
 use super::roles::Identity;
 use super::{Action, Change, Kind, Notice, Op, Planner, SecretDef, SecretFound};
 use crate::model::{
     AccessKey, DesiredDestination, ObservedSecret, ObservedUser, Owner, SECRET_RECOVERY_DAYS,
-    TAG_DESTINATION, TAG_SPEC, UserDef,
+    TAG_DESTINATION, TAG_KEY_PENDING, TAG_SPEC, UserDef, pending_key_ids,
 };
 
 impl<'a> Planner<'a> {
@@ -129,14 +129,22 @@ impl<'a> Planner<'a> {
         {
             return;
         }
-        let keys: &[AccessKey] = observed
-            .users
-            .get(&user.name)
-            .map_or(&[], |u| &u.access_keys);
+        let observed_user = observed.users.get(&user.name);
+        let keys: &[AccessKey] = observed_user.map_or(&[], |u| &u.access_keys);
         let current = secret
             .filter(|s| !s.pending_deletion)
             .and_then(ObservedSecret::access_key_id);
-        let plan = plan_keys(keys, current, user.key_rules, observed.read_at);
+        let pending = observed_user
+            .and_then(|u| u.tags.get(TAG_KEY_PENDING))
+            .map(|v| pending_key_ids(v));
+        let orphans = orphaned_keys(keys, current, pending.as_ref());
+        let kept: Vec<AccessKey> = keys
+            .iter()
+            .filter(|k| !orphans.contains(&k.id))
+            .cloned()
+            .collect();
+        let mut plan = plan_keys(&kept, current, user.key_rules, observed.read_at);
+        absorb_orphans(&mut plan, &orphans);
         for note in plan.notes {
             self.notes.push(Notice::new(address.clone(), note));
         }
@@ -146,10 +154,35 @@ impl<'a> Planner<'a> {
         if let Some(error) = plan.error {
             return self.error(address, error);
         }
-        for step in plan.steps {
-            let change = self.key_change(dest, user, keys, &address, step);
-            self.changes.push(change);
+        let creates = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, KeyStep::Create { .. }));
+        let mut changes: Vec<Change> = plan
+            .steps
+            .into_iter()
+            .map(|step| self.key_change(dest, user, keys, &address, step))
+            .collect();
+        // A new key rewrites the record and clears it when stored; else it is cleared
+        // with the orphans' deletion, or on its own (a creation that failed cleanly).
+        if pending.is_some() && !creates {
+            let untag = Op::UntagUser {
+                user: user.name.clone(),
+                keys: vec![TAG_KEY_PENDING.to_owned()],
+            };
+            match changes.last_mut() {
+                Some(change) => change.ops.push(untag),
+                None => changes.push(Change {
+                    address: address.clone(),
+                    action: Action::Update,
+                    before: Some(json!({"user": user.name, TAG_KEY_PENDING: "present"})),
+                    after: Some(json!({"user": user.name, TAG_KEY_PENDING: null})),
+                    reason: "an earlier apply's key creation stopped before it made a key; its record is cleared".to_owned(),
+                    ops: vec![untag],
+                }),
+            }
         }
+        self.changes.extend(changes);
     }
 
     fn key_change(
@@ -357,7 +390,8 @@ pub(super) fn tag_changes(
         .collect();
     let unset = have
         .keys()
-        .filter(|k| k.starts_with("s3dest:") && !want.contains_key(*k))
+        // The record of a key being made belongs to the key lifecycle (see `keys`).
+        .filter(|k| k.starts_with("s3dest:") && *k != TAG_KEY_PENDING && !want.contains_key(*k))
         .cloned()
         .collect();
     (set, unset)

@@ -1,5 +1,5 @@
 //! Presets: one file per vendor, each turning a spec destination into the
-//! resources that vendor's setup guide asks for (see `shared/vendors.md`).
+//! resources that vendor's setup guide asks for (see `docs/presets.md`).
 //! Adding a vendor is adding one file here and one arm in [`expand_destination`].
 
 mod braze;
@@ -11,12 +11,13 @@ mod walkme;
 
 use std::collections::BTreeMap;
 
-use s3dest_policy::{PolicyDocument, Statement};
+use s3dest_policy::{Effect, PolicyDocument, Statement, wildcard_matches};
 use s3dest_spec::{Auth, Destination, Scope, Spec, Vendor};
 
 use crate::model::{
     Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH,
-    KeyRules, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC, UserDef, secret_name,
+    KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC,
+    UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -153,6 +154,32 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         // goes into its own policy, and the shared bucket policy stays untouched.
         (None, Some(s)) => inline_policy = Some(PolicyDocument::new(vec![s])),
         (_, None) => {}
+    }
+    // Whoever holds this grant must not be able to plant, read or delete s3dest's
+    // bucket-policy lock (it would block every apply, or break the lock of a running
+    // one): an explicit Deny in the identity's own policy wins over any Allow.
+    let lock = format!("arn:aws:s3:::{}/{LOCK_KEY}", dest.bucket);
+    let covers_lock = |s: &Statement| {
+        s.effect == Effect::Allow
+            && s.resource
+                .iter()
+                .flatten()
+                .any(|r| wildcard_matches(r, &lock))
+    };
+    let grants_lock = inline_policy
+        .iter()
+        .flat_map(|p| &p.statements)
+        .chain(&bucket_statement)
+        .any(covers_lock);
+    if grants_lock {
+        let guard = Statement::deny()
+            .with_sid(LOCK_GUARD_SID)
+            .with_actions(["s3:*"])
+            .with_resources([lock]);
+        inline_policy
+            .get_or_insert_with(|| PolicyDocument::new(Vec::new()))
+            .statements
+            .push(guard);
     }
     // Trust warnings (no external ID) concern roles only.
     let warnings = if role.is_some() {

@@ -6,7 +6,7 @@ use s3dest_policy::{PolicyDocument, Statement};
 use s3dest_spec::Spec;
 
 use super::expand;
-use crate::model::{Concern, DesiredDestination};
+use crate::model::{Concern, DesiredDestination, LOCK_GUARD_SID, LOCK_KEY};
 use crate::sid::statement_sid;
 
 const ACCOUNT: &str = "123456789012";
@@ -37,7 +37,13 @@ fn guide(text: &str, replacements: &[(&str, &str)]) -> PolicyDocument {
     PolicyDocument::parse(&text).unwrap()
 }
 
+/// The generated policy, less the lock guard that every grant covering the lock key
+/// carries (tested on its own below): what the guides' snippets describe.
 fn assert_same(generated: &PolicyDocument, expected: &PolicyDocument) {
+    let mut generated = generated.clone();
+    generated
+        .statements
+        .retain(|s| s.sid.as_deref() != Some(LOCK_GUARD_SID));
     assert!(
         generated.equivalent(expected),
         "generated:\n{}\nguide:\n{}",
@@ -70,9 +76,16 @@ fn pendo_matches_guide() {
         &role.trust,
         &trust("arn:aws:iam::999999999999:user/pendo-sync", Some("ext-1")),
     );
+    // Pendo's guide: the permissions list stays empty. It holds only the lock guard, a
+    // Deny that grants nothing.
+    let inline = d.inline_policy.as_ref().unwrap();
     assert_eq!(
-        d.inline_policy, None,
-        "Pendo's guide: the permissions list stays empty"
+        inline
+            .statements
+            .iter()
+            .map(|s| s.sid.as_deref())
+            .collect::<Vec<_>>(),
+        [Some(LOCK_GUARD_SID)]
     );
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/pendo_datasync");
     let expected = guide(
@@ -288,4 +301,60 @@ fn scope_folder_narrows_object_grants_and_scope_bucket_widens_custom() {
             .with_resources(["arn:aws:s3:::acme-exports/*"]),
     ]);
     assert_same(custom.inline_policy.as_ref().unwrap(), &expected);
+}
+
+/// No principal holding a preset's grants can plant, read or delete the bucket-policy
+/// lock: every identity whose grant (inline, or its bucket statement) reaches the lock
+/// key carries an explicit Deny of everything on it, which wins over any Allow; and a
+/// grant scoped to a folder does not reach it at all.
+#[test]
+fn no_preset_grant_reaches_the_lock() {
+    use s3dest_policy::{Effect, wildcard_matches};
+    let lock = format!("arn:aws:s3:::{BUCKET}/{LOCK_KEY}");
+    let vendors = [
+        "vendor: pendo-data-sync\n    principal: arn:aws:iam::999999999999:user/p\n    external_id: e1",
+        "vendor: braze-currents\n    principal: \"987654321098\"\n    external_id: e2",
+        "vendor: braze-data-export\n    principal: \"987654321098\"\n    external_id: e3",
+        "vendor: braze-security-events\n    principal: \"987654321098\"\n    external_id: e4",
+        "vendor: walkme",
+        "vendor: custom\n    principal: \"111122223333\"\n    external_id: e5\n    actions: [\"s3:*\"]",
+    ];
+    for vendor in vendors {
+        for extra in [
+            "",
+            "    auth: access-key\n",
+            "    scope: folder\n",
+            "    scope: bucket\n",
+        ] {
+            let yaml = format!("    {vendor}\n    bucket: {BUCKET}\n    folder: f\n{extra}");
+            let d = expand_one(&yaml);
+            let allows = |s: &Statement| {
+                s.effect == Effect::Allow
+                    && s.resource
+                        .iter()
+                        .flatten()
+                        .any(|r| wildcard_matches(r, &lock))
+            };
+            let statements: Vec<&Statement> = d
+                .inline_policy
+                .iter()
+                .flat_map(|p| &p.statements)
+                .chain(&d.bucket_statement)
+                .collect();
+            let reached = statements.iter().any(|s| allows(s));
+            let denied = statements.iter().any(|s| {
+                s.effect == Effect::Deny
+                    && s.action.as_deref() == Some(&["s3:*".to_owned()][..])
+                    && s.resource.as_deref() == Some(std::slice::from_ref(&lock))
+            });
+            assert!(
+                !reached || denied,
+                "{yaml}: the grant reaches the lock unguarded"
+            );
+            assert!(
+                reached || !denied,
+                "{yaml}: a guard where nothing reaches the lock"
+            );
+        }
+    }
 }
