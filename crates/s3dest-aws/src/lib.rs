@@ -14,6 +14,7 @@ mod error;
 mod lock;
 mod objects;
 mod read;
+mod read_iam;
 mod secret;
 
 use std::collections::BTreeMap;
@@ -124,16 +125,33 @@ impl ApplyReport {
     }
 }
 
-/// How `read_buckets` behaves.
+/// How reads behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadConfig {
     /// S3 requests in flight at once, over all buckets. Default 16.
     pub concurrency: usize,
+    /// How IAM is read. Default [`IamRead::Auto`].
+    pub iam: IamRead,
+}
+
+/// How `read_iam` reads roles and users (see the `read_iam` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IamRead {
+    /// Targeted for a small spec; else whichever costs fewer calls in this account.
+    #[default]
+    Auto,
+    /// `GetAccountAuthorizationDetails`, page by page.
+    Bulk,
+    /// Each identity the spec names, and a tag check of every other one under `/s3dest/`.
+    Targeted,
 }
 
 impl Default for ReadConfig {
     fn default() -> Self {
-        ReadConfig { concurrency: 16 }
+        ReadConfig {
+            concurrency: 16,
+            iam: IamRead::Auto,
+        }
     }
 }
 

@@ -2,8 +2,11 @@
 //! a fixed set of calls per bucket, one bounded call per folder, all at once.
 //!
 //! Calls per read (a no-op plan pays exactly this):
-//! - IAM: `GetCallerIdentity` + one `GetAccountAuthorizationDetails` per 1000 roles in
-//!   the account;
+//! - IAM: `GetCallerIdentity`, then the identities as [`crate::read_iam`] chooses: for a
+//!   spec of up to 20 roles and users, `ListRoles` + `ListUsers` under `/s3dest/` and 4
+//!   calls per identity the spec names (1 for one that does not exist), 1 per other
+//!   identity under `/s3dest/`; for a larger spec, `GetAccountSummary` and whichever is
+//!   cheaper per kind, the above or one `GetAccountAuthorizationDetails` per page;
 //! - per bucket: `GetBucketLocation` (only call for a missing bucket) +
 //!   `GetBucketPolicy`, + `GetPublicAccessBlock` and `GetBucketEncryption` when its
 //!   settings are asked for;
@@ -16,20 +19,16 @@ use std::future::Future;
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 
-use aws_sdk_iam::types::{EntityType, StatusType};
+use aws_sdk_iam::types::StatusType;
 use s3dest_core::model::{
-    AccessKey, BucketInfo, BucketRead, FolderInfo, IAM_PATH, IdentityNames, META_DESTINATION,
-    META_SPEC, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest,
-    TAG_SPEC,
+    AccessKey, BucketInfo, BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC,
+    ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest,
 };
-use s3dest_core::presets::PENDO_ROLE_NAME;
 use s3dest_core::sid;
 use s3dest_policy::PolicyDocument;
 
+use crate::read_iam::tag_map;
 use crate::{Aws, CloudError, IamSnapshot, lock};
-
-/// The largest page `GetAccountAuthorizationDetails` serves.
-const IAM_PAGE_SIZE: i32 = 1000;
 
 pub(crate) async fn iam(aws: &Aws, names: &IdentityNames) -> Result<IamSnapshot, CloudError> {
     let (account_id, (roles, users)) = tokio::try_join!(account_id(aws), identities(aws, names))?;
@@ -55,9 +54,8 @@ async fn account_id(aws: &Aws) -> Result<String, CloudError> {
         })
 }
 
-/// Every role and user of the account in one paginated call (details, tags, inline
-/// policies and attachments included), of which those that concern s3dest are kept;
-/// then, for the spec's users only, their access keys and when each was last used.
+/// The roles and users that concern the spec (see [`crate::read_iam`]); then, for the
+/// spec's users only, their access keys and when each was last used.
 async fn identities(
     aws: &Aws,
     names: &IdentityNames,
@@ -68,86 +66,7 @@ async fn identities(
     ),
     CloudError,
 > {
-    let mut pages = aws
-        .iam
-        .get_account_authorization_details()
-        .filter(EntityType::Role)
-        .filter(EntityType::User)
-        .max_items(IAM_PAGE_SIZE)
-        .into_paginator()
-        .send();
-    let mut roles = BTreeMap::new();
-    let mut users = BTreeMap::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            CloudError::from_sdk(
-                "GetAccountAuthorizationDetails",
-                "the account's roles and users",
-                e,
-            )
-        })?;
-        for detail in page.role_detail_list() {
-            let Some(name) = detail.role_name() else {
-                continue;
-            };
-            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            let path = detail.path().unwrap_or("/");
-            // A role the spec names, or one of its own where s3dest puts roles (its path, or
-            // Pendo's fixed name): a tag alone, which anyone may add, is not enough to own.
-            let where_ours = path.starts_with(IAM_PATH) || name == PENDO_ROLE_NAME;
-            let ours = tags.get(TAG_SPEC) == Some(&names.spec) && where_ours;
-            if !ours && !names.roles.contains(name) {
-                continue;
-            }
-            let resource = format!("role `{name}`");
-            let trust = parse_policy(
-                &resource,
-                "trust policy",
-                detail.assume_role_policy_document(),
-            )?;
-            let inline = detail
-                .role_policy_list()
-                .iter()
-                .map(|p| (p.policy_name(), p.policy_document()));
-            let role = ObservedRole {
-                name: name.to_owned(),
-                path: detail.path().unwrap_or("/").to_owned(),
-                arn: detail.arn().unwrap_or_default().to_owned(),
-                trust,
-                tags,
-                inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: attached(detail.attached_managed_policies()),
-            };
-            roles.insert(role.name.clone(), role);
-        }
-        for detail in page.user_detail_list() {
-            let Some(name) = detail.user_name() else {
-                continue;
-            };
-            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            let where_ours = detail.path().unwrap_or("/").starts_with(IAM_PATH);
-            let ours = tags.get(TAG_SPEC) == Some(&names.spec) && where_ours;
-            let ours = ours || names.users.contains(name);
-            if !ours {
-                continue; // another spec's users (and their keys) are none of our business
-            }
-            let resource = format!("user `{name}`");
-            let inline = detail
-                .user_policy_list()
-                .iter()
-                .map(|p| (p.policy_name(), p.policy_document()));
-            let user = ObservedUser {
-                name: name.to_owned(),
-                path: detail.path().unwrap_or("/").to_owned(),
-                arn: detail.arn().unwrap_or_default().to_owned(),
-                tags,
-                inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: attached(detail.attached_managed_policies()),
-                access_keys: Vec::new(),
-            };
-            users.insert(user.name.clone(), user);
-        }
-    }
+    let (roles, mut users) = crate::read_iam::identities(aws, names).await?;
     let key_reads = users.keys().map(|name| async move {
         Ok::<_, CloudError>((name.clone(), access_keys(aws, name).await?))
     });
@@ -157,41 +76,6 @@ async fn identities(
         }
     }
     Ok((roles, users))
-}
-
-fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
-    policies
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_owned))
-        .collect()
-}
-
-fn tag_map<'t>(tags: impl Iterator<Item = (&'t str, &'t str)>) -> BTreeMap<String, String> {
-    tags.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
-}
-
-fn parse_policy(
-    resource: &str,
-    what: &str,
-    text: Option<&str>,
-) -> Result<PolicyDocument, CloudError> {
-    let text = text.ok_or_else(|| policy_error(resource, format!("{what} is missing")))?;
-    PolicyDocument::parse_aws(text).map_err(|e| policy_error(resource, format!("{what}: {e}")))
-}
-
-fn inline_policies<'p>(
-    resource: &str,
-    policies: impl Iterator<Item = (Option<&'p str>, Option<&'p str>)>,
-) -> Result<BTreeMap<String, PolicyDocument>, CloudError> {
-    policies
-        .map(|(name, document)| {
-            let name = name.unwrap_or_default();
-            Ok((
-                name.to_owned(),
-                parse_policy(resource, &format!("inline policy `{name}`"), document)?,
-            ))
-        })
-        .collect()
 }
 
 /// A user's keys (`ListAccessKeys`) and each one's last use (`GetAccessKeyLastUsed`):
@@ -282,14 +166,6 @@ pub(crate) async fn secrets(
         }
     }
     Ok(secrets)
-}
-
-fn policy_error(resource: &str, reason: String) -> CloudError {
-    CloudError::Policy {
-        operation: "GetAccountAuthorizationDetails",
-        resource: resource.to_owned(),
-        reason,
-    }
 }
 
 pub(crate) async fn buckets(

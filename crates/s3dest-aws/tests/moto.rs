@@ -9,7 +9,7 @@ use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::Value;
 
-use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, LOCK_KEY};
+use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, IamRead, LOCK_KEY, ReadConfig};
 use s3dest_core::model::{
     BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC, ObservedBucket, Owner,
     ReadRequest, RoleDef, TAG_DESTINATION, TAG_SPEC,
@@ -262,9 +262,18 @@ async fn read_iam_finds_this_specs_roles_and_named_roles_only() {
         .await
         .unwrap();
 
-    let cloud = cloud(&moto).await;
     let names = names(BTreeSet::from(["named".to_owned(), "absent".to_owned()]));
+    // Both ways of reading find the same, at their own cost.
+    let bulk = cloud(&moto).await.with_read_config(ReadConfig {
+        iam: IamRead::Bulk,
+        ..ReadConfig::default()
+    });
+    let in_bulk = bulk.read_iam(&names).await.unwrap();
+    // GetCallerIdentity + one page of GetAccountAuthorizationDetails per kind.
+    assert_eq!(bulk.calls(), 3);
+    let cloud = cloud(&moto).await;
     let snapshot = cloud.read_iam(&names).await.unwrap();
+    assert_eq!(snapshot, in_bulk);
 
     assert_eq!(snapshot.account_id, ACCOUNT);
     assert_eq!(
@@ -297,8 +306,11 @@ async fn read_iam_finds_this_specs_roles_and_named_roles_only() {
         BTreeMap::from([("team".to_owned(), "data".to_owned())])
     );
     assert_eq!(named.managed_policy_arns, [managed_arn]);
-    // GetCallerIdentity + one page of GetAccountAuthorizationDetails.
-    assert_eq!(cloud.calls(), 2);
+    // A small spec is read targeted: GetCallerIdentity, ListRoles and ListUsers under
+    // /s3dest/; GetRole of the 2 named roles and Pendo's fixed name; for `named`,
+    // ListRolePolicies and ListAttachedRolePolicies; ListRoleTags of the 2 other roles
+    // under /s3dest/, and for `tagged` (this spec's) its 3 reads.
+    assert_eq!(cloud.calls(), 1 + 2 + 3 + 2 + 2 + 3);
 }
 
 #[tokio::test]
@@ -933,8 +945,9 @@ async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
         })
         .sum::<usize>();
     assert_eq!(markers, 200);
-    // 2 for IAM, 2 per bucket, 1 per folder.
-    assert_eq!(cloud.calls(), 2 + 20 * 2 + 200);
+    // 4 for IAM (GetCallerIdentity, GetAccountSummary, one page of roles in bulk,
+    // ListUsers under /s3dest/), 2 per bucket, 1 per folder.
+    assert_eq!(cloud.calls(), 4 + 20 * 2 + 200);
     assert!(cloud.calls() as f64 / 200.0 <= 1.5);
 }
 
