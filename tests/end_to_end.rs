@@ -345,9 +345,7 @@ fn apply_without_a_terminal_or_approval_refuses_and_changes_nothing() {
         .map(support::operation)
         .collect();
     assert!(
-        operations
-            .iter()
-            .any(|op| op == "GetAccountAuthorizationDetails"),
+        operations.iter().any(|op| op == "ListRoles"),
         "the plan was read and shown: {operations:?}"
     );
     let is_read = |op: &String| {

@@ -201,8 +201,30 @@ async fn bucket(
     name: &str,
     read: &BucketRead,
 ) -> Result<ObservedBucket, CloudError> {
-    let Some(region) = limited(limit, aws.bucket_location(name)).await? else {
-        return Ok(ObservedBucket::Missing);
+    // Where the bucket should be, its policy is asked of that region at once: the answer
+    // also says whether it exists. Only an answer from elsewhere (a redirect to the
+    // bucket's real region) costs a `GetBucketLocation`.
+    let mut policy_read_early = None;
+    let expected = read
+        .expected_region
+        .as_deref()
+        .filter(|_| aws.known_region(name).is_none());
+    if let Some(expected) = expected {
+        match limited(limit, policy_text(&aws.s3(expected), name)).await {
+            Ok(text) => {
+                aws.remember_region(name, expected);
+                policy_read_early = Some(text);
+            }
+            Err(err) if err.is_code("NoSuchBucket") => return Ok(ObservedBucket::Missing),
+            Err(err) => tracing::debug!("{err}; asking for the bucket's region"),
+        }
+    }
+    let region = match &policy_read_early {
+        Some(_) => expected.unwrap_or_default().to_owned(),
+        None => match limited(limit, aws.bucket_location(name)).await? {
+            Some(region) => region,
+            None => return Ok(ObservedBucket::Missing),
+        },
     };
     let s3 = aws.s3(&region);
     let folders: BTreeSet<&String> = read.folders.iter().chain(&read.prune_folders).collect();
@@ -229,7 +251,11 @@ async fn bucket(
     // The lock is looked for where the spec edits the policy: where it wants a
     // statement (known before), or where the policy holds one of its own (prune).
     let policy_and_lock = async {
-        let policy = limited(limit, policy(&s3, name)).await?;
+        let text = match policy_read_early {
+            Some(text) => text,
+            None => limited(limit, policy_text(&s3, name)).await?,
+        };
+        let policy = parse_policy_text(name, text)?;
         let ours = |p: &PolicyDocument| {
             p.statements.iter().any(|s| {
                 s.sid
@@ -272,11 +298,11 @@ pub(crate) async fn policy_text(
     }
 }
 
-async fn policy(
-    s3: &aws_sdk_s3::Client,
+fn parse_policy_text(
     bucket: &str,
+    text: Option<String>,
 ) -> Result<Option<PolicyDocument>, CloudError> {
-    let Some(text) = policy_text(s3, bucket).await? else {
+    let Some(text) = text else {
         return Ok(None);
     };
     PolicyDocument::parse_aws(&text)

@@ -391,6 +391,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     folders: set(&["ours", "theirs", "absent", "full", "empty"]),
                     prune_folders: set(&["full", "empty"]),
                     lock: false,
+                    expected_region: None,
                 },
             ),
             (
@@ -400,6 +401,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     folders: set(&["x"]),
                     prune_folders: set(&[]),
                     lock: false,
+                    expected_region: None,
                 },
             ),
             (
@@ -409,6 +411,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     folders: set(&[]),
                     prune_folders: set(&[]),
                     lock: false,
+                    expected_region: None,
                 },
             ),
             (
@@ -418,6 +421,7 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     folders: set(&["y"]),
                     prune_folders: set(&[]),
                     lock: false,
+                    expected_region: None,
                 },
             ),
         ]),
@@ -594,6 +598,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                     folders: BTreeSet::from(["d".to_owned()]),
                     prune_folders: BTreeSet::new(),
                     lock: false,
+                    expected_region: None,
                 },
             ),
         ]),

@@ -47,6 +47,7 @@ pub fn read_request<'t>(
                 b.name.clone(),
                 BucketRead {
                     settings: b.create,
+                    expected_region: b.region.clone(),
                     ..BucketRead::default()
                 },
             )

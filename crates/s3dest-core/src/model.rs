@@ -363,6 +363,9 @@ pub struct BucketRead {
     /// Look for a bucket-policy lock (the spec puts statements into this bucket's
     /// policy). The edge also looks when the policy holds statements of the spec.
     pub lock: bool,
+    /// The region the bucket should be in (declared, or where s3dest creates it): its
+    /// policy can be asked of that region at once, which also tells if it exists.
+    pub expected_region: Option<String>,
 }
 
 #[cfg(test)]
