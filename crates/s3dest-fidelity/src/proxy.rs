@@ -123,7 +123,7 @@ pub async fn handle(
             body: OutBody::Stream(body),
         };
         return Ok(match forward(&ctx, out).await {
-            Ok(response) => response.map(|b| b.map_err(BoxError::from).boxed()),
+            Ok(response) => streamed(response),
             Err(reply) => full(reply),
         });
     }
@@ -302,9 +302,8 @@ pub async fn collect(response: Response<Incoming>, is_head: bool) -> Result<Repl
         .map_err(|_| Abort("moto's answer was cut off"))?
         .to_bytes();
     let mut headers = parts.headers;
-    for name in ["connection", "keep-alive", "transfer-encoding"] {
-        headers.remove(name);
-    }
+    remove_hop_by_hop(&mut headers);
+    headers.remove("transfer-encoding");
     if !is_head {
         headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
@@ -313,6 +312,20 @@ pub async fn collect(response: Response<Incoming>, is_head: bool) -> Result<Repl
         headers,
         body,
     })
+}
+
+/// moto's answer passed on as it comes. moto closes every connection (`Connection:
+/// close`); the client's connection to the proxy stays open all the same.
+fn streamed(response: Response<Incoming>) -> Response<ProxyBody> {
+    let (mut parts, body) = response.into_parts();
+    remove_hop_by_hop(&mut parts.headers);
+    Response::from_parts(parts, body.map_err(BoxError::from).boxed())
+}
+
+fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    for name in ["connection", "keep-alive", "proxy-connection", "upgrade"] {
+        headers.remove(name);
+    }
 }
 
 pub fn full(reply: Reply) -> Response<ProxyBody> {
