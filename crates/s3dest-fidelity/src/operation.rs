@@ -50,13 +50,17 @@ const STS_ACTIONS: &[&str] = &[
 
 /// Whether the request's operation is in its body (query or JSON protocol), so that
 /// the body must be read to know it. Such bodies are small.
-pub fn needs_body(headers: &HeaderMap) -> bool {
-    headers.contains_key("x-amz-target") || is_form(headers)
+pub fn needs_body(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    headers.contains_key("x-amz-target") || is_query_protocol(method, path, headers)
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
-    header(headers, "content-type")
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+/// A form posted to `/`: IAM and STS. (An S3 object upload may carry any content
+/// type, but never goes to `/`.)
+fn is_query_protocol(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    method == Method::POST
+        && path == "/"
+        && header(headers, "content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
 }
 
 pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -103,7 +107,7 @@ pub fn detect(
             key: None,
         };
     }
-    if is_form(headers) {
+    if is_query_protocol(method, path, headers) {
         let fields = form_fields(body);
         if let Some(action) = form_field(&fields, "Action") {
             let scope_is_sts =
@@ -285,6 +289,20 @@ mod tests {
             b"Action=GetSomethingNew",
         );
         assert_eq!(op.service, Service::Sts);
+    }
+
+    #[test]
+    fn a_form_uploaded_to_s3_is_an_object() {
+        let op = detect(
+            &Method::PUT,
+            "/b/k",
+            "",
+            &headers(&[FORM]),
+            b"Action=CreateRole",
+        );
+        assert_eq!((op.service, op.name.as_str()), (Service::S3, "PutObject"));
+        assert!(!needs_body(&Method::PUT, "/b/k", &headers(&[FORM])));
+        assert!(needs_body(&Method::POST, "/", &headers(&[FORM])));
     }
 
     #[test]

@@ -149,10 +149,10 @@ async fn proxy(ctx: &Context, request: Request<Incoming>) -> Result<Response<Pro
         headers: parts.headers,
         body: OutBody::Stream(body),
     };
-    if operation::needs_body(&out.headers) {
-        if let Err(reply) = read_body(&mut out).await {
-            return Ok(full(reply));
-        }
+    if operation::needs_body(&out.method, &out.path, &out.headers)
+        && let Err(reply) = read_body(&mut out).await
+    {
+        return Ok(full(reply));
     }
     let empty = Bytes::new();
     let op = operation::detect(
@@ -162,10 +162,10 @@ async fn proxy(ctx: &Context, request: Request<Incoming>) -> Result<Response<Pro
         &out.headers,
         out.bytes().unwrap_or(&empty),
     );
-    if steps::needs_s3_body(&op) {
-        if let Err(reply) = read_body(&mut out).await {
-            return Ok(full(reply));
-        }
+    if steps::needs_s3_body(&op)
+        && let Err(reply) = read_body(&mut out).await
+    {
+        return Ok(full(reply));
     }
     let (behaviours, fault) = {
         let mut state = ctx.shared.lock();

@@ -62,10 +62,10 @@ pub async fn before(
     if let Some(refusal) = check_principals(&ctx.shared, b, op, out) {
         return Some(refusal);
     }
-    if b.realistic_bucket_policies {
-        if let Some(denied) = keep_public_statements(&ctx.shared, op, out, pending) {
-            return Some(denied);
-        }
+    if b.realistic_bucket_policies
+        && let Some(denied) = keep_public_statements(&ctx.shared, op, out, pending)
+    {
+        return Some(denied);
     }
     kms_before(&ctx.shared, op, out, pending);
     if b.rewrite_deleted_principals && op.is("DeleteRole") {

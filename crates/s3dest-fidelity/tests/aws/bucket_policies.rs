@@ -197,3 +197,34 @@ async fn conditional_deletes_are_not_implemented() {
         .await
         .expect("plain deletes still work");
 }
+
+/// Why the behaviour exists: without it, the same upload fails.
+#[tokio::test]
+async fn moto_alone_denies_what_aws_would_allow() {
+    let moto = moto_with(Behaviours::default());
+    let (iam, s3) = (iam(&moto).await, s3(&moto).await);
+    let vendor = create_role(&iam, "vendor").await.arn;
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    s3.put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(seeded_policy(&vendor))
+        .send()
+        .await
+        .unwrap();
+    let outcome = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("exports/ok.csv")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from_static(b"a,b"))
+        .send()
+        .await;
+    let status = outcome
+        .err()
+        .and_then(|e| e.raw_response().map(|r| r.status().as_u16()));
+    assert_eq!(
+        status,
+        Some(403),
+        "moto evaluates the TLS deny against plain HTTP"
+    );
+}
