@@ -17,7 +17,15 @@
 //! request; [`Fidelity::reset`] turns everything off and forgets what was learned.
 //! Subprocesses drive the same proxy over HTTP: `POST /_fidelity/config` (JSON
 //! [`Behaviours`]), `POST /_fidelity/reset`, `GET /_fidelity/stats`. Paths under
-//! `/moto-api/` are forwarded untouched and never faulted or counted.
+//! `/moto-api/` are forwarded untouched and never faulted or counted. The JSON is
+//! [`Behaviours`] with serde's defaults (durations in milliseconds, or `"2s"`):
+//!
+//! ```json
+//! {"page_size": 2, "propagation_delay": "2s",
+//!  "faults": {"rate": 0.05, "seed": 7, "writes_only": true,
+//!             "schedule": [{"operation": "CreateRole", "nth": 1, "fault": "ResetAfterForward"}],
+//!             "kinds": ["Throttling", {"Latency": 200}]}}
+//! ```
 //!
 //! # Behaviours, and the AWS documentation each mirrors
 //!

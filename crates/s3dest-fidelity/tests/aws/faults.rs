@@ -205,3 +205,25 @@ async fn a_seeded_rate_gives_the_same_faults_each_run() {
     let faults = runs[0].iter().filter(|&&s| s == 503).count();
     assert!((3..=17).contains(&faults), "{:?}", runs[0]);
 }
+
+#[tokio::test]
+async fn sts_is_told_apart_from_iam() {
+    let moto = moto_with(scheduled("GetCallerIdentity", 1, FaultKind::InternalError));
+    let sts = aws_sdk_sts::Client::new(&sdk_config(moto.endpoint(), 1).await);
+    let error = sts.get_caller_identity().send().await.unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some("InternalFailure"),
+        "STS's own code: {error:?}"
+    );
+    let identity = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(identity.account(), Some(crate::ACCOUNT));
+    let stats = moto.fidelity().stats();
+    assert_eq!(
+        (
+            stats.count("GetCallerIdentity"),
+            stats.faults_of("InternalError")
+        ),
+        (2, 1)
+    );
+}
