@@ -246,6 +246,25 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_reads() {
+        let example = r#"{"page_size": 2, "propagation_delay": "2s",
+            "faults": {"rate": 0.05, "seed": 7, "writes_only": true,
+                       "schedule": [{"operation": "CreateRole", "nth": 1, "fault": "ResetAfterForward"}],
+                       "kinds": ["Throttling", {"Latency": 200}]}}"#;
+        let b: Behaviours = serde_json::from_str(example).unwrap();
+        let plan = b.faults.unwrap();
+        assert_eq!(
+            plan.kinds,
+            [
+                FaultKind::Throttling,
+                FaultKind::Latency(Duration::from_millis(200))
+            ]
+        );
+        assert_eq!(plan.schedule[0].fault, FaultKind::ResetAfterForward);
+        assert!(plan.writes_only);
+    }
+
+    #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_str::<Behaviours>(r#"{"page_sise": 2}"#).is_err());
     }
