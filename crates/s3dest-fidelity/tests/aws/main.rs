@@ -167,6 +167,18 @@ impl Raw {
         self.read_response()
     }
 
+    /// The head of a response, then whatever body arrives before the connection closes.
+    pub fn read_head_and_rest(&mut self) -> (String, Vec<u8>) {
+        let mut raw = Vec::new();
+        let _ = self.stream.read_to_end(&mut raw);
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(raw.len(), |p| p + 4);
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        (head, raw[split..].to_vec())
+    }
+
     /// Whether the other side has closed the connection (reads EOF).
     pub fn is_closed(&mut self) -> bool {
         let mut byte = [0u8; 1];

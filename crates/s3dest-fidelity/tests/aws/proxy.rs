@@ -99,6 +99,32 @@ fn reset_before_forward_closes_without_a_reply() {
 }
 
 #[test]
+fn reset_mid_response_sends_the_head_and_half_the_body() {
+    let moto = moto_with(Behaviours::default());
+    let plan = r#"{"faults": {"schedule": [{"operation": "ListBuckets", "nth": 1, "fault": "ResetMidResponse"}]}}"#;
+    let mut raw = Raw::connect(moto.endpoint());
+    assert_eq!(
+        raw.request("POST", "/_fidelity/config", &[], plan.as_bytes())
+            .unwrap()
+            .status,
+        200
+    );
+    raw.send("GET", "/", &[], b"");
+    let (head, body) = raw.read_head_and_rest();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the full length is announced");
+    assert!(
+        !body.is_empty() && body.len() < length,
+        "{} of {length} bytes",
+        body.len()
+    );
+}
+
+#[test]
 fn the_control_api_drives_the_proxy() {
     let moto = moto_with(Behaviours::default());
     let mut raw = Raw::connect(moto.endpoint());
