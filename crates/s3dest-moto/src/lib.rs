@@ -9,6 +9,21 @@
 //! assert!(moto.recorded_calls().is_empty());
 //! ```
 //!
+//! A test that needs moto to behave like real AWS (pages, throttling, lost replies,
+//! IAM propagation delay, …) goes through the process's fidelity proxy instead:
+//!
+//! ```no_run
+//! use s3dest_moto::{Behaviours, moto_with};
+//! let moto = moto_with(Behaviours { page_size: Some(2), ..Behaviours::default() });
+//! let endpoint = moto.endpoint(); // the proxy's http://127.0.0.1:PORT
+//! let stats = moto.fidelity().stats(); // what the proxy saw
+//! ```
+//!
+//! The proxy (crate `s3dest-fidelity`) is started once per process, on first use, in
+//! front of the process's moto. Every new guard, from [`moto`] or [`moto_with`],
+//! resets its behaviours, what it learned and its stats, as it resets moto. [`moto`]
+//! alone does not go through it.
+//!
 //! moto is installed into `<workspace>/.venv` by `scripts/setup-moto.sh`, which runs
 //! once when the virtualenv is missing. Its output goes to
 //! `<target>/moto/moto-<test pid>.log`, not into the test's output.
@@ -27,6 +42,10 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+pub use s3dest_fidelity::{
+    Behaviours, FaultKind, FaultPlan, Fidelity, INTERNAL_HEADER, ScheduledFault, Stats,
+};
 
 /// How long moto may take to answer after it is spawned (its imports are slow).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,6 +92,8 @@ pub const ENV_REMOVE: &[&str] = &[
 /// Serializes the tests of one process that use moto: they share its state.
 static LOCK: Mutex<()> = Mutex::new(());
 static SERVER: OnceLock<Server> = OnceLock::new();
+/// The fidelity proxy in front of [`SERVER`], started on first use.
+static PROXY: OnceLock<Fidelity> = OnceLock::new();
 
 struct Server {
     endpoint: String,
@@ -88,6 +109,10 @@ struct Server {
 /// Other tests calling [`moto`] wait until this guard is dropped.
 pub struct MotoGuard {
     server: &'static Server,
+    /// Set when the guard goes through the fidelity proxy.
+    proxy: Option<&'static Fidelity>,
+    /// Where clients are to connect: moto, or the proxy.
+    endpoint: String,
     _lock: MutexGuard<'static, ()>,
 }
 
@@ -104,18 +129,63 @@ pub fn moto() -> MotoGuard {
     let server = SERVER.get_or_init(|| Server::start().unwrap_or_else(|e| panic!("{e}")));
     let guard = MotoGuard {
         server,
+        proxy: None,
+        endpoint: server.endpoint.clone(),
         _lock: lock,
     };
     // Stop first so that the reset itself is not recorded.
     guard.post("/moto-api/recorder/stop-recording");
     guard.post("/moto-api/reset");
     guard.post("/moto-api/recorder/reset-recording");
+    if let Some(proxy) = PROXY.get() {
+        proxy.reset();
+    }
     guard
 }
 
+/// [`moto`], through the fidelity proxy with these behaviours on.
+///
+/// # Panics
+/// As [`moto`], and when the proxy cannot start.
+pub fn moto_with(behaviours: Behaviours) -> MotoGuard {
+    moto().through(behaviours)
+}
+
 impl MotoGuard {
-    /// `http://127.0.0.1:PORT`.
+    /// Sends this guard's clients through the fidelity proxy, with `behaviours` (and
+    /// nothing else: the proxy is reset first). [`MotoGuard::endpoint`], `env` and
+    /// `configure` then point at the proxy.
+    ///
+    /// # Panics
+    /// When the proxy cannot start.
+    pub fn through(mut self, behaviours: Behaviours) -> MotoGuard {
+        let proxy = PROXY.get_or_init(|| {
+            Fidelity::start(&self.server.endpoint).unwrap_or_else(|e| panic!("fidelity proxy: {e}"))
+        });
+        proxy.reset();
+        proxy.set(behaviours);
+        self.endpoint = proxy.endpoint();
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// The proxy this guard goes through, to change behaviours or read its stats.
+    ///
+    /// # Panics
+    /// When the guard does not go through it (use [`moto_with`] or
+    /// [`MotoGuard::through`]).
+    pub fn fidelity(&self) -> &'static Fidelity {
+        self.proxy
+            .expect("this guard does not go through the fidelity proxy: use moto_with")
+    }
+
+    /// `http://127.0.0.1:PORT`: moto's, or the proxy's when the guard goes through it.
     pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// moto's own endpoint, past the proxy (to look at moto's state as it is).
+    pub fn moto_endpoint(&self) -> &str {
         &self.server.endpoint
     }
 
@@ -124,7 +194,7 @@ impl MotoGuard {
     /// Also remove the variables in [`ENV_REMOVE`] (see [`MotoGuard::configure`]).
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("AWS_ENDPOINT_URL", self.server.endpoint.clone()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
@@ -155,6 +225,8 @@ impl MotoGuard {
 
     /// The requests recorded since [`MotoGuard::start_recording`]: one JSON object per
     /// request, with `method`, `url`, `headers` and `body` (base64 when `body_encoded`).
+    /// Requests the fidelity proxy made on its own (marked with [`INTERNAL_HEADER`])
+    /// are left out: the clients did not make them.
     pub fn recorded_calls(&self) -> Vec<Value> {
         let body = self.request("GET", "/moto-api/recorder/download-recording");
         String::from_utf8_lossy(&body)
@@ -164,6 +236,7 @@ impl MotoGuard {
                 serde_json::from_str(line)
                     .unwrap_or_else(|e| panic!("moto recording line is not json ({e}): {line}"))
             })
+            .filter(|call: &Value| !is_internal(call))
             .collect()
     }
 
@@ -193,6 +266,14 @@ impl MotoGuard {
         }
         response.body
     }
+}
+
+fn is_internal(call: &Value) -> bool {
+    call["headers"].as_object().is_some_and(|headers| {
+        headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(INTERNAL_HEADER))
+    })
 }
 
 impl Server {
@@ -395,6 +476,46 @@ mod tests {
         assert!(result.is_err());
         let moto = moto();
         assert_eq!(s3(&moto, "GET", "/").0, 200);
+    }
+
+    #[test]
+    fn moto_alone_does_not_go_through_the_proxy() {
+        {
+            let through = moto_with(Behaviours::default());
+            assert_ne!(through.endpoint(), through.moto_endpoint());
+            assert!(
+                through
+                    .env()
+                    .contains(&("AWS_ENDPOINT_URL", through.endpoint().to_owned()))
+            );
+            let addr = through.endpoint().trim_start_matches("http://").to_owned();
+            assert_eq!(http::request(&addr, "GET", "/").unwrap().status, 200);
+            assert_eq!(through.fidelity().stats().count("ListBuckets"), 1);
+        }
+        let plain = moto();
+        assert_eq!(plain.endpoint(), plain.moto_endpoint());
+        let proxy = PROXY.get().expect("started by the guard above");
+        assert_eq!(proxy.stats().requests, 0, "a new guard resets the proxy");
+    }
+
+    #[test]
+    fn a_guard_resets_the_proxys_behaviours() {
+        {
+            let _first = moto_with(Behaviours {
+                page_size: Some(1),
+                ..Behaviours::default()
+            });
+        }
+        let second = moto_with(Behaviours::default());
+        assert_eq!(second.fidelity().behaviours(), Behaviours::default());
+    }
+
+    #[test]
+    fn internal_requests_are_not_recorded() {
+        let internal = serde_json::json!({"headers": {"X-Fidelity-Internal": "1"}});
+        let client = serde_json::json!({"headers": {"Host": "127.0.0.1"}});
+        assert!(is_internal(&internal));
+        assert!(!is_internal(&client));
     }
 
     #[test]
