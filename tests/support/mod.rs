@@ -6,9 +6,27 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use s3dest_moto::MotoGuard;
+use s3dest_moto::{Behaviours, MotoGuard};
 
-pub use s3dest_moto::moto;
+/// moto through the fidelity layer, behaving as real AWS does where s3dest depends on
+/// it: every listing in pages of 2, IAM's documents percent-encoded, a deleted role's
+/// principal shown as its unique id, bucket policies evaluated as AWS would for a TLS
+/// client (not as moto does). Tests that need more (faults, propagation delay, SSE-KMS)
+/// add it to [`realistic`] with [`s3dest_moto::moto_with`].
+pub fn moto() -> MotoGuard {
+    s3dest_moto::moto_with(realistic())
+}
+
+/// The behaviours every end-to-end test runs with.
+pub fn realistic() -> Behaviours {
+    Behaviours {
+        page_size: Some(2),
+        encode_iam_documents: true,
+        rewrite_deleted_principals: true,
+        realistic_bucket_policies: true,
+        ..Behaviours::default()
+    }
+}
 
 pub struct Run {
     pub code: i32,
