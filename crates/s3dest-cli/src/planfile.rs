@@ -57,9 +57,14 @@ pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
         .with_context(|| format!("cannot write the plan file `{}`", path.display()))
 }
 
-/// `None` when the text is not a plan file (then it is a spec).
-pub fn parse(text: &str) -> Option<Result<PlanFile>> {
-    let value: Value = serde_json::from_str(text).ok()?;
+/// The largest plan file `apply` reads. A plan file holds the spec (at most
+/// [`s3dest_spec::MAX_SPEC_BYTES`]) and the plan of it, policies written out in full: a
+/// plan of 1,000 new destinations is about 3 MB.
+pub const MAX_PLAN_BYTES: usize = 32 * 1024 * 1024;
+
+/// `None` when the bytes are not a plan file (then they are a spec).
+pub fn parse(bytes: &[u8]) -> Option<Result<PlanFile>> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
     let version = value.get(MARKER)?;
     Some(from_value(version, &value))
 }
