@@ -89,10 +89,12 @@ impl Ui {
             1 => "info",
             _ => "debug",
         };
-        // Our crates at the chosen level; the SDK's internals only at -vv and above.
+        // Our crates at the chosen level; the SDK's warnings from -v on (s3dest reports
+        // what they are about as errors of its own), its internals at -vv and above.
         let filter = match self.verbose {
             0 | 1 => format!(
-                "warn,s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}"
+                "{},s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}",
+                if self.verbose == 0 { "error" } else { "warn" }
             ),
             _ => format!(
                 "info,s3dest_cli=debug,s3dest_aws=debug,s3dest_core=debug{}",
