@@ -107,7 +107,7 @@ fn plan_command(
         return Err(Reported.into());
     }
     if let Some(out) = out {
-        planfile::save(out, &PlanFile::new(spec, &spec_text, &plan, &observed))?;
+        planfile::save(out, &PlanFile::new(out, spec, &spec_text, &plan, &observed))?;
         ui.info(&format!(
             "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
             out.display(),
@@ -383,8 +383,38 @@ async fn apply_spec_with(aws: &Aws, spec: &Spec, auto_approve: bool, ui: &Ui) ->
     execute(aws, spec, &plan, ui).await
 }
 
+/// The spec file a saved plan was made from must not have changed since: applying the
+/// plan would not make AWS match it. When it is gone (the plan file was copied alone), the
+/// spec saved in the plan is applied.
+fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
+    let (spec_path, shown) = file.spec_file(path);
+    let now = match read_file(&spec_path, &SPEC) {
+        Ok(bytes) => bytes,
+        Err(_) if !spec_path.exists() => {
+            ui.info(&format!(
+                "note: `{shown}`, which the plan was made from, is not there; applying the spec saved in the plan."
+            ));
+            return Ok(());
+        }
+        Err(err) => {
+            return Err(err.context(format!(
+                "cannot compare `{shown}` with the spec saved in the plan `{}`",
+                path.display()
+            )));
+        }
+    };
+    if now != file.spec_text.as_bytes() {
+        bail!(
+            "`{shown}` changed since the plan was made: make a new plan (`s3dest plan {shown} --out {}`); nothing was changed",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 async fn apply_saved(path: &Path, file: PlanFile, break_lock: bool, ui: &Ui) -> Result<Exit> {
-    let spec_name = file.spec_path.clone();
+    check_spec_unchanged(path, &file, ui)?;
+    let (_, spec_name) = file.spec_file(path);
     let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
         Ok(checked) => checked.spec,
         Err(diags) => {
