@@ -499,12 +499,22 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
         ApplyEvent::Warning(message) => ui.warn(message),
     };
     let result = aws.apply(plan, &on_event).await;
+    // Each failure was printed as it happened; any other is printed now, once.
+    let unprinted: Vec<String> = match &result {
+        Ok(report) => report
+            .failed
+            .iter()
+            .filter(|(address, _)| !progress.printed_failure(address))
+            .map(|(address, err)| format!("{address}: {err}"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     drop(progress);
     let report = result.context("apply did not start; nothing was changed")?;
     tracing::info!("AWS calls made by the apply itself: {}", report.calls);
     if !report.is_success() {
-        for (address, err) in &report.failed {
-            ui.error(&format!("{address}: {err}"));
+        for message in &unprinted {
+            ui.error(message);
         }
         if !report.skipped.is_empty() {
             ui.info(&format!(
@@ -513,9 +523,10 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
             ));
         }
         bail!(
-            "apply stopped after {} of {} changes; what was done is kept, and running apply again converges",
+            "apply stopped after {} of {} changes ({} failed, shown above); what was done is kept, and running apply again converges",
             report.applied.len(),
-            plan.changes.len()
+            plan.changes.len(),
+            report.failed.len()
         );
     }
     // Re-read: the next plan must be empty, but for the one step the rules leave to a

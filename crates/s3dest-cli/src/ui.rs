@@ -177,6 +177,7 @@ impl Ui {
             ui: self,
             bar,
             running: Mutex::new(Vec::new()),
+            failed: Mutex::new(Vec::new()),
         }
     }
 }
@@ -187,6 +188,8 @@ pub struct Progress<'u> {
     bar: Option<ProgressBar>,
     /// Steps started and not finished, oldest first: the bar names the oldest.
     running: Mutex<Vec<String>>,
+    /// Steps whose failure was printed, so that it is printed once.
+    failed: Mutex<Vec<String>>,
 }
 
 impl Progress<'_> {
@@ -206,10 +209,20 @@ impl Progress<'_> {
         self.ui.info(line);
     }
 
-    /// `step` failed: `message` is printed as an error.
+    /// `step` failed: `message` is printed as an error, at once and only here.
     pub fn failed(&self, step: &str, message: &str) {
         self.finish_step(step);
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(step.to_owned());
         self.ui.error(message);
+    }
+
+    /// Whether the failure of `step` was printed.
+    pub fn printed_failure(&self, step: &str) -> bool {
+        let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed.iter().any(|s| s == step)
     }
 
     fn finish_step(&self, step: &str) {
