@@ -274,6 +274,14 @@ fn settings_wrong_on_their_face_stop_before_any_request() {
     let dev = run(&w, &["plan"], &profiles("dev")).expect(1);
     assert!(dev.stderr.contains("cannot reach AWS at"), "{}", dev.stderr);
     assert!(server.connections() > 0);
+    // `default` need not exist (it means "no profile"): the environment's keys are used.
+    let env = with(base_env(&server), &[("AWS_PROFILE", "default")], &[]);
+    let default = run(&w, &["plan"], &env).expect(1);
+    assert!(
+        default.stderr.contains("cannot reach AWS at"),
+        "{}",
+        default.stderr
+    );
 }
 
 #[test]

@@ -56,7 +56,8 @@ impl Aws {
     pub async fn from_env() -> Result<Aws, CloudError> {
         let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         check_environment(&env)?;
-        if let Some(profile) = env("AWS_PROFILE") {
+        // `default` need not exist: the SDK and the AWS CLI take it to mean "no profile".
+        if let Some(profile) = env("AWS_PROFILE").filter(|p| p != "default") {
             check_profile(&profile).await?;
         }
         let region =
