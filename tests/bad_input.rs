@@ -194,3 +194,69 @@ fn a_usage_error_exits_1_never_2() {
     w.run_offline(&["--help"]).expect(0);
     w.run_offline(&["--version"]).expect(0);
 }
+
+/// The commands that read a spec, each as `bad_input` runs it.
+const SPEC_COMMANDS: [&[&str]; 4] = [
+    &["validate"],
+    &["plan"],
+    &["apply", "--auto-approve"],
+    &["outputs"],
+];
+
+/// Runs every command that reads a spec on `w`'s spec: each must exit 1, print nothing on
+/// stdout and call no AWS (and `validate` must say the same with no AWS setup at all).
+/// Returns their stderr, each different one once, under the commands that printed it.
+fn refused_by_every_command(w: &Workdir) -> String {
+    let moto = moto();
+    let mut outputs: Vec<(Vec<String>, String)> = Vec::new();
+    for command in SPEC_COMMANDS {
+        moto.start_recording();
+        let run = w.run(&moto, command);
+        moto.stop_recording();
+        assert_eq!(run.code, 1, "`{command:?}`\n{}", run.stderr);
+        assert_eq!(moto.recorded_calls().len(), 0, "`{command:?}` called AWS");
+        assert_eq!(run.stdout, "", "`{command:?}`");
+        let name = format!("s3dest {}", command.join(" "));
+        match outputs.iter_mut().find(|(_, stderr)| *stderr == run.stderr) {
+            Some((names, _)) => names.push(name),
+            None => outputs.push((vec![name], run.stderr)),
+        }
+    }
+    let offline = w.run_offline(&["validate"]).expect(1).stderr;
+    assert_eq!(offline, outputs[0].1, "validate without any AWS setup");
+    outputs
+        .iter()
+        .map(|(names, stderr)| format!("$ {}\n{stderr}", names.join("\n$ ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_spec_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let w = Workdir::new("");
+    let mut bytes =
+        format!("{HEADER}  w:\n    vendor: walkme\n    bucket: acme-exports\n").into_bytes();
+    bytes.extend_from_slice(b"    folder: caf\xe9\n");
+    std::fs::write(w.path("s3dest.yaml"), bytes).unwrap();
+    insta::assert_snapshot!(refused_by_every_command(&w));
+}
+
+#[test]
+fn a_huge_spec_is_refused_before_it_is_read() {
+    let w = Workdir::new("");
+    // 64 MiB (sparse: nothing is written).
+    let file = std::fs::File::create(w.path("s3dest.yaml")).unwrap();
+    file.set_len(64 << 20).unwrap();
+    insta::assert_snapshot!(refused_by_every_command(&w));
+}
+
+#[test]
+fn aliases_that_would_blow_a_spec_up_are_refused() {
+    // 1 MB repeated 50 times by aliases: 50 MB if it were expanded.
+    let actions = vec!["*big"; 50].join(", ");
+    let w = Workdir::new(&format!(
+        "{HEADER}  c:\n    vendor: custom\n    bucket: acme-exports\n    folder: &big {}\n    principal: \"111122223333\"\n    actions: [{actions}]\n",
+        "a".repeat(1 << 20)
+    ));
+    insta::assert_snapshot!(refused_by_every_command(&w));
+}

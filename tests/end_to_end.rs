@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{Workdir, aws, moto};
+use support::{Run, Workdir, aws, moto};
 
 const BUCKET: &str = "acme-vendor-exports";
 
@@ -405,4 +405,72 @@ fn an_interrupted_apply_converges_when_run_again() {
     let rerun = w.run(&moto, &["apply", "--auto-approve"]).expect(0);
     assert!(!rerun.stderr.contains("--break-lock"), "{}", rerun.stderr);
     w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+}
+
+/// `apply PLANFILE` makes no AWS call, changes nothing and says why, when the plan file
+/// is not exactly what `plan --out` wrote or its spec file changed since.
+#[test]
+fn a_saved_plan_is_refused_when_its_spec_changed_or_the_file_was_edited() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let w = Workdir::new(&spec(WALKME));
+    std::fs::create_dir(w.path("plans")).unwrap();
+    w.run(&moto, &["plan", "--out", "plans/tfplan"]).expect(0);
+    let saved = std::fs::read_to_string(w.path("plans/tfplan")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        value["spec_path"], "../s3dest.yaml",
+        "relative to the plan file"
+    );
+    let mut report = String::new();
+    let mut refused = |what: &str, w: &Workdir| {
+        moto.start_recording();
+        let run = w.run(&moto, &["apply", "plans/tfplan"]);
+        moto.stop_recording();
+        assert_eq!(run.code, 1, "{what}:\n{}", run.stderr);
+        assert_eq!(moto.recorded_calls().len(), 0, "{what}: AWS was called");
+        report += &format!("## {what}\n{}{}\n", run.stdout, run.stderr);
+    };
+    // The spec changed (a comment is enough: the plan was reviewed for the other text).
+    w.write_spec(&format!("{}# reviewed\n", spec(WALKME)));
+    refused("the spec file changed", &w);
+    w.write_spec(&spec(WALKME));
+    // The plan file edited by hand: one change's action.
+    let edited = saved.replacen("\"action\": \"create\"", "\"action\": \"update\"", 1);
+    assert_ne!(edited, saved);
+    std::fs::write(w.path("plans/tfplan"), edited).unwrap();
+    refused("a change edited by hand", &w);
+    // Its digest taken out.
+    value.as_object_mut().unwrap().remove("digest");
+    std::fs::write(w.path("plans/tfplan"), value.to_string()).unwrap();
+    refused("no digest", &w);
+    // A file of the format before digests.
+    value["s3dest_plan"] = serde_json::json!(1);
+    std::fs::write(w.path("plans/tfplan"), value.to_string()).unwrap();
+    refused("the old format", &w);
+    insta::assert_snapshot!(report);
+    assert!(!aws.role_exists("s3dest-walkme"), "nothing was changed");
+
+    // Untouched, it applies from any folder: the spec is found next to it as it was.
+    std::fs::write(w.path("plans/tfplan"), &saved).unwrap();
+    let mut command = w.command(&moto, &["apply", "tfplan"]);
+    command.current_dir(w.path("plans"));
+    let run = Run::from(command.output().unwrap()).expect(0);
+    assert!(!run.stderr.contains("note:"), "{}", run.stderr);
+    assert!(aws.role_exists("s3dest-walkme"));
+
+    // A plan file copied alone applies the spec saved in it, and says so.
+    w.write_spec(&spec(&[WALKME, PARTNER].concat()));
+    w.run(&moto, &["plan", "--out", "plans/tfplan"]).expect(0);
+    std::fs::remove_file(w.path("s3dest.yaml")).unwrap();
+    let run = w.run(&moto, &["apply", "plans/tfplan"]).expect(0);
+    assert!(
+        run.stderr.contains(
+            "note: `s3dest.yaml`, which the plan was made from, is not there; applying the spec saved in the plan."
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(aws.role_exists("s3dest-partner"));
 }

@@ -230,3 +230,41 @@ fn a_terminal_gets_a_progress_bar_and_colour_unless_no_color() {
     );
     assert!(!has_colour(&plan.stdout), "{:?}", plan.stdout);
 }
+
+/// A change that fails during apply is reported once, on a terminal or not: the line
+/// of the change that failed, then the closing line.
+#[test]
+fn a_failed_change_is_printed_once_on_and_off_a_terminal() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    // moto evaluates bucket policies' Deny statements: writing the folder marker fails,
+    // at apply time (the plan reads the bucket, which this does not deny).
+    let deny = serde_json::json!({"Sid": "NoMarkers", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/wa/*")});
+    aws.put_bucket_policy(
+        BUCKET,
+        &serde_json::json!({"Version": "2012-10-17", "Statement": [deny]}),
+    );
+    let w = Workdir::new(&format!(
+        "version: 1\nname: acme\nbuckets:\n  {BUCKET}: {{}}\ndestinations:\n  wa: {{ vendor: walkme, bucket: {BUCKET}, folder: wa }}\n"
+    ));
+    let run = w.run(&moto, &["apply", "--auto-approve"]).expect(1);
+    insta::assert_snapshot!(
+        "failed_change_off_a_terminal",
+        format!("--- stdout\n{}--- stderr\n{}", run.stdout, run.stderr)
+    );
+
+    // The role exists now: the second apply has the folder marker left to write.
+    let Some(run) = on_terminal(&moto, &w, &["apply", "--auto-approve"], true) else {
+        eprintln!("skipped: no `script` command to run s3dest on a terminal");
+        return;
+    };
+    let run = run.expect(1);
+    let failures = run.stdout.matches("PutObject on folder marker").count();
+    assert_eq!(failures, 1, "{:?}", run.stdout);
+    assert!(
+        run.stdout.contains("apply stopped after"),
+        "{:?}",
+        run.stdout
+    );
+}

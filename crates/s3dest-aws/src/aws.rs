@@ -54,7 +54,17 @@ impl Aws {
     /// Retries: the SDK's standard mode with 5 attempts (throttling, 5xx and network
     /// errors, with exponential backoff and jitter), unless `AWS_MAX_ATTEMPTS` or
     /// `AWS_RETRY_MODE` is set, which are then honoured.
+    ///
+    /// Settings the SDK would trip over are errors here, before any request and each with
+    /// a hint: an empty or schemeless endpoint URL (the SDK panics on an empty one), an
+    /// empty or malformed region, an `AWS_PROFILE` that names no profile.
     pub async fn from_env() -> Result<Aws, CloudError> {
+        let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        check_environment(&env)?;
+        // `default` need not exist: the SDK and the AWS CLI take it to mean "no profile".
+        if let Some(profile) = env("AWS_PROFILE").filter(|p| p != "default") {
+            check_profile(&profile).await?;
+        }
         let region =
             RegionProviderChain::default_provider().or_else(Region::from_static(DEFAULT_REGION));
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
@@ -64,6 +74,7 @@ impl Aws {
             loader = loader.retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         }
         let sdk_config = loader.load().await;
+        check_loaded(&sdk_config, &env)?;
         let path_style = sdk_config.endpoint_url().is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         Aws::from_sdk_config(sdk_config, path_style)
@@ -243,6 +254,147 @@ impl Aws {
     }
 }
 
+/// The endpoint variables the SDK reads: the global one, then one per service s3dest uses.
+const ENDPOINT_VARS: [&str; 5] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+];
+
+/// An example for the hints.
+const EXAMPLE_ENDPOINT: &str = "http://127.0.0.1:5000";
+
+/// The environment variables, as `env` reads them, that the SDK would otherwise panic on
+/// or turn into a request that cannot be built.
+fn check_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<(), CloudError> {
+    let ignore_endpoints = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if !ignore_endpoints {
+        for name in ENDPOINT_VARS {
+            if let Some(url) = env(name) {
+                check_endpoint(&url, name)?;
+            }
+        }
+    }
+    if env("AWS_PROFILE").is_some_and(|p| p.trim().is_empty()) {
+        return Err(CloudError::Config(
+            "AWS_PROFILE is set but empty: unset it to use the default profile, or name a profile"
+                .to_owned(),
+        ));
+    }
+    // The SDK reads AWS_REGION, and AWS_DEFAULT_REGION only when AWS_REGION is unset.
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(region) = env(name) {
+            return check_region(&region, &Source::Variable(name));
+        }
+    }
+    Ok(())
+}
+
+/// Where a setting came from, for its error.
+enum Source<'a> {
+    Variable(&'a str),
+    Profile(&'a str),
+}
+
+/// An endpoint URL the SDK can use: `http://` or `https://` and a host.
+fn check_endpoint(url: &str, name: &str) -> Result<(), CloudError> {
+    let problem = if url.trim().is_empty() {
+        return Err(CloudError::Config(format!(
+            "{name} is set but empty: unset it to use AWS, or set it to an endpoint such as \
+             {EXAMPLE_ENDPOINT}"
+        )));
+    } else if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "it has a space or a control character in it"
+    } else {
+        match url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+        {
+            None => "it must start with http:// or https://",
+            Some(rest) if rest.is_empty() || rest.starts_with(['/', '?', '#']) => {
+                "it names no host"
+            }
+            Some(_) => return Ok(()),
+        }
+    };
+    Err(CloudError::Config(format!(
+        "{name}=`{url}` is not an endpoint URL ({problem}): write a whole URL, such as \
+         {EXAMPLE_ENDPOINT}"
+    )))
+}
+
+/// A region the SDK can put in a host name (`us-east-1`).
+fn check_region(region: &str, source: &Source<'_>) -> Result<(), CloudError> {
+    let valid = !region.is_empty()
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if valid {
+        return Ok(());
+    }
+    let message = match (source, region.trim().is_empty()) {
+        (Source::Variable(name), true) => format!(
+            "{name} is set but empty: set it to a region such as {DEFAULT_REGION}, or unset it"
+        ),
+        (Source::Variable(name), false) => {
+            format!("{name}=`{region}` is not a region name such as {DEFAULT_REGION}")
+        }
+        (Source::Profile(profile), true) => format!(
+            "the AWS profile `{profile}` has an empty `region`: set it to a region such as \
+             {DEFAULT_REGION}, or remove it"
+        ),
+        (Source::Profile(profile), false) => format!(
+            "the AWS profile `{profile}` has `region = {region}`, which is not a region name \
+             such as {DEFAULT_REGION}"
+        ),
+    };
+    Err(CloudError::Config(message))
+}
+
+/// `AWS_PROFILE` must name a profile of the config or credentials file: the SDK would
+/// otherwise carry on without it, and fail later with a message that does not say why.
+async fn check_profile(profile: &str) -> Result<(), CloudError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    // The default files, or those AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name.
+    let files = Default::default();
+    let profiles = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        .await
+        .map_err(|e| CloudError::Config(format!("cannot read the AWS config files: {e}")))?;
+    if profiles.get_profile(profile).is_some() {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = profiles.profiles().collect();
+    names.sort_unstable();
+    let known = match names.is_empty() {
+        true => "they hold none".to_owned(),
+        false => format!("they hold {}", names.join(", ")),
+    };
+    Err(CloudError::Config(format!(
+        "AWS_PROFILE=`{profile}` names no profile of the AWS config files (~/.aws/config and \
+         ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE): {known}"
+    )))
+}
+
+/// What the configuration chain found in the profile: its region and endpoint.
+fn check_loaded(
+    config: &SdkConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), CloudError> {
+    let profile = env("AWS_PROFILE").unwrap_or_else(|| "default".to_owned());
+    if let Some(region) = config.region() {
+        check_region(region.as_ref(), &Source::Profile(&profile))?;
+    }
+    if let Some(url) = config.endpoint_url() {
+        check_endpoint(url, &format!("the AWS profile `{profile}`'s endpoint_url"))?;
+    }
+    Ok(())
+}
+
 /// `GetBucketLocation` answers nothing for us-east-1 and the legacy `EU` for eu-west-1.
 fn region_of_location(location: Option<&str>) -> String {
     match location {
@@ -391,6 +543,71 @@ mod tests {
         for (method, uri, target, body, expected) in cases {
             assert_eq!(describe_request(method, uri, target, body), expected);
         }
+    }
+
+    fn checked(vars: &[(&str, &str)]) -> Result<(), String> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        check_environment(&env).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn environments_the_sdk_trips_over_are_errors() {
+        assert_eq!(checked(&[]), Ok(()));
+        let fine = [
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_ENDPOINT_URL_S3", "https://s3.example.com/"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", ""),
+            ("AWS_PROFILE", "dev"),
+        ];
+        assert_eq!(
+            checked(&fine),
+            Ok(()),
+            "AWS_REGION wins over AWS_DEFAULT_REGION"
+        );
+        let cases = [
+            ("AWS_ENDPOINT_URL", " ", "AWS_ENDPOINT_URL is set but empty"),
+            (
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                "",
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER is set but empty",
+            ),
+            (
+                "AWS_ENDPOINT_URL",
+                "localhost:5000",
+                "(it must start with http:// or https://)",
+            ),
+            ("AWS_ENDPOINT_URL", "http://", "(it names no host)"),
+            (
+                "AWS_ENDPOINT_URL",
+                "http://a b",
+                "(it has a space or a control character in it)",
+            ),
+            ("AWS_REGION", "", "AWS_REGION is set but empty"),
+            ("AWS_REGION", "-x", "AWS_REGION=`-x` is not a region name"),
+            (
+                "AWS_DEFAULT_REGION",
+                "",
+                "AWS_DEFAULT_REGION is set but empty",
+            ),
+            ("AWS_PROFILE", "", "AWS_PROFILE is set but empty"),
+        ];
+        for (name, value, expected) in cases {
+            let err = checked(&[(name, value)]).unwrap_err();
+            assert!(err.contains(expected), "{name}={value:?}: {err}");
+        }
+        // Endpoints the SDK is told to ignore are not checked.
+        assert_eq!(
+            checked(&[
+                ("AWS_ENDPOINT_URL", ""),
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")
+            ]),
+            Ok(())
+        );
     }
 
     #[test]

@@ -133,11 +133,21 @@ impl CloudError {
     {
         let code = err.code().map(str::to_owned);
         let status = err.raw_response().map(|r| r.status().as_u16());
-        let message = match &err {
-            SdkError::ServiceError(_) => err.message().unwrap_or_default().to_owned(),
+        let endpoint = configured_endpoint();
+        // AWS's every error answer has a code: an answer without one (but to a HEAD
+        // request, which has no body) may not come from AWS at all.
+        let foreign = match code {
+            None => err
+                .raw_response()
+                .and_then(|raw| not_aws(raw, endpoint.as_deref())),
+            Some(_) => None,
+        };
+        let message = match (&err, foreign) {
+            (_, Some(foreign)) => foreign,
+            (SdkError::ServiceError(_), None) => err.message().unwrap_or_default().to_owned(),
             // Network, timeout and credential-chain failures: the whole chain of causes
             // is the useful part (none of them holds a secret).
-            _ => unanswered(&err, configured_endpoint().as_deref()),
+            _ => unanswered(&err, endpoint.as_deref()),
         };
         CloudError::Aws {
             operation,
@@ -152,6 +162,70 @@ impl CloudError {
 /// The hint for a request that found no credentials to sign it with.
 const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE, \
                               AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use web identity (CI OIDC)";
+/// Where to see each place the credential chain looked (logged at `-v`).
+const WHERE_LOOKED: &str = "`-v` shows where s3dest looked";
+
+/// The message for an answer that is not AWS's: a web page, a proxy's error page, a
+/// success without the body the operation returns. `None` when it may be AWS's.
+fn not_aws(raw: &HttpResponse, endpoint: Option<&str>) -> Option<String> {
+    let body = raw.body().bytes().unwrap_or_default();
+    let start = body.trim_ascii_start();
+    let content_type = raw
+        .headers()
+        .get("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let starts_with = |prefix: &str| {
+        start.len() >= prefix.len() && start[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    let html =
+        content_type.starts_with("text/html") || starts_with("<!doctype") || starts_with("<html");
+    // AWS answers in XML or JSON.
+    let structured = start.starts_with(b"<") || start.starts_with(b"{");
+    let foreign = raw.status().is_success() || (!start.is_empty() && (html || !structured));
+    if !foreign {
+        return None;
+    }
+    let excerpt = excerpt(start);
+    let shown = match excerpt.is_empty() {
+        true => "an empty body".to_owned(),
+        false => format!("`{excerpt}`"),
+    };
+    let kind = match content_type.is_empty() {
+        true => String::new(),
+        false => format!(" ({content_type})"),
+    };
+    Some(match endpoint {
+        Some(url) => format!(
+            "{url} answered with something other than AWS{kind}: {shown}; check AWS_ENDPOINT_URL"
+        ),
+        None => format!(
+            "the answer did not come from AWS{kind}: {shown}; a proxy may be in the way: \
+             check the network and HTTPS_PROXY"
+        ),
+    })
+}
+
+/// The start of a body, on one line, printable, without backticks.
+fn excerpt(body: &[u8]) -> String {
+    const MAX_CHARS: usize = 80;
+    let text = String::from_utf8_lossy(&body[..body.len().min(4 * MAX_CHARS)]);
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().map(|c| match c {
+            '`' => '\'',
+            c if c.is_control() => '?',
+            c => c,
+        }));
+    }
+    match out.chars().count() > MAX_CHARS {
+        true => out.chars().take(MAX_CHARS).collect::<String>() + "…",
+        false => out,
+    }
+}
 
 /// The endpoint every client was pointed at (an emulator, a VPC endpoint), if any. Read
 /// from the environment as the SDK reads it in [`crate::Aws::from_env`].
@@ -176,12 +250,26 @@ where
         "check the network"
     };
     let hint = match credentials_failure(err) {
-        Some(Credentials::Missing) => Some(NO_CREDENTIALS.to_owned()),
+        // Every provider of the chain saying it had nothing is noise: shown at -v only.
+        Some(Credentials::Missing) => {
+            tracing::info!("where s3dest looked for AWS credentials: {chain}");
+            return format!("{NO_CREDENTIALS} ({WHERE_LOOKED})");
+        }
         Some(Credentials::Failed) => Some("the AWS credentials could not be loaded".to_owned()),
         None => match err {
             SdkError::TimeoutError(_) => Some(format!("AWS did not answer in time{at}: {check}")),
             SdkError::DispatchFailure(failure) if failure.is_timeout() => {
                 Some(format!("AWS did not answer in time{at}: {check}"))
+            }
+            // Something answered, but not in HTTP: hyper's parse errors.
+            SdkError::DispatchFailure(failure)
+                if failure.is_other()
+                    && (chain.contains("invalid HTTP")
+                        || chain.contains("message head is too large")) =>
+            {
+                Some(format!(
+                    "what answered{at} does not speak HTTP as AWS does: {check}"
+                ))
             }
             SdkError::DispatchFailure(failure) if !failure.is_user() => {
                 Some(format!("cannot reach AWS{at}: {check}"))
@@ -443,14 +531,76 @@ mod tests {
         let chain = "no credentials found in chain. Attempted:\n  Environment: not set\n  \
                      Profile: not enabled\n";
         let other = ConnectorError::other(chain.into(), None);
-        let message = from(SdkError::dispatch_failure(other), None);
+        let err = SdkError::<StsError, HttpResponse>::dispatch_failure(other);
         assert_eq!(
-            message,
-            format!(
-                "{NO_CREDENTIALS} (dispatch failure: no credentials found in chain. \
-                 Attempted: Environment: not set; Profile: not enabled)"
-            )
+            cause_chain(&err),
+            "dispatch failure: no credentials found in chain. Attempted: Environment: not set; \
+             Profile: not enabled"
         );
+        // Where the chain looked is logged at -v, not part of the message.
+        assert_eq!(
+            from(err, None),
+            format!("{NO_CREDENTIALS} ({WHERE_LOOKED})")
+        );
+    }
+
+    fn response(status: u16, content_type: Option<&str>, body: &str) -> HttpResponse {
+        let mut raw = HttpResponse::new(
+            status.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::from(body.to_owned()),
+        );
+        if let Some(content_type) = content_type {
+            raw.headers_mut()
+                .insert("content-type", content_type.to_owned());
+        }
+        raw
+    }
+
+    #[test]
+    fn answers_that_are_not_aws_are_named() {
+        let at = Some("http://127.0.0.1:8080");
+        let html = response(
+            200,
+            Some("text/html; charset=utf-8"),
+            "<h1>It\n works`</h1>",
+        );
+        assert_eq!(
+            not_aws(&html, at).unwrap(),
+            "http://127.0.0.1:8080 answered with something other than AWS (text/html; \
+             charset=utf-8): `<h1>It works'</h1>`; check AWS_ENDPOINT_URL"
+        );
+        let page = response(404, None, "  <!DOCTYPE html><p>Not Found</p>");
+        assert!(not_aws(&page, None).unwrap().starts_with(
+            "the answer did not come from AWS: `<!DOCTYPE html><p>Not Found</p>`; a proxy"
+        ));
+        let text = response(502, Some("text/plain"), &"Bad Gateway ".repeat(20));
+        let message = not_aws(&text, at).unwrap();
+        assert!(
+            message.contains("(text/plain): `Bad Gateway Bad"),
+            "{message}"
+        );
+        assert!(message.contains("…`"), "{message}");
+        // A success without the body the operation returns.
+        let empty = response(200, None, "");
+        assert!(not_aws(&empty, at).unwrap().contains(": an empty body;"));
+        // What AWS answers: XML or JSON errors, and bodiless HEAD answers.
+        for raw in [
+            response(
+                403,
+                Some("application/xml"),
+                "<Error><Code>AccessDenied</Code></Error>",
+            ),
+            response(
+                400,
+                Some("application/x-amz-json-1.1"),
+                r#"{"__type": "X"}"#,
+            ),
+            response(404, Some("application/xml"), ""),
+            response(404, Some("text/html"), ""),
+            response(301, None, ""),
+        ] {
+            assert_eq!(not_aws(&raw, at), None, "{raw:?}");
+        }
     }
 
     /// A real SDK request with a credential chain that finds nothing: it fails before
@@ -484,15 +634,13 @@ mod tests {
             .send()
             .await
             .expect_err("there are no credentials");
+        let chain = cause_chain(&err);
+        assert!(
+            chain.contains("Profile: the credential provider was not enabled"),
+            "{chain}"
+        );
         let message = from(err, Some("http://127.0.0.1:9"));
-        assert!(
-            message.starts_with(&format!("{NO_CREDENTIALS} (dispatch failure: ")),
-            "{message}"
-        );
-        assert!(
-            message.contains("Profile: the credential provider was not enabled"),
-            "{message}"
-        );
+        assert_eq!(message, format!("{NO_CREDENTIALS} ({WHERE_LOOKED})"));
         assert!(!message.contains("cannot reach"), "{message}");
         assert_readable(&message);
     }

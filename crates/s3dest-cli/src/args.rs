@@ -41,7 +41,8 @@ pub enum Command {
     },
     /// Make AWS match the spec (or apply a saved plan file).
     Apply {
-        /// A spec file, or a plan file saved with `plan --out`.
+        /// A spec file, or a plan file saved with `plan --out` (refused when it was
+        /// edited, or when its spec file changed since the plan was made).
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC|PLANFILE")]
         target: PathBuf,
         /// Apply without asking for confirmation (for pipelines).

@@ -30,13 +30,17 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             auto_approve,
             break_lock,
         } => {
-            let text = read_file(&target)?;
-            let runtime = runtime()?;
-            match planfile::parse(&text) {
-                Some(file) => runtime.block_on(apply_saved(&target, file?, break_lock, ui)),
+            // A plan file holds a spec and more, so it may be larger than a spec.
+            let bytes = read_file(&target, &SPEC_OR_PLAN)?;
+            match planfile::parse(&bytes) {
+                Some(file) => {
+                    let file = file.with_context(|| format!("`{}`", target.display()))?;
+                    runtime()?.block_on(apply_saved(&target, file, break_lock, ui))
+                }
                 None => {
-                    let checked = load_spec(&target, &text, ui)?;
-                    runtime.block_on(apply_spec(&checked, auto_approve, break_lock, ui))
+                    let text = spec_text(&target, &bytes, ui)?;
+                    let checked = load_spec(&target, text, ui)?;
+                    runtime()?.block_on(apply_spec(&checked, auto_approve, break_lock, ui))
                 }
             }
         }
@@ -65,7 +69,7 @@ struct Read {
 }
 
 fn load_and_read(spec: &Path, ui: &Ui) -> Result<Read> {
-    let spec_text = read_file(spec)?;
+    let spec_text = read_spec(spec, ui)?;
     let checked = load_spec(spec, &spec_text, ui)?;
     runtime()?.block_on(async {
         let aws = Aws::from_env().await?;
@@ -103,7 +107,7 @@ fn plan_command(
         return Err(Reported.into());
     }
     if let Some(out) = out {
-        planfile::save(out, &PlanFile::new(spec, &spec_text, &plan, &observed))?;
+        planfile::save(out, &PlanFile::new(out, spec, &spec_text, &plan, &observed))?;
         ui.info(&format!(
             "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
             out.display(),
@@ -141,7 +145,7 @@ fn outputs_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
 }
 
 fn validate(path: &Path, ui: &Ui) -> Result<Exit> {
-    let text = read_file(path)?;
+    let text = read_spec(path, ui)?;
     let checked = load_spec(path, &text, ui)?;
     ui.out(&format!(
         "{} is valid: spec `{}`, {} bucket(s), {} destination(s).\n",
@@ -153,8 +157,84 @@ fn validate(path: &Path, ui: &Ui) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
+/// What a file may be, for the error about one too large to read.
+struct Limit {
+    bytes: usize,
+    /// ``a spec``
+    what: &'static str,
+    /// ``the limit is 4194304 bytes (4 MiB)``: it must say what `bytes` is.
+    rule: &'static str,
+}
+
+// The limits as the messages below spell them.
+const _: () =
+    assert!(s3dest_spec::MAX_SPEC_BYTES == 4 << 20 && planfile::MAX_PLAN_BYTES == 32 << 20);
+
+/// A spec: [`s3dest_spec::MAX_SPEC_BYTES`].
+const SPEC: Limit = Limit {
+    bytes: s3dest_spec::MAX_SPEC_BYTES,
+    what: "a spec",
+    rule: "the limit is 4194304 bytes (4 MiB)",
+};
+
+/// What `apply` reads: a spec or a plan file, which holds a spec and more.
+const SPEC_OR_PLAN: Limit = Limit {
+    bytes: planfile::MAX_PLAN_BYTES,
+    what: "a spec or a plan file",
+    rule: "a spec may have at most 4 MiB, a plan file 32 MiB",
+};
+
+/// Reads a whole file of at most `limit.bytes`. A larger one is refused by its size before
+/// anything is read, and, when it has no size (a pipe) or grows meanwhile, after one byte
+/// more than the limit: never more is read.
+fn read_file(path: &Path, limit: &Limit) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let cannot_read = || format!("cannot read `{}`", path.display());
+    let file = std::fs::File::open(path).with_context(cannot_read)?;
+    let size = file.metadata().with_context(cannot_read)?.len();
+    if size > limit.bytes as u64 {
+        return Err(too_large(path, limit, &format!("{size} bytes")));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit.bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot_read)?;
+    if bytes.len() > limit.bytes {
+        return Err(too_large(
+            path,
+            limit,
+            &format!("over {} bytes", limit.bytes),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The error for a file of `size` over its limit.
+fn too_large(path: &Path, limit: &Limit, size: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`{}` is too large for {}: {size}, and {}. Is it the right file? Nothing was sent to AWS.",
+        path.display(),
+        limit.what,
+        limit.rule
+    )
+}
+
+/// Reads a spec file: at most [`s3dest_spec::MAX_SPEC_BYTES`], UTF-8.
+fn read_spec(path: &Path, ui: &Ui) -> Result<String> {
+    let bytes = read_file(path, &SPEC)?;
+    Ok(spec_text(path, &bytes, ui)?.to_owned())
+}
+
+/// The text of a spec file's bytes; an error located at the first byte that is not UTF-8
+/// is printed like any other error in the spec.
+fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b str> {
+    if bytes.len() > s3dest_spec::MAX_SPEC_BYTES {
+        return Err(too_large(path, &SPEC, &format!("{} bytes", bytes.len())));
+    }
+    s3dest_spec::decode(bytes).map_err(|err| {
+        let name = path.display().to_string();
+        report_spec_errors(&name, &err.text, &[err.diagnostic], ui)
+    })
 }
 
 /// Parses and checks the spec; prints every diagnostic. Errors stop here, before any AWS call.
@@ -172,20 +252,28 @@ pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
             }
             Ok(checked.spec)
         }
-        Err(diags) => {
-            ui.info(&s3dest_spec::render_diagnostics(
-                &name,
-                text,
-                &diags,
-                ui.color_stderr,
-            ));
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            ui.error(&format!(
-                "{name}: {errors} error(s) in the spec; nothing was sent to AWS"
-            ));
-            Err(Reported.into())
-        }
+        Err(diags) => Err(report_spec_errors(&name, text, &diags, ui)),
     }
+}
+
+/// Prints a spec's diagnostics and the line that closes them.
+fn report_spec_errors(
+    name: &str,
+    text: &str,
+    diags: &[s3dest_spec::Diagnostic],
+    ui: &Ui,
+) -> anyhow::Error {
+    ui.info(&s3dest_spec::render_diagnostics(
+        name,
+        text,
+        diags,
+        ui.color_stderr,
+    ));
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    ui.error(&format!(
+        "{name}: {errors} error(s) in the spec; nothing was sent to AWS"
+    ));
+    Reported.into()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -295,8 +383,38 @@ async fn apply_spec_with(aws: &Aws, spec: &Spec, auto_approve: bool, ui: &Ui) ->
     execute(aws, spec, &plan, ui).await
 }
 
+/// The spec file a saved plan was made from must not have changed since: applying the
+/// plan would not make AWS match it. When it is gone (the plan file was copied alone), the
+/// spec saved in the plan is applied.
+fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
+    let (spec_path, shown) = file.spec_file(path);
+    let now = match read_file(&spec_path, &SPEC) {
+        Ok(bytes) => bytes,
+        Err(_) if !spec_path.exists() => {
+            ui.info(&format!(
+                "note: `{shown}`, which the plan was made from, is not there; applying the spec saved in the plan."
+            ));
+            return Ok(());
+        }
+        Err(err) => {
+            return Err(err.context(format!(
+                "cannot compare `{shown}` with the spec saved in the plan `{}`",
+                path.display()
+            )));
+        }
+    };
+    if now != file.spec_text.as_bytes() {
+        bail!(
+            "`{shown}` changed since the plan was made: make a new plan (`s3dest plan {shown} --out {}`); nothing was changed",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 async fn apply_saved(path: &Path, file: PlanFile, break_lock: bool, ui: &Ui) -> Result<Exit> {
-    let spec_name = file.spec_path.clone();
+    check_spec_unchanged(path, &file, ui)?;
+    let (_, spec_name) = file.spec_file(path);
     let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
         Ok(checked) => checked.spec,
         Err(diags) => {
@@ -381,12 +499,22 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
         ApplyEvent::Warning(message) => ui.warn(message),
     };
     let result = aws.apply(plan, &on_event).await;
+    // Each failure was printed as it happened; any other is printed now, once.
+    let unprinted: Vec<String> = match &result {
+        Ok(report) => report
+            .failed
+            .iter()
+            .filter(|(address, _)| !progress.printed_failure(address))
+            .map(|(address, err)| format!("{address}: {err}"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     drop(progress);
     let report = result.context("apply did not start; nothing was changed")?;
     tracing::info!("AWS calls made by the apply itself: {}", report.calls);
     if !report.is_success() {
-        for (address, err) in &report.failed {
-            ui.error(&format!("{address}: {err}"));
+        for message in &unprinted {
+            ui.error(message);
         }
         if !report.skipped.is_empty() {
             ui.info(&format!(
@@ -395,9 +523,10 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
             ));
         }
         bail!(
-            "apply stopped after {} of {} changes; what was done is kept, and running apply again converges",
+            "apply stopped after {} of {} changes ({} failed, shown above); what was done is kept, and running apply again converges",
             report.applied.len(),
-            plan.changes.len()
+            plan.changes.len(),
+            report.failed.len()
         );
     }
     // Re-read: the next plan must be empty, but for the one step the rules leave to a

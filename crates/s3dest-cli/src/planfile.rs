@@ -1,22 +1,42 @@
 //! Saved plans (`plan --out`): the spec as it was, the plan as shown, and a
 //! fingerprint of every AWS object read. Holds no secret.
+//!
+//! The file is JSON. Its last member, `digest`, is the SHA-256 of the rest (the object
+//! without `digest`, as compact JSON in the file's key order): `apply` refuses a file
+//! whose content no longer matches it, that is, one edited by hand or damaged. It detects
+//! edits, it does not sign: anyone can compute a digest.
+//!
+//! `spec_path` names the spec file relative to the plan file's folder (absolute only when
+//! there is no relative path between them), so that `apply` finds the spec whatever folder
+//! it runs from, and when plan file and spec were copied together elsewhere (a CI
+//! artifact downloaded into a checkout).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
 use s3dest_core::fingerprint;
 use s3dest_core::model::Observed;
 use s3dest_core::plan::Plan;
 use s3dest_core::render;
 
-/// Bumped whenever the file's meaning changes; older files are refused, never guessed at.
-const PLANFILE_VERSION: u64 = 1;
+/// Bumped whenever the file's meaning changes; other formats are refused, never guessed
+/// at. Format 2 added the digest and made `spec_path` relative to the plan file.
+const PLANFILE_VERSION: u64 = 2;
 const MARKER: &str = "s3dest_plan";
+const DIGEST: &str = "digest";
+const DIGEST_PREFIX: &str = "sha256:";
+
+/// The largest plan file `apply` reads. A plan file holds the spec (at most
+/// [`s3dest_spec::MAX_SPEC_BYTES`]) and the plan of it, policies written out in full: a
+/// plan of 1,000 new destinations is about 3 MB.
+pub const MAX_PLAN_BYTES: usize = 32 * 1024 * 1024;
 
 pub struct PlanFile {
+    /// The spec file, relative to the plan file's folder (see the module's doc).
     pub spec_path: String,
     pub spec_text: String,
     pub plan: Value,
@@ -27,9 +47,16 @@ pub struct PlanFile {
 }
 
 impl PlanFile {
-    pub fn new(spec_path: &Path, spec_text: &str, plan: &Plan, observed: &Observed) -> PlanFile {
+    /// The plan of `spec_text`, read from `spec_path`, to be saved at `plan_path`.
+    pub fn new(
+        plan_path: &Path,
+        spec_path: &Path,
+        spec_text: &str,
+        plan: &Plan,
+        observed: &Observed,
+    ) -> PlanFile {
         PlanFile {
-            spec_path: spec_path.display().to_string(),
+            spec_path: spec_path_from(plan_path, spec_path).display().to_string(),
             spec_text: spec_text.to_owned(),
             plan: render::json(plan),
             fingerprints: fingerprint::fingerprints(observed),
@@ -41,10 +68,19 @@ impl PlanFile {
     pub fn changed_objects(&self, now: &Observed) -> Vec<String> {
         fingerprint::changed(&self.fingerprints, &fingerprint::fingerprints(now))
     }
+
+    /// Where the spec file is, for the plan file at `plan_path`: the path to open, and the
+    /// same tidied up for messages (`plans/../s3dest.yaml` is shown `s3dest.yaml`).
+    pub fn spec_file(&self, plan_path: &Path) -> (PathBuf, String) {
+        let folder = plan_path.parent().unwrap_or(Path::new(""));
+        let path = folder.join(&self.spec_path);
+        let shown = tidy(&path).display().to_string();
+        (path, shown)
+    }
 }
 
 pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
-    let value = json!({
+    let mut value = json!({
         MARKER: PLANFILE_VERSION,
         "spec_path": file.spec_path,
         "spec": file.spec_text,
@@ -52,24 +88,50 @@ pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
         "read_at": file.read_at.to_string(),
         "plan": file.plan,
     });
+    let digest = digest_of(&value);
+    value
+        .as_object_mut()
+        .expect("a plan file is an object")
+        .insert(DIGEST.to_owned(), Value::String(digest));
     let text = serde_json::to_string_pretty(&value)? + "\n";
     std::fs::write(path, text)
         .with_context(|| format!("cannot write the plan file `{}`", path.display()))
 }
 
-/// `None` when the text is not a plan file (then it is a spec).
-pub fn parse(text: &str) -> Option<Result<PlanFile>> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let version = value.get(MARKER)?;
-    Some(from_value(version, &value))
+/// `sha256:` and the hex SHA-256 of the value as compact JSON.
+fn digest_of(value: &Value) -> String {
+    let bytes = serde_json::to_vec(value).expect("a JSON value serializes");
+    let hash = Sha256::digest(&bytes);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{DIGEST_PREFIX}{hex}")
 }
 
-fn from_value(version: &Value, value: &Value) -> Result<PlanFile> {
-    if version.as_u64() != Some(PLANFILE_VERSION) {
+/// `None` when the bytes are not a plan file (then they are a spec).
+pub fn parse(bytes: &[u8]) -> Option<Result<PlanFile>> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let version = value.get(MARKER)?.clone();
+    Some(from_value(&version, value))
+}
+
+/// Refused with this advice: a plan file that cannot be trusted is never repaired.
+const MAKE_A_NEW_PLAN: &str = "make a new plan with `s3dest plan --out PLANFILE`";
+
+fn from_value(version: &Value, value: Value) -> Result<PlanFile> {
+    if version.as_u64() == Some(1) {
         bail!(
-            "this plan file has format {version}; this s3dest reads format {PLANFILE_VERSION}. Make a new plan."
+            "this plan file was made by an older s3dest (plan file format 1, without a digest; this one reads format {PLANFILE_VERSION}): {MAKE_A_NEW_PLAN}"
         );
     }
+    if version.as_u64() != Some(PLANFILE_VERSION) {
+        bail!(
+            "this plan file has format {version}; this s3dest reads format {PLANFILE_VERSION}: {MAKE_A_NEW_PLAN}"
+        );
+    }
+    let Value::Object(mut object) = value else {
+        unreachable!("a value with a member is an object")
+    };
+    check_digest(&mut object)?;
+    let value = Value::Object(object);
     let text = |key: &str| {
         value
             .get(key)
@@ -93,4 +155,169 @@ fn from_value(version: &Value, value: &Value) -> Result<PlanFile> {
             .parse()
             .context("the plan file's `read_at` is not a time")?,
     })
+}
+
+/// Takes the digest out of the object and checks it against the rest.
+fn check_digest(object: &mut Map<String, Value>) -> Result<()> {
+    let digest = match object.shift_remove(DIGEST) {
+        Some(Value::String(digest)) if digest.starts_with(DIGEST_PREFIX) => digest,
+        Some(_) | None => bail!(
+            "this plan file has no valid `{DIGEST}`: it was not written by `s3dest plan --out`, or it was edited; {MAKE_A_NEW_PLAN}"
+        ),
+    };
+    let rest = Value::Object(std::mem::take(object));
+    if digest_of(&rest) != digest {
+        bail!(
+            "this plan file was changed after `s3dest plan --out` wrote it (its content no longer matches its digest); never edit a plan file: {MAKE_A_NEW_PLAN}"
+        );
+    }
+    let Value::Object(rest) = rest else {
+        unreachable!()
+    };
+    *object = rest;
+    Ok(())
+}
+
+/// The spec's path relative to the plan file's folder, both as the file system resolves
+/// them (symbolic links, `..`); the spec's absolute path when either cannot be resolved or
+/// no relative path joins them, and the spec's path as given if even that fails.
+fn spec_path_from(plan_path: &Path, spec_path: &Path) -> PathBuf {
+    let folder = match plan_path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let spec = std::fs::canonicalize(spec_path)
+        .or_else(|_| std::path::absolute(spec_path))
+        .unwrap_or_else(|_| spec_path.to_owned());
+    match std::fs::canonicalize(folder) {
+        Ok(folder) => relative(&folder, &spec).unwrap_or(spec),
+        Err(_) => spec,
+    }
+}
+
+/// `to` relative to the folder `from`, both absolute; `None` when they share no root.
+fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    if !from.is_absolute() || !to.is_absolute() {
+        return None;
+    }
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for component in &to[common..] {
+        path.push(component);
+    }
+    Some(path)
+}
+
+/// A path with `.` and `name/..` taken out, for messages only (the file system may
+/// resolve `..` after a symbolic link otherwise).
+fn tidy(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    match out.is_empty() {
+        true => PathBuf::from("."),
+        false => out.iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_walk_up_and_down() {
+        let r = |from: &str, to: &str| relative(Path::new(from), Path::new(to));
+        assert_eq!(r("/w", "/w/s3dest.yaml"), Some("s3dest.yaml".into()));
+        assert_eq!(
+            r("/w/plans", "/w/s3dest.yaml"),
+            Some("../s3dest.yaml".into())
+        );
+        assert_eq!(
+            r("/w/plans/pr", "/w/specs/a.yaml"),
+            Some("../../specs/a.yaml".into())
+        );
+        assert_eq!(r("w", "/w/a.yaml"), None);
+    }
+
+    #[test]
+    fn paths_are_tidied_for_messages() {
+        let t = |p: &str| tidy(Path::new(p)).display().to_string();
+        assert_eq!(t("plans/../s3dest.yaml"), "s3dest.yaml");
+        assert_eq!(t("./s3dest.yaml"), "s3dest.yaml");
+        assert_eq!(t("../specs/./a.yaml"), "../specs/a.yaml");
+        assert_eq!(t("/w/plans/../../s.yaml"), "/s.yaml");
+    }
+
+    fn file(content: &str) -> Result<PlanFile> {
+        parse(content.as_bytes()).expect("a plan file")
+    }
+
+    fn saved() -> String {
+        let dir = std::env::temp_dir().join(format!("s3dest-planfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tfplan");
+        let plan = PlanFile {
+            spec_path: "s3dest.yaml".to_owned(),
+            spec_text: "version: 1\nname: café\n".to_owned(),
+            plan: json!({"changes": [{"address": "a", "n": 1.5}]}),
+            fingerprints: BTreeMap::from([("role.a".to_owned(), "f1".to_owned())]),
+            read_at: "2026-01-02T03:04:05Z".parse().unwrap(),
+        };
+        save(&path, &plan).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        text
+    }
+
+    #[test]
+    fn a_saved_plan_reads_back_and_any_edit_is_refused() {
+        let text = saved();
+        let back = file(&text).unwrap();
+        assert_eq!(back.spec_text, "version: 1\nname: café\n");
+        assert_eq!(back.plan["changes"][0]["n"], 1.5);
+        // Whitespace and escapes are not content: reformatting the JSON keeps the digest.
+        let value: Value = serde_json::from_str(&text).unwrap();
+        file(&serde_json::to_string(&value).unwrap()).unwrap();
+        for (what, edited) in [
+            ("a change", text.replace("\"a\"", "\"b\"")),
+            ("the spec", text.replace("café", "cafe")),
+            ("a fingerprint", text.replace("\"f1\"", "\"f2\"")),
+        ] {
+            let err = file(&edited).err().unwrap().to_string();
+            assert!(
+                err.starts_with("this plan file was changed after `s3dest plan --out` wrote it"),
+                "{what}: {err}"
+            );
+        }
+        let mut value: Value = serde_json::from_str(&text).unwrap();
+        value.as_object_mut().unwrap().remove(DIGEST);
+        let err = file(&value.to_string()).err().unwrap().to_string();
+        assert!(
+            err.starts_with("this plan file has no valid `digest`"),
+            "{err}"
+        );
+        let old = json!({MARKER: 1, "spec_path": "s3dest.yaml", "spec": ""}).to_string();
+        let err = file(&old).err().unwrap().to_string();
+        assert!(err.contains("plan file format 1"), "{err}");
+        assert!(err.ends_with(MAKE_A_NEW_PLAN), "{err}");
+        assert!(
+            parse(b"version: 1\n").is_none(),
+            "a spec is not a plan file"
+        );
+    }
 }

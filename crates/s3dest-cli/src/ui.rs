@@ -89,10 +89,12 @@ impl Ui {
             1 => "info",
             _ => "debug",
         };
-        // Our crates at the chosen level; the SDK's internals only at -vv and above.
+        // Our crates at the chosen level; the SDK's warnings from -v on (s3dest reports
+        // what they are about as errors of its own), its internals at -vv and above.
         let filter = match self.verbose {
             0 | 1 => format!(
-                "warn,s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}"
+                "{},s3dest={level},s3dest_cli={level},s3dest_aws={level},s3dest_core={level}",
+                if self.verbose == 0 { "error" } else { "warn" }
             ),
             _ => format!(
                 "info,s3dest_cli=debug,s3dest_aws=debug,s3dest_core=debug{}",
@@ -175,6 +177,7 @@ impl Ui {
             ui: self,
             bar,
             running: Mutex::new(Vec::new()),
+            failed: Mutex::new(Vec::new()),
         }
     }
 }
@@ -185,6 +188,8 @@ pub struct Progress<'u> {
     bar: Option<ProgressBar>,
     /// Steps started and not finished, oldest first: the bar names the oldest.
     running: Mutex<Vec<String>>,
+    /// Steps whose failure was printed, so that it is printed once.
+    failed: Mutex<Vec<String>>,
 }
 
 impl Progress<'_> {
@@ -204,10 +209,20 @@ impl Progress<'_> {
         self.ui.info(line);
     }
 
-    /// `step` failed: `message` is printed as an error.
+    /// `step` failed: `message` is printed as an error, at once and only here.
     pub fn failed(&self, step: &str, message: &str) {
         self.finish_step(step);
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(step.to_owned());
         self.ui.error(message);
+    }
+
+    /// Whether the failure of `step` was printed.
+    pub fn printed_failure(&self, step: &str) -> bool {
+        let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed.iter().any(|s| s == step)
     }
 
     fn finish_step(&self, step: &str) {

@@ -142,6 +142,46 @@ impl<'a> SourceText<'a> {
     }
 }
 
+/// A spec file whose bytes are not UTF-8: the text to show (each invalid sequence replaced
+/// by `U+FFFD`, so that everything before the first one keeps its offsets) and the error,
+/// located at the first invalid byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUtf8 {
+    pub text: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// The spec's text, when its bytes are UTF-8 (the only encoding YAML 1.2 files use in
+/// practice, and the only one s3dest reads); otherwise where the first invalid byte is.
+pub fn decode(bytes: &[u8]) -> Result<&str, Box<NotUtf8>> {
+    let error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(error) => error,
+    };
+    let offset = error.valid_up_to();
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    // The prefix is the same in both, so the offset is too; the replacement character
+    // is 3 bytes long.
+    let span = SourceText::new(&text).span(offset, '\u{FFFD}'.len_utf8());
+    let help = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        "the file starts with a UTF-16 byte order mark: save it as UTF-8".to_owned()
+    } else {
+        "s3dest reads specs as UTF-8 only: save the file as UTF-8 (from Latin-1, for example \
+         with `iconv -f latin1 -t utf-8`)"
+            .to_owned()
+    };
+    let diagnostic = Diagnostic::error(
+        span,
+        format!(
+            "the spec is not valid UTF-8: byte 0x{:02X} at byte offset {offset}",
+            bytes[offset]
+        ),
+    )
+    .with_label("not UTF-8")
+    .with_help(help);
+    Err(Box::new(NotUtf8 { text, diagnostic }))
+}
+
 /// Renders diagnostics as snippets of the file with annotate-snippets: header
 /// `error: message`, then ` --> FILE:LINE:COL`, the source line, carets under the offending
 /// value, and `= help: ...` when there is help. `color` true => ANSI colours
@@ -171,7 +211,8 @@ pub fn render_diagnostics(
         if let Some(label) = &diag.label {
             annotation = annotation.label(label.as_str());
         }
-        let mut group: Group<'_> = level.primary_title(diag.message.as_str()).element(
+        let message = shorten(&diag.message);
+        let mut group: Group<'_> = level.primary_title(message.as_ref()).element(
             Snippet::source(text)
                 .line_start(1)
                 .path(file_name)
@@ -190,9 +231,63 @@ pub fn render_diagnostics(
     out
 }
 
+/// The longest message shown whole: messages quote the offending value, which may be
+/// megabytes long.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A message cut in the middle when it is over [`MAX_MESSAGE_CHARS`].
+fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
+    let chars = message.chars().count();
+    if chars <= MAX_MESSAGE_CHARS {
+        return message.into();
+    }
+    let keep = MAX_MESSAGE_CHARS / 2;
+    let head: String = message.chars().take(keep).collect();
+    let tail: String = message.chars().skip(chars - keep).collect();
+    format!("{head}…{tail}").into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        assert_eq!(shorten("short"), "short");
+        let long = format!("invalid folder `{}`", "a".repeat(1000));
+        let cut = shorten(&long);
+        assert_eq!(cut.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(
+            cut.starts_with("invalid folder `aaa") && cut.ends_with("aaa`"),
+            "{cut}"
+        );
+        assert!(cut.contains('…'));
+    }
+
+    #[test]
+    fn decode_locates_the_first_invalid_byte() {
+        assert_eq!(decode(b"a: \xc3\xa9\n"), Ok("a: \u{e9}\n"));
+        let err = decode(b"a: 1\nb: caf\xe9 au lait\nc: \xff\n").unwrap_err();
+        let span = err.diagnostic.span;
+        assert_eq!(
+            (span.line, span.column, span.offset, span.len),
+            (2, 7, 11, 3)
+        );
+        assert_eq!(
+            err.diagnostic.message,
+            "the spec is not valid UTF-8: byte 0xE9 at byte offset 11"
+        );
+        assert_eq!(&err.text[11..14], "\u{FFFD}");
+        // A sequence cut short by the end of the file.
+        let err = decode(b"a: \xc3").unwrap_err();
+        assert_eq!(err.diagnostic.span.offset, 3);
+        let err = decode(b"\xff\xfea\x00").unwrap_err();
+        assert_eq!(
+            (err.diagnostic.span.line, err.diagnostic.span.column),
+            (1, 1)
+        );
+        assert!(err.diagnostic.help.unwrap().contains("UTF-16"));
+    }
 
     #[test]
     fn spans_count_characters_for_columns() {

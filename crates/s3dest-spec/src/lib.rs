@@ -18,13 +18,20 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use diagnostic::{Diagnostic, Severity, Span, render_diagnostics};
+pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
 pub use model::{Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Scope, Spec, Vendor};
 pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
     is_valid_role_name,
 };
 pub use schema::json_schema;
+
+/// The largest spec s3dest reads: 4 MiB. A spec of 1,000 destinations is about 300 KB, so
+/// this is over ten times the largest real spec; a bigger file is the wrong file (a log, a
+/// dump) or an attack. Parsing costs many times the text's size in memory (a 64 MB value
+/// took 1.7 GB), so the limit is checked before the file is read, and the YAML budget in
+/// `raw.rs` bounds what aliases can expand it to.
+pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
 
 /// A spec that passed every check, and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +49,9 @@ pub struct Checked {
 pub fn parse(file_name: &str, text: &str) -> Result<Checked, Vec<Diagnostic>> {
     let _ = file_name;
     let source = diagnostic::SourceText::new(text);
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(vec![too_large(text.len(), &source)]);
+    }
     let raw = raw::from_yaml(text, &source).map_err(|d| vec![d])?;
     let (spec, mut diags) = validate::validate(raw, text, &source);
     diags.sort_by_key(|d| d.span.offset);
@@ -52,4 +62,15 @@ pub fn parse(file_name: &str, text: &str) -> Result<Checked, Vec<Diagnostic>> {
         }),
         _ => Err(diags),
     }
+}
+
+/// The error for a spec over [`MAX_SPEC_BYTES`], at its start.
+fn too_large(len: usize, source: &diagnostic::SourceText<'_>) -> Diagnostic {
+    Diagnostic::error(
+        source.span(0, 0),
+        format!(
+            "the spec is {len} bytes, more than the {MAX_SPEC_BYTES} bytes (4 MiB) s3dest reads"
+        ),
+    )
+    .with_help("a spec of 1,000 destinations is about 300 KB: is this the right file?")
 }

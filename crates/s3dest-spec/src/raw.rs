@@ -204,8 +204,45 @@ pub(crate) fn from_yaml(text: &str, source: &SourceText<'_>) -> Result<RawSpec, 
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    options.budget = Some(budget());
+    options.alias_limits = serde_saphyr::alias_limits! {
+        max_total_replayed_events: MAX_NODES,
+        max_replay_stack_depth: MAX_DEPTH,
+    };
+    // Comments are never read: not keeping their text saves memory.
+    options.emit_comments = false;
     serde_saphyr::from_str_with_options::<RawSpec>(text, options)
         .map_err(|err| yaml_error(&err, text, source))
+}
+
+/// The most that the values of a spec may add up to, counting each alias (`*name`) as the
+/// text it repeats: twice the largest file. Aliases may repeat a value, not blow a spec up
+/// (a 2 MB value repeated 50,000 times would be 100 GB once deserialized).
+pub(crate) const MAX_EXPANDED_BYTES: usize = 2 * crate::MAX_SPEC_BYTES;
+/// YAML nodes (scalars, lists, mappings), aliases expanded: a spec of 1,000 destinations
+/// has about 20,000.
+pub(crate) const MAX_NODES: usize = 250_000;
+/// Nesting: a spec nests 5 levels deep (top level, `destinations`, a destination, `tags`, a
+/// value); deeper is never a spec, and the deserializer recurses per level.
+pub(crate) const MAX_DEPTH: usize = 16;
+
+/// serde-saphyr's limits, set so that no text within [`crate::MAX_SPEC_BYTES`] makes
+/// parsing take more than a few hundred MB, or overflow the stack: what aliases replay
+/// counts against them as if it were written out.
+fn budget() -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_reader_input_bytes = Some(crate::MAX_SPEC_BYTES);
+    budget.max_total_scalar_bytes = MAX_EXPANDED_BYTES;
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = 4 * MAX_NODES;
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_aliases = 10_000;
+    budget.max_anchors = 10_000;
+    budget.max_merge_keys = 1_000;
+    budget.max_documents = 2;
+    budget.max_inclusion_depth = 0;
+    budget
 }
 
 /// True when the text holds no YAML node: only blank lines, comments and document markers.
@@ -291,10 +328,7 @@ fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnosti
                 .with_label("already given above")
                 .with_help("a key may appear only once in a mapping: remove or rename one of them")
         }
-        YamlError::MultipleDocuments { .. } => {
-            Diagnostic::error(span, "the spec must be a single YAML document")
-                .with_help("remove the `---` line and what follows it, or move it to its own file")
-        }
+        YamlError::MultipleDocuments { .. } => multiple_documents(span),
         YamlError::Eof { .. } => Diagnostic::error(span, "unexpected end of file"),
         YamlError::Unexpected { expected, .. } => {
             let what = match *expected {
@@ -325,6 +359,14 @@ fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnosti
             Diagnostic::error(span, format!("invalid number `{found}`"))
                 .with_help("expected a whole number, such as `90`")
         }
+        YamlError::Budget { breach, .. } => too_complex(breach, span),
+        YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. }
+        | YamlError::AliasReplayCounterOverflow { .. } => too_complex_help(
+            span,
+            format!("its aliases expand to more than {MAX_NODES} YAML nodes"),
+        ),
         YamlError::ExternalMessage { .. } => {
             let message = UserMessageFormatter.format_message(err);
             Diagnostic::error(span, format!("invalid YAML: {message}"))
@@ -334,6 +376,47 @@ fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnosti
             Diagnostic::error(span, lower_first(&message))
         }
     }
+}
+
+/// A spec over one of the limits of [`budget`].
+fn too_complex(breach: &serde_saphyr::budget::BudgetBreach, span: Span) -> Diagnostic {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let what = match breach {
+        B::ScalarBytes { .. } => format!(
+            "its values add up to more than {MAX_EXPANDED_BYTES} bytes, counting each alias as \
+             the value it repeats"
+        ),
+        B::Nodes { .. } | B::Events { .. } => {
+            format!("it has more than {MAX_NODES} YAML nodes, counting what aliases repeat")
+        }
+        B::Depth { .. } => format!("it nests more than {MAX_DEPTH} levels deep"),
+        B::Aliases { .. }
+        | B::Anchors { .. }
+        | B::AliasAnchorRatio { .. }
+        | B::RecordedAnchorEvents { .. }
+        | B::RecordedAnchorBytes { .. }
+        | B::MergeKeys { .. } => "it has too many aliases, anchors or merge keys".to_owned(),
+        B::Documents { .. } => return multiple_documents(span),
+        B::InputBytes { .. } => format!("it is larger than {} bytes", crate::MAX_SPEC_BYTES),
+        _ => "it breaks a YAML parsing limit".to_owned(),
+    };
+    too_complex_help(span, what)
+}
+
+fn too_complex_help(span: Span, what: String) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("the spec is too large or too complex to read: {what}"),
+    )
+    .with_help(
+        "a spec is a small YAML mapping; aliases (`*name`) may repeat a value, not multiply \
+             the spec",
+    )
+}
+
+fn multiple_documents(span: Span) -> Diagnostic {
+    Diagnostic::error(span, "the spec must be a single YAML document")
+        .with_help("remove the `---` line and what follows it, or move it to its own file")
 }
 
 fn lower_first(s: &str) -> String {

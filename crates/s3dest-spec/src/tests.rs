@@ -1526,3 +1526,110 @@ fn scope_is_bucket_or_folder() {
     assert_eq!(w("    scope: bucket\n"), Some(Scope::Bucket));
     assert_eq!(w(""), None);
 }
+
+/// The one error of `yaml`, which must fail.
+fn only_error(yaml: &str) -> Diagnostic {
+    let diags = parse("s3dest.yaml", yaml).expect_err("the spec must be refused");
+    assert_eq!(diags.len(), 1, "{}", list(&diags));
+    diags.into_iter().next().unwrap()
+}
+
+#[test]
+fn aliases_cannot_blow_a_spec_up() {
+    // A 1 MB value repeated 50 times by aliases: 50 MB once deserialized.
+    let actions = vec!["*big"; 50].join(", ");
+    let yaml = format!(
+        "{HEADER}  c:\n    vendor: custom\n    bucket: acme-exports\n    folder: &big {}\n    \
+         principal: \"111122223333\"\n    actions: [{actions}]\n",
+        "a".repeat(1 << 20)
+    );
+    let err = only_error(&yaml);
+    assert!(
+        err.message
+            .starts_with("the spec is too large or too complex to read: its values add up to"),
+        "{}",
+        err.message
+    );
+    // Aliases of aliases (a billion laughs): no field of a spec holds a list of lists, so
+    // the first nested list stops it.
+    let mut laughs = String::from(
+        "version: 1\nname: acme\nbuckets: {}\ndestinations:\n  c:\n    vendor: custom\n    bucket: b\n    folder: f\n    tags:\n      l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n",
+    );
+    for i in 1..10 {
+        let prev = vec![format!("*l{}", i - 1); 10].join(", ");
+        laughs += &format!("      l{i}: &l{i} [{prev}]\n");
+    }
+    let err = only_error(&laughs);
+    assert_eq!(
+        (err.span.line, err.message.as_str()),
+        (10, "expected a string, found a list")
+    );
+}
+
+/// Nothing in a spec nests deeper than a few levels: deeper YAML stops at the first value
+/// of the wrong type, and anything else at the depth limit.
+#[test]
+fn deep_nesting_is_refused_without_recursing() {
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let yaml = format!(
+            "version: 1\nname: acme\nbuckets: {{}}\ndestinations:\n  c:\n    tags:\n      t: {}x{}\n",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let err = only_error(&yaml);
+        assert_eq!(err.span.line, 7, "{open}: {}", err.message);
+    }
+    let block: String = (1..5_000)
+        .map(|i| format!("{}- \n", "  ".repeat(i)))
+        .collect();
+    only_error(&format!("version: 1\nname: acme\nbuckets:\n{block}"));
+}
+
+#[test]
+fn a_spec_over_the_size_limit_is_refused_at_its_start() {
+    let yaml = format!("{HEADER}{PENDO}# {}\n", "x".repeat(crate::MAX_SPEC_BYTES));
+    let err = only_error(&yaml);
+    assert_eq!((err.span.line, err.span.column), (1, 1));
+    assert_eq!(
+        err.message,
+        format!(
+            "the spec is {} bytes, more than the 4194304 bytes (4 MiB) s3dest reads",
+            yaml.len()
+        )
+    );
+}
+
+#[test]
+fn a_large_real_spec_is_within_every_limit() {
+    // 2,000 destinations with tags: far beyond any real spec, and accepted.
+    let mut yaml = String::from(HEADER);
+    for i in 0..2_000 {
+        yaml += &format!(
+            "  w{i}:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w/{i}\n    tags: {{team: data, cost-center: \"{i}\"}}\n"
+        );
+    }
+    let checked = parse("s3dest.yaml", &yaml).map_err(|d| list(&d)).unwrap();
+    assert_eq!(checked.spec.destinations.len(), 2_000);
+}
+
+#[test]
+fn a_few_aliases_are_fine() {
+    let yaml = format!(
+        "{HEADER}  a: {{ vendor: braze-currents, bucket: acme-exports, principal: &braze \"987654321098\", external_id: &ext braze-ext }}\n  b: {{ vendor: braze-data-export, bucket: acme-exports, folder: b, principal: *braze, external_id: *ext }}\n"
+    );
+    parse("s3dest.yaml", &yaml).map_err(|d| list(&d)).unwrap();
+}
+
+#[test]
+fn render_not_utf8() {
+    let mut bytes =
+        with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n").into_bytes();
+    bytes.extend_from_slice(b"    folder: caf\xe9\n");
+    let err = crate::decode(&bytes).unwrap_err();
+    insta::assert_snapshot!(render_diagnostics(
+        "s3dest.yaml",
+        &err.text,
+        &[err.diagnostic],
+        false
+    ));
+}
