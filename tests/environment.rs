@@ -174,17 +174,20 @@ fn refused(w: &Workdir, env: &[(&'static str, String)], server: &Server) -> Stri
         .join("")
 }
 
-/// The port made `PORT`; the operation that failed first (reads run at once) made
-/// `READ on WHAT`.
+/// The port made `PORT`; the read that failed first (reads run at once, so which one
+/// it is varies) made `READ on WHAT`.
 fn normalize(stderr: &str, port: u16) -> String {
-    let mut text = stderr.replace(&port.to_string(), "PORT");
-    for read in [
-        "GetCallerIdentity on the caller's identity",
-        "GetAccountAuthorizationDetails on the account's roles and users",
-    ] {
-        text = text.replace(read, "READ on WHAT");
-    }
-    text
+    let text = stderr.replace(&port.to_string(), "PORT");
+    text.lines()
+        .map(
+            |line| match (line.strip_prefix("error: "), line.find(" failed: ")) {
+                (Some(_), Some(at)) if line[..at].contains(" on ") => {
+                    format!("error: READ on WHAT{}\n", &line[at..])
+                }
+                _ => format!("{line}\n"),
+            },
+        )
+        .collect()
 }
 
 fn with(
