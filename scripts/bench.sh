@@ -9,7 +9,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-cargo build --quiet --locked --bin s3dest --bin s3dest-fidelity
+cargo build --quiet --locked --bin s3dest
+cargo build --quiet --locked -p s3dest-fidelity --bin s3dest-fidelity
 eval "$(./scripts/moto.sh)"
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 status=0

@@ -341,3 +341,73 @@ fn without_conditional_deletes_the_lock_is_released_and_prune_works() {
     assert!(!aws.object_exists(BUCKET, LOCK_KEY));
     w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }
+
+/// The state an apply leaves when it dies between `CreateAccessKey` and storing the
+/// key: a key nobody holds the secret of (here: every attempt to store it, and to
+/// delete the key again, is cut off). The next plain apply recognises it as the orphan
+/// of an interrupted creation (not a key made by hand), deletes it, and makes the key
+/// again: the user ends with exactly the one key its secret names.
+#[test]
+fn a_key_whose_secret_was_never_stored_is_deleted_by_the_next_apply() {
+    let moto = moto_with(realistic());
+    let aws = seed(&moto);
+    let keys = "  security:\n    vendor: braze-security-events\n    auth: access-key\n    bucket: acme-vendor-exports\n    folder: braze/security\n";
+    let w = Workdir::new(&spec(keys));
+    let cut = |operation: &'static str| {
+        (1..=5).map(move |nth| ScheduledFault {
+            operation: operation.to_owned(),
+            nth,
+            fault: FaultKind::ResetBeforeForward,
+        })
+    };
+    moto.fidelity().set(Behaviours {
+        faults: Some(FaultPlan {
+            schedule: cut("CreateSecret").chain(cut("DeleteAccessKey")).collect(),
+            ..FaultPlan::default()
+        }),
+        ..realistic()
+    });
+    let failed = w.run(&moto, &["apply", "--auto-approve"]);
+    assert_one_clear_error(&failed);
+    let listed = aws
+        .rt
+        .block_on(
+            aws.iam
+                .list_access_keys()
+                .user_name("s3dest-security")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(listed.access_key_metadata().len(), 1, "the orphan is there");
+    let orphan = listed.access_key_metadata()[0]
+        .access_key_id()
+        .unwrap()
+        .to_owned();
+    moto.fidelity().set(realistic());
+    let plan = w.run(&moto, &["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains(&format!(
+            "key {orphan} was made by an apply that was interrupted before it stored the key's secret"
+        )),
+        "{}",
+        plan.stdout
+    );
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    let listed = aws
+        .rt
+        .block_on(
+            aws.iam
+                .list_access_keys()
+                .user_name("s3dest-security")
+                .send(),
+        )
+        .unwrap();
+    let ids: Vec<&str> = listed
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_ne!(ids[0], orphan, "the orphan was deleted");
+}
