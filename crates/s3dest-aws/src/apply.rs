@@ -44,7 +44,7 @@ use aws_sdk_s3::types::{
 };
 use s3dest_core::model::{META_DESTINATION, META_SPEC, RoleDef, role_arn};
 use s3dest_core::plan::{Op, Phase, Plan};
-use s3dest_policy::{PolicyDocument, Principal, Statement};
+use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::aws::DEFAULT_REGION;
 use crate::bucket_policy::{self, PolicyWrite};
@@ -784,16 +784,7 @@ fn document_principals(doc: &PolicyDocument) -> Vec<String> {
 
 /// The `AWS` principals a statement names (its `NotPrincipal` too).
 fn statement_principals(statement: &Statement) -> Vec<String> {
-    [&statement.principal, &statement.not_principal]
-        .into_iter()
-        .flatten()
-        .filter_map(|p| match p {
-            Principal::Map(map) => map.get("AWS"),
-            Principal::Any => None,
-        })
-        .flatten()
-        .cloned()
-        .collect()
+    statement.aws_principals().map(str::to_owned).collect()
 }
 
 pub(crate) fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {

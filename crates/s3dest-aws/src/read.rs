@@ -186,7 +186,7 @@ pub(crate) async fn buckets(
 }
 
 /// Runs one request once a slot is free.
-async fn limited<T>(limit: &Semaphore, call: impl Future<Output = T>) -> T {
+pub(crate) async fn limited<T>(limit: &Semaphore, call: impl Future<Output = T>) -> T {
     let _permit = limit
         .acquire()
         .await

@@ -17,7 +17,6 @@
 //! the cheaper way. The choice is logged at `-v`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 
 use aws_sdk_iam::types::EntityType;
 use futures::future::try_join_all;
@@ -27,6 +26,7 @@ use s3dest_core::model::{IAM_PATH, IdentityNames, ObservedRole, ObservedUser, TA
 use s3dest_core::presets::PENDO_ROLE_NAME;
 use s3dest_policy::PolicyDocument;
 
+use crate::read::limited;
 use crate::{Aws, CloudError, IamRead};
 
 /// Identities a spec may name and still be read one by one, whatever the account holds.
@@ -240,21 +240,57 @@ async fn bulk_users(
     Ok(users)
 }
 
-/// Runs one request once a slot is free.
-async fn limited<T>(limit: &Semaphore, call: impl Future<Output = T>) -> T {
-    let _permit = limit
-        .acquire()
-        .await
-        .expect("the semaphore is never closed");
-    call.await
+/// Roles or users: what differs between reading one kind and the other is only which
+/// IAM calls are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Role,
+    User,
 }
 
-/// What a listing by path says of an identity (no tags).
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::User => "user",
+        }
+    }
+
+    fn resource(self, name: &str) -> String {
+        format!("{} `{name}`", self.word())
+    }
+}
+
+/// Whether an identity concerns the spec: named by it, or tagged for it where s3dest
+/// puts identities (a tag alone, which anyone may add, is not enough to own).
+fn keep(
+    kind: Kind,
+    names: &IdentityNames,
+    name: &str,
+    path: &str,
+    tags: &BTreeMap<String, String>,
+) -> bool {
+    match kind {
+        Kind::Role => keep_role(names, name, path, tags),
+        Kind::User => keep_user(names, name, path, tags),
+    }
+}
+
+/// What a listing by path or a get says of an identity.
 struct Listed {
     name: String,
     path: String,
     arn: String,
+    /// A role's trust policy, as IAM sent it.
     trust: Option<String>,
+}
+
+/// An identity read whole.
+struct Read {
+    listed: Listed,
+    tags: BTreeMap<String, String>,
+    inline_policies: BTreeMap<String, PolicyDocument>,
+    managed_policy_arns: Vec<String>,
 }
 
 async fn targeted_roles(
@@ -262,192 +298,24 @@ async fn targeted_roles(
     limit: &Semaphore,
     names: &IdentityNames,
 ) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
-    let mut listed = Vec::new();
-    let mut pages = aws
-        .iam
-        .list_roles()
-        .path_prefix(IAM_PATH)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            CloudError::from_sdk("ListRoles", format!("roles under `{IAM_PATH}`"), e)
-        })?;
-        listed.extend(page.roles().iter().map(|r| Listed {
-            name: r.role_name().to_owned(),
-            path: r.path().to_owned(),
-            arn: r.arn().to_owned(),
-            trust: r.assume_role_policy_document().map(str::to_owned),
-        }));
-    }
-    // Named by the spec, or Pendo's fixed name (a Pendo role the spec no longer names
-    // may still be its own): read whole. Every other role under the path: tags first.
+    // Pendo's fixed name too: a Pendo role the spec no longer names may still be its own.
     let mut named: BTreeSet<&str> = names.roles.iter().map(String::as_str).collect();
     named.insert(PENDO_ROLE_NAME);
-    let whole = named.iter().map(|name| async move {
-        let Some(found) = limited(limit, get_role(aws, name)).await? else {
-            return Ok(None);
+    let mut roles = BTreeMap::new();
+    for read in targeted(aws, limit, names, Kind::Role, named).await? {
+        let resource = Kind::Role.resource(&read.listed.name);
+        let role = ObservedRole {
+            trust: parse_policy(&resource, "trust policy", read.listed.trust.as_deref())?,
+            name: read.listed.name,
+            path: read.listed.path,
+            arn: read.listed.arn,
+            tags: read.tags,
+            inline_policies: read.inline_policies,
+            managed_policy_arns: read.managed_policy_arns,
         };
-        if !keep_role(names, &found.0.name, &found.0.path, &found.1) {
-            return Ok(None);
-        }
-        role_details(aws, limit, found.0, found.1).await.map(Some)
-    });
-    let others = listed
-        .into_iter()
-        .filter(|l| !named.contains(l.name.as_str()))
-        .map(|role| async move {
-            let tags = limited(limit, role_tags(aws, &role.name)).await?;
-            if !keep_role(names, &role.name, &role.path, &tags) {
-                return Ok(None);
-            }
-            role_details(aws, limit, role, tags).await.map(Some)
-        });
-    let (whole, others) = tokio::try_join!(try_join_all(whole), try_join_all(others))?;
-    Ok(whole
-        .into_iter()
-        .chain(others)
-        .flatten()
-        .map(|r| (r.name.clone(), r))
-        .collect())
-}
-
-/// `GetRole`: the role with its trust policy and tags; `None` when there is none.
-async fn get_role(
-    aws: &Aws,
-    name: &str,
-) -> Result<Option<(Listed, BTreeMap<String, String>)>, CloudError> {
-    let out = match aws.iam.get_role().role_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let err = CloudError::from_sdk("GetRole", format!("role `{name}`"), e);
-            return if err.is_code("NoSuchEntity") {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
-    };
-    let Some(role) = out.role() else {
-        return Ok(None);
-    };
-    let tags = tag_map(role.tags().iter().map(|t| (t.key(), t.value())));
-    let listed = Listed {
-        name: role.role_name().to_owned(),
-        path: role.path().to_owned(),
-        arn: role.arn().to_owned(),
-        trust: role.assume_role_policy_document().map(str::to_owned),
-    };
-    Ok(Some((listed, tags)))
-}
-
-async fn role_tags(aws: &Aws, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
-    let mut tags = BTreeMap::new();
-    let mut marker = None;
-    loop {
-        let out = aws
-            .iam
-            .list_role_tags()
-            .role_name(name)
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| CloudError::from_sdk("ListRoleTags", format!("role `{name}`"), e))?;
-        tags.extend(
-            out.tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned())),
-        );
-        marker = out
-            .marker()
-            .filter(|_| out.is_truncated())
-            .map(str::to_owned);
-        if marker.is_none() {
-            return Ok(tags);
-        }
+        roles.insert(role.name.clone(), role);
     }
-}
-
-/// A role's inline policies (each read) and attached managed policies.
-async fn role_details(
-    aws: &Aws,
-    limit: &Semaphore,
-    role: Listed,
-    tags: BTreeMap<String, String>,
-) -> Result<ObservedRole, CloudError> {
-    let name = role.name.as_str();
-    let resource = format!("role `{name}`");
-    let inline = async {
-        let mut policy_names = Vec::new();
-        let mut pages = aws
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = limited(limit, pages.next()).await {
-            let page =
-                page.map_err(|e| CloudError::from_sdk("ListRolePolicies", resource.clone(), e))?;
-            policy_names.extend(page.policy_names().iter().cloned());
-        }
-        let reads = policy_names.into_iter().map(|policy| async move {
-            let out = limited(
-                limit,
-                aws.iam
-                    .get_role_policy()
-                    .role_name(name)
-                    .policy_name(&policy)
-                    .send(),
-            )
-            .await
-            .map_err(|e| {
-                CloudError::from_sdk(
-                    "GetRolePolicy",
-                    format!("inline policy `{policy}` of role `{name}`"),
-                    e,
-                )
-            })?;
-            let what = format!("inline policy `{policy}`");
-            let document = parse_policy(
-                &format!("role `{name}`"),
-                &what,
-                Some(out.policy_document()),
-            )?;
-            Ok::<_, CloudError>((policy, document))
-        });
-        Ok::<_, CloudError>(
-            try_join_all(reads)
-                .await?
-                .into_iter()
-                .collect::<BTreeMap<_, _>>(),
-        )
-    };
-    let attached = async {
-        let mut arns = Vec::new();
-        let mut pages = aws
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = limited(limit, pages.next()).await {
-            let page = page.map_err(|e| {
-                CloudError::from_sdk("ListAttachedRolePolicies", resource.clone(), e)
-            })?;
-            arns.extend(self::attached(page.attached_policies()));
-        }
-        Ok::<_, CloudError>(arns)
-    };
-    let (inline_policies, managed_policy_arns) = tokio::try_join!(inline, attached)?;
-    Ok(ObservedRole {
-        trust: parse_policy(&resource, "trust policy", role.trust.as_deref())?,
-        name: role.name,
-        path: role.path,
-        arn: role.arn,
-        tags,
-        inline_policies,
-        managed_policy_arns,
-    })
+    Ok(roles)
 }
 
 async fn targeted_users(
@@ -455,141 +323,373 @@ async fn targeted_users(
     limit: &Semaphore,
     names: &IdentityNames,
 ) -> Result<BTreeMap<String, ObservedUser>, CloudError> {
-    let mut listed = Vec::new();
-    let mut pages = aws
-        .iam
-        .list_users()
-        .path_prefix(IAM_PATH)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            CloudError::from_sdk("ListUsers", format!("users under `{IAM_PATH}`"), e)
-        })?;
-        listed.extend(page.users().iter().map(|u| Listed {
-            name: u.user_name().to_owned(),
-            path: u.path().to_owned(),
-            arn: u.arn().to_owned(),
-            trust: None,
-        }));
-    }
-    let named: BTreeSet<&str> = names.users.iter().map(String::as_str).collect();
-    let whole = named.iter().map(|name| async move {
-        let out = match limited(limit, aws.iam.get_user().user_name(*name).send()).await {
-            Ok(out) => out,
-            Err(e) => {
-                let err = CloudError::from_sdk("GetUser", format!("user `{name}`"), e);
-                return if err.is_code("NoSuchEntity") {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
-        };
-        let Some(user) = out.user() else {
-            return Ok(None);
-        };
-        let tags = tag_map(user.tags().iter().map(|t| (t.key(), t.value())));
-        let listed = Listed {
-            name: user.user_name().to_owned(),
-            path: user.path().to_owned(),
-            arn: user.arn().to_owned(),
-            trust: None,
-        };
-        user_details(aws, limit, listed, tags).await.map(Some)
-    });
-    let others = listed
+    let named = names.users.iter().map(String::as_str).collect();
+    let reads = targeted(aws, limit, names, Kind::User, named).await?;
+    Ok(reads
         .into_iter()
-        .filter(|l| !named.contains(l.name.as_str()))
-        .map(|user| async move {
-            let tags = limited(limit, user_tags(aws, &user.name)).await?;
-            if !keep_user(names, &user.name, &user.path, &tags) {
-                return Ok(None);
-            }
-            user_details(aws, limit, user, tags).await.map(Some)
-        });
-    let (whole, others) = tokio::try_join!(try_join_all(whole), try_join_all(others))?;
-    Ok(whole
-        .into_iter()
-        .chain(others)
-        .flatten()
-        .map(|u| (u.name.clone(), u))
+        .map(|read| {
+            let user = ObservedUser {
+                name: read.listed.name,
+                path: read.listed.path,
+                arn: read.listed.arn,
+                tags: read.tags,
+                inline_policies: read.inline_policies,
+                managed_policy_arns: read.managed_policy_arns,
+                access_keys: Vec::new(),
+            };
+            (user.name.clone(), user)
+        })
         .collect())
 }
 
-async fn user_tags(aws: &Aws, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
+/// The identities of `kind` that concern the spec: each `named` one read whole, and
+/// every other one under `/s3dest/` read whole if its tags say it is the spec's.
+async fn targeted(
+    aws: &Aws,
+    limit: &Semaphore,
+    names: &IdentityNames,
+    kind: Kind,
+    named: BTreeSet<&str>,
+) -> Result<Vec<Read>, CloudError> {
+    let listed = list_by_path(aws, kind).await?;
+    let named_reads = named.iter().map(|name| async move {
+        let Some((found, tags)) = limited(limit, get(aws, kind, name)).await? else {
+            return Ok(None);
+        };
+        if !keep(kind, names, &found.name, &found.path, &tags) {
+            return Ok(None);
+        }
+        details(aws, limit, kind, found, tags).await.map(Some)
+    });
+    let other_reads = listed
+        .into_iter()
+        .filter(|l| !named.contains(l.name.as_str()))
+        .map(|found| async move {
+            let tags = limited(limit, tags(aws, kind, &found.name)).await?;
+            if !keep(kind, names, &found.name, &found.path, &tags) {
+                return Ok(None);
+            }
+            details(aws, limit, kind, found, tags).await.map(Some)
+        });
+    let (named_reads, other_reads) =
+        tokio::try_join!(try_join_all(named_reads), try_join_all(other_reads))?;
+    Ok(named_reads
+        .into_iter()
+        .chain(other_reads)
+        .flatten()
+        .collect())
+}
+
+/// `ListRoles`/`ListUsers` under `/s3dest/` (no tags: AWS leaves them out of listings).
+async fn list_by_path(aws: &Aws, kind: Kind) -> Result<Vec<Listed>, CloudError> {
+    let resource = format!("{}s under `{IAM_PATH}`", kind.word());
+    let mut listed = Vec::new();
+    match kind {
+        Kind::Role => {
+            let mut pages = aws
+                .iam
+                .list_roles()
+                .path_prefix(IAM_PATH)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| CloudError::from_sdk("ListRoles", resource.clone(), e))?;
+                listed.extend(page.roles().iter().map(|r| Listed {
+                    name: r.role_name().to_owned(),
+                    path: r.path().to_owned(),
+                    arn: r.arn().to_owned(),
+                    trust: r.assume_role_policy_document().map(str::to_owned),
+                }));
+            }
+        }
+        Kind::User => {
+            let mut pages = aws
+                .iam
+                .list_users()
+                .path_prefix(IAM_PATH)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| CloudError::from_sdk("ListUsers", resource.clone(), e))?;
+                listed.extend(page.users().iter().map(|u| Listed {
+                    name: u.user_name().to_owned(),
+                    path: u.path().to_owned(),
+                    arn: u.arn().to_owned(),
+                    trust: None,
+                }));
+            }
+        }
+    }
+    Ok(listed)
+}
+
+/// `GetRole`/`GetUser`: the identity with its tags (and a role's trust policy); `None`
+/// when there is none.
+async fn get(
+    aws: &Aws,
+    kind: Kind,
+    name: &str,
+) -> Result<Option<(Listed, BTreeMap<String, String>)>, CloudError> {
+    let missing_or = |err: CloudError| {
+        if err.is_code("NoSuchEntity") {
+            Ok(None)
+        } else {
+            Err(err)
+        }
+    };
+    let resource = kind.resource(name);
+    match kind {
+        Kind::Role => {
+            let out = match aws.iam.get_role().role_name(name).send().await {
+                Ok(out) => out,
+                Err(e) => return missing_or(CloudError::from_sdk("GetRole", resource, e)),
+            };
+            Ok(out.role().map(|r| {
+                let listed = Listed {
+                    name: r.role_name().to_owned(),
+                    path: r.path().to_owned(),
+                    arn: r.arn().to_owned(),
+                    trust: r.assume_role_policy_document().map(str::to_owned),
+                };
+                (
+                    listed,
+                    tag_map(r.tags().iter().map(|t| (t.key(), t.value()))),
+                )
+            }))
+        }
+        Kind::User => {
+            let out = match aws.iam.get_user().user_name(name).send().await {
+                Ok(out) => out,
+                Err(e) => return missing_or(CloudError::from_sdk("GetUser", resource, e)),
+            };
+            Ok(out.user().map(|u| {
+                let listed = Listed {
+                    name: u.user_name().to_owned(),
+                    path: u.path().to_owned(),
+                    arn: u.arn().to_owned(),
+                    trust: None,
+                };
+                (
+                    listed,
+                    tag_map(u.tags().iter().map(|t| (t.key(), t.value()))),
+                )
+            }))
+        }
+    }
+}
+
+/// `ListRoleTags`/`ListUserTags`, every page.
+async fn tags(aws: &Aws, kind: Kind, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
     let mut tags = BTreeMap::new();
     let mut marker = None;
     loop {
-        let out = aws
-            .iam
-            .list_user_tags()
-            .user_name(name)
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| CloudError::from_sdk("ListUserTags", format!("user `{name}`"), e))?;
-        tags.extend(
-            out.tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned())),
-        );
-        marker = out
-            .marker()
-            .filter(|_| out.is_truncated())
-            .map(str::to_owned);
+        let (page, next) = match kind {
+            Kind::Role => {
+                let out = aws
+                    .iam
+                    .list_role_tags()
+                    .role_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await;
+                let out =
+                    out.map_err(|e| CloudError::from_sdk("ListRoleTags", kind.resource(name), e))?;
+                let next = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_owned);
+                (
+                    tag_map(out.tags().iter().map(|t| (t.key(), t.value()))),
+                    next,
+                )
+            }
+            Kind::User => {
+                let out = aws
+                    .iam
+                    .list_user_tags()
+                    .user_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await;
+                let out =
+                    out.map_err(|e| CloudError::from_sdk("ListUserTags", kind.resource(name), e))?;
+                let next = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_owned);
+                (
+                    tag_map(out.tags().iter().map(|t| (t.key(), t.value()))),
+                    next,
+                )
+            }
+        };
+        tags.extend(page);
+        marker = next;
         if marker.is_none() {
             return Ok(tags);
         }
     }
 }
 
-async fn user_details(
+/// The names of an identity's inline policies, every page.
+async fn policy_names(
     aws: &Aws,
     limit: &Semaphore,
-    user: Listed,
-    tags: BTreeMap<String, String>,
-) -> Result<ObservedUser, CloudError> {
-    let name = user.name.as_str();
-    let resource = format!("user `{name}`");
-    let inline = async {
-        let mut policy_names = Vec::new();
-        let mut pages = aws
-            .iam
-            .list_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = limited(limit, pages.next()).await {
-            let page =
-                page.map_err(|e| CloudError::from_sdk("ListUserPolicies", resource.clone(), e))?;
-            policy_names.extend(page.policy_names().iter().cloned());
+    kind: Kind,
+    name: &str,
+) -> Result<Vec<String>, CloudError> {
+    let resource = kind.resource(name);
+    let mut names = Vec::new();
+    match kind {
+        Kind::Role => {
+            let mut pages = aws
+                .iam
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = limited(limit, pages.next()).await {
+                names.extend(
+                    page.map_err(|e| {
+                        CloudError::from_sdk("ListRolePolicies", resource.clone(), e)
+                    })?
+                    .policy_names()
+                    .iter()
+                    .cloned(),
+                );
+            }
         }
-        let reads = policy_names.into_iter().map(|policy| async move {
-            let out = limited(
-                limit,
-                aws.iam
-                    .get_user_policy()
-                    .user_name(name)
-                    .policy_name(&policy)
-                    .send(),
-            )
-            .await
-            .map_err(|e| {
-                CloudError::from_sdk(
-                    "GetUserPolicy",
-                    format!("inline policy `{policy}` of user `{name}`"),
-                    e,
-                )
-            })?;
-            let what = format!("inline policy `{policy}`");
-            let document = parse_policy(
-                &format!("user `{name}`"),
-                &what,
-                Some(out.policy_document()),
-            )?;
-            Ok::<_, CloudError>((policy, document))
-        });
+        Kind::User => {
+            let mut pages = aws
+                .iam
+                .list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = limited(limit, pages.next()).await {
+                names.extend(
+                    page.map_err(|e| {
+                        CloudError::from_sdk("ListUserPolicies", resource.clone(), e)
+                    })?
+                    .policy_names()
+                    .iter()
+                    .cloned(),
+                );
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// One inline policy's document, as IAM sent it (percent-encoded).
+async fn policy_document(
+    aws: &Aws,
+    kind: Kind,
+    name: &str,
+    policy: &str,
+) -> Result<String, CloudError> {
+    let resource = format!("inline policy `{policy}` of {}", kind.resource(name));
+    match kind {
+        Kind::Role => {
+            let out = aws
+                .iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await;
+            Ok(out
+                .map_err(|e| CloudError::from_sdk("GetRolePolicy", resource, e))?
+                .policy_document()
+                .to_owned())
+        }
+        Kind::User => {
+            let out = aws
+                .iam
+                .get_user_policy()
+                .user_name(name)
+                .policy_name(policy)
+                .send()
+                .await;
+            Ok(out
+                .map_err(|e| CloudError::from_sdk("GetUserPolicy", resource, e))?
+                .policy_document()
+                .to_owned())
+        }
+    }
+}
+
+/// The ARNs of the managed policies attached to an identity, every page.
+async fn attached_policies(
+    aws: &Aws,
+    limit: &Semaphore,
+    kind: Kind,
+    name: &str,
+) -> Result<Vec<String>, CloudError> {
+    let resource = kind.resource(name);
+    let mut arns = Vec::new();
+    match kind {
+        Kind::Role => {
+            let mut pages = aws
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = limited(limit, pages.next()).await {
+                arns.extend(attached(
+                    page.map_err(|e| {
+                        CloudError::from_sdk("ListAttachedRolePolicies", resource.clone(), e)
+                    })?
+                    .attached_policies(),
+                ));
+            }
+        }
+        Kind::User => {
+            let mut pages = aws
+                .iam
+                .list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = limited(limit, pages.next()).await {
+                arns.extend(attached(
+                    page.map_err(|e| {
+                        CloudError::from_sdk("ListAttachedUserPolicies", resource.clone(), e)
+                    })?
+                    .attached_policies(),
+                ));
+            }
+        }
+    }
+    Ok(arns)
+}
+
+/// An identity's inline policies (each read) and attached managed policies.
+async fn details(
+    aws: &Aws,
+    limit: &Semaphore,
+    kind: Kind,
+    listed: Listed,
+    tags: BTreeMap<String, String>,
+) -> Result<Read, CloudError> {
+    let name = listed.name.as_str();
+    let resource = kind.resource(name);
+    let inline = async {
+        let reads = policy_names(aws, limit, kind, name)
+            .await?
+            .into_iter()
+            .map(|policy| {
+                let resource = &resource;
+                async move {
+                    let text = limited(limit, policy_document(aws, kind, name, &policy)).await?;
+                    let document =
+                        parse_policy(resource, &format!("inline policy `{policy}`"), Some(&text))?;
+                    Ok::<_, CloudError>((policy, document))
+                }
+            });
         Ok::<_, CloudError>(
             try_join_all(reads)
                 .await?
@@ -597,31 +697,13 @@ async fn user_details(
                 .collect::<BTreeMap<_, _>>(),
         )
     };
-    let attached = async {
-        let mut arns = Vec::new();
-        let mut pages = aws
-            .iam
-            .list_attached_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = limited(limit, pages.next()).await {
-            let page = page.map_err(|e| {
-                CloudError::from_sdk("ListAttachedUserPolicies", resource.clone(), e)
-            })?;
-            arns.extend(self::attached(page.attached_policies()));
-        }
-        Ok::<_, CloudError>(arns)
-    };
-    let (inline_policies, managed_policy_arns) = tokio::try_join!(inline, attached)?;
-    Ok(ObservedUser {
-        name: user.name,
-        path: user.path,
-        arn: user.arn,
+    let (inline_policies, managed_policy_arns) =
+        tokio::try_join!(inline, attached_policies(aws, limit, kind, name))?;
+    Ok(Read {
+        listed,
         tags,
         inline_policies,
         managed_policy_arns,
-        access_keys: Vec::new(),
     })
 }
 

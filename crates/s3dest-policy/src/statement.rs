@@ -250,11 +250,8 @@ impl Statement {
         self.grant_key() == other.grant_key()
     }
 
-    /// The first `AWS` principal that is an IAM unique id (`AROA…` of a role, `AIDA…`
-    /// of a user): what AWS shows where a policy named an identity deleted since. AWS
-    /// refuses any policy written with one.
-    pub fn unique_id_principal(&self) -> Option<&str> {
-        const PREFIXES: [&str; 2] = ["AROA", "AIDA"];
+    /// The `AWS` principals the statement names, in its `Principal` and `NotPrincipal`.
+    pub fn aws_principals(&self) -> impl Iterator<Item = &str> {
         [&self.principal, &self.not_principal]
             .into_iter()
             .flatten()
@@ -264,11 +261,18 @@ impl Statement {
             })
             .flatten()
             .map(String::as_str)
-            .find(|value| {
-                PREFIXES.iter().any(|prefix| value.starts_with(prefix))
-                    && value.len() >= 16
-                    && value.chars().all(|c| c.is_ascii_alphanumeric())
-            })
+    }
+
+    /// The first `AWS` principal that is an IAM unique id (`AROA…` of a role, `AIDA…`
+    /// of a user): what AWS shows where a policy named an identity deleted since. AWS
+    /// refuses any policy written with one.
+    pub fn unique_id_principal(&self) -> Option<&str> {
+        const PREFIXES: [&str; 2] = ["AROA", "AIDA"];
+        self.aws_principals().find(|value| {
+            PREFIXES.iter().any(|prefix| value.starts_with(prefix))
+                && value.len() >= 16
+                && value.chars().all(|c| c.is_ascii_alphanumeric())
+        })
     }
 
     /// AWS-shaped JSON with keys in the order AWS documents them; lists always as
