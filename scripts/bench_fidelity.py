@@ -37,13 +37,15 @@ def moto(path):
 
 
 def spec_text(name, n, b):
+    # Destination names unique per spec: roles are named after them, per account.
+    prefix = name[0] + name.split("-")[1][0]
     lines = ["version: 1", f"name: {name}", "buckets:"]
     lines += [f"  {name}-bucket-{i:02d}: {{create: true}}" for i in range(b)]
     lines.append("destinations:")
     for d in range(n):
         vendor = vendors[d % len(vendors)]
-        lines += [f"  d{d:03d}:", f"    vendor: {vendor}", f"    bucket: {name}-bucket-{d % b:02d}",
-                  f"    folder: exports/d{d:03d}"]
+        lines += [f"  {prefix}{d:03d}:", f"    vendor: {vendor}", f"    bucket: {name}-bucket-{d % b:02d}",
+                  f"    folder: exports/{prefix}{d:03d}"]
         if vendor.startswith("braze"):
             lines += ['    principal: "987654321098"', f"    external_id: ext-{d}"]
         if vendor == "custom":
