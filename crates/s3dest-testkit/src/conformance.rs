@@ -1,0 +1,1 @@
+pub const ACCOUNT: &str = "123456789012";
