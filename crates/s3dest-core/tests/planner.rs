@@ -4,8 +4,8 @@
 use s3dest_core::model::{BucketInfo, Observed, ObservedBucket, Owner};
 use s3dest_core::plan::{Action, Plan, diff};
 use s3dest_core::presets;
-use s3dest_testkit::simulate;
 use s3dest_policy::{PolicyDocument, Statement};
+use s3dest_testkit::simulate;
 
 const ACCOUNT: &str = "123456789012";
 

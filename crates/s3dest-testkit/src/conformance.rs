@@ -236,10 +236,7 @@ async fn converged(cloud: &impl Cloud, yaml: &str) -> Result<Observed, CloudErro
 }
 
 /// Applies, recording every event; checks the report against the events and the plan.
-async fn apply(
-    cloud: &impl Cloud,
-    plan: &Plan,
-) -> Result<(ApplyReport, Vec<String>), CloudError> {
+async fn apply(cloud: &impl Cloud, plan: &Plan) -> Result<(ApplyReport, Vec<String>), CloudError> {
     let before = cloud.calls();
     let events = Mutex::new(Vec::new());
     let record = |event: ApplyEvent<'_>| {
@@ -260,7 +257,10 @@ async fn apply(
         report.calls
     );
     if plan.changes.iter().any(|c| !c.ops.is_empty()) {
-        assert!(report.calls > 0, "an apply that sent something counted nothing");
+        assert!(
+            report.calls > 0,
+            "an apply that sent something counted nothing"
+        );
     }
     // Every change is reported once, in plan order.
     let mut reported: Vec<&String> = report
@@ -311,7 +311,9 @@ async fn apply(
                     change.address
                 );
                 assert!(
-                    !events.iter().any(|e| e.ends_with(&format!(" {}", change.address))),
+                    !events
+                        .iter()
+                        .any(|e| e.ends_with(&format!(" {}", change.address))),
                     "{events:#?}"
                 );
             }
@@ -613,7 +615,9 @@ pub async fn reads_return_only_what_was_asked_and_is_owned(
     let mut outcome = Outcome::default();
     scene.create_bucket("shared", "us-east-1").await;
     scene.create_bucket("unrelated", "us-east-1").await;
-    scene.create_role("someone-elses", "/", &[("team", "data")]).await;
+    scene
+        .create_role("someone-elses", "/", &[("team", "data")])
+        .await;
     scene
         .create_role(
             "s3dest-theirs",
@@ -665,16 +669,25 @@ pub async fn reads_return_only_what_was_asked_and_is_owned(
     // Named, they are read whoever owns them; apply changed none of them.
     let names = IdentityNames {
         spec: "acme".to_owned(),
-        roles: ["someone-elses", "s3dest-theirs", "tagged-elsewhere", "absent"]
-            .map(str::to_owned)
-            .into(),
+        roles: [
+            "someone-elses",
+            "s3dest-theirs",
+            "tagged-elsewhere",
+            "absent",
+        ]
+        .map(str::to_owned)
+        .into(),
         users: BTreeSet::new(),
     };
     let named = read_iam(cloud, &names).await?;
     let mut expected: BTreeSet<&str> = wanted.iter().map(|n| n.as_str()).collect();
     expected.extend(["s3dest-theirs", "someone-elses", "tagged-elsewhere"]);
     assert_eq!(
-        named.roles.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        named
+            .roles
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
         expected,
         "the named roles, and the spec's own"
     );
@@ -903,7 +916,10 @@ pub async fn an_access_key_user_has_one_key_named_by_its_secret(
     let mut outcome = Outcome::default();
     let (desired, _, plan) = plan_for(cloud, ACCESS_KEY).await?;
     let dest = &desired.destinations["walkme-import"];
-    let user = dest.user.clone().expect("an access-key destination has a user");
+    let user = dest
+        .user
+        .clone()
+        .expect("an access-key destination has a user");
     assert!(
         ops(&plan).any(|op| matches!(op, Op::CreateAccessKey { .. })),
         "{:#?}",

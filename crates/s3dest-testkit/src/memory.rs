@@ -358,7 +358,10 @@ impl World {
                             .managed_policy_arns
                             .iter()
                             .any(|p| !managed_policies.contains(p))
-                        || have.access_keys.iter().any(|k| !access_keys.contains(&k.id));
+                        || have
+                            .access_keys
+                            .iter()
+                            .any(|k| !access_keys.contains(&k.id));
                     if left {
                         return Err(aws_error(
                             "DeleteUser",
@@ -394,7 +397,9 @@ impl World {
                 }
                 Ok(Verdict::Simulate)
             }
-            Op::SetAccessKeyStatus { user: name, key_id, .. } => {
+            Op::SetAccessKeyStatus {
+                user: name, key_id, ..
+            } => {
                 let have = iam
                     .users
                     .get(name)
@@ -429,10 +434,13 @@ impl World {
     fn op(&mut self, op: &Op) -> Result<(), CloudError> {
         match op {
             Op::CreateBucket { bucket, region } => {
-                let entry = self.buckets.entry(bucket.clone()).or_insert_with(|| Bucket {
-                    region: region.clone(),
-                    ..Bucket::default()
-                });
+                let entry = self
+                    .buckets
+                    .entry(bucket.clone())
+                    .or_insert_with(|| Bucket {
+                        region: region.clone(),
+                        ..Bucket::default()
+                    });
                 // `BucketAlreadyOwnedByYou` is success; the settings are put again.
                 entry.public_access_blocked = true;
                 Ok(())
@@ -539,7 +547,9 @@ impl World {
             _ => Vec::new(),
         };
         let sid_of = |s: &Value| s.get("Sid").and_then(Value::as_str).map(str::to_owned);
-        let target = put.and_then(|s| s.sid.clone()).or(delete.map(str::to_owned));
+        let target = put
+            .and_then(|s| s.sid.clone())
+            .or(delete.map(str::to_owned));
         let mut kept: Vec<Value> = Vec::with_capacity(statements.len() + 1);
         let mut placed = false;
         for statement in statements.iter() {
@@ -577,11 +587,15 @@ impl World {
             return Ok((ObservedBucket::Missing, 1));
         };
         let policy = match &bucket.policy {
-            Some(text) => Some(PolicyDocument::parse_aws(text).map_err(|e| CloudError::Policy {
-                operation: "GetBucketPolicy",
-                resource: format!("bucket `{name}`"),
-                reason: e.to_string(),
-            })?),
+            Some(text) => {
+                Some(
+                    PolicyDocument::parse_aws(text).map_err(|e| CloudError::Policy {
+                        operation: "GetBucketPolicy",
+                        resource: format!("bucket `{name}`"),
+                        reason: e.to_string(),
+                    })?,
+                )
+            }
             None => None,
         };
         let mut calls = 2;
@@ -590,13 +604,16 @@ impl World {
             .into_iter()
             .map(|folder| {
                 let key = format!("{folder}/");
-                let marker = bucket.objects.get(&key).map(|o| match o.metadata.get(META_SPEC) {
-                    Some(spec) => Owner::Spec {
-                        spec: spec.clone(),
-                        destination: o.metadata.get(META_DESTINATION).cloned(),
-                    },
-                    None => Owner::Unowned,
-                });
+                let marker = bucket
+                    .objects
+                    .get(&key)
+                    .map(|o| match o.metadata.get(META_SPEC) {
+                        Some(spec) => Owner::Spec {
+                            spec: spec.clone(),
+                            destination: o.metadata.get(META_DESTINATION).cloned(),
+                        },
+                        None => Owner::Unowned,
+                    });
                 calls += 1;
                 let has_other_objects = read.prune_folders.contains(folder).then(|| {
                     calls += 1;

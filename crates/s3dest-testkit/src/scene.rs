@@ -22,8 +22,12 @@ pub trait Scene {
     /// The bucket's policy as stored (`None` without one), to compare exactly.
     fn bucket_policy(&self, bucket: &str) -> impl Future<Output = Option<Value>>;
     /// A role made outside s3dest (trusting account 111122223333).
-    fn create_role(&self, name: &str, path: &str, tags: &[(&str, &str)])
-    -> impl Future<Output = ()>;
+    fn create_role(
+        &self,
+        name: &str,
+        path: &str,
+        tags: &[(&str, &str)],
+    ) -> impl Future<Output = ()>;
     /// An object put by someone else.
     fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> impl Future<Output = ()>;
     fn object_exists(&self, bucket: &str, key: &str) -> impl Future<Output = bool>;
@@ -75,9 +79,6 @@ pub struct SdkScene {
     s3: aws_sdk_s3::Client,
     secrets: aws_sdk_secretsmanager::Client,
     config: aws_config::SdkConfig,
-    /// Called with `true` before each step and `false` after it (to keep injected
-    /// faults away from the scene's own requests).
-    quiet: Option<Box<dyn Fn(bool) + Send + Sync>>,
 }
 
 impl SdkScene {
@@ -93,25 +94,7 @@ impl SdkScene {
             s3: s3_client(&config, "us-east-1"),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             config,
-            quiet: None,
         }
-    }
-
-    /// Runs `quiet(true)` before every step of the scene and `quiet(false)` after.
-    pub fn with_quiet(mut self, quiet: impl Fn(bool) + Send + Sync + 'static) -> SdkScene {
-        self.quiet = Some(Box::new(quiet));
-        self
-    }
-
-    async fn step<T>(&self, step: impl Future<Output = T>) -> T {
-        if let Some(quiet) = &self.quiet {
-            quiet(true);
-        }
-        let out = step.await;
-        if let Some(quiet) = &self.quiet {
-            quiet(false);
-        }
-        out
     }
 }
 
@@ -125,7 +108,7 @@ fn s3_client(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client
 
 impl Scene for SdkScene {
     async fn create_bucket(&self, bucket: &str, region: &str) {
-        self.step(async {
+        {
             let s3 = s3_client(&self.config, region);
             let mut create = s3.create_bucket().bucket(bucket);
             if region != "us-east-1" {
@@ -136,12 +119,11 @@ impl Scene for SdkScene {
                 );
             }
             create.send().await.expect("CreateBucket");
-        })
-        .await
+        }
     }
 
     async fn put_bucket_policy(&self, bucket: &str, policy: &str) {
-        self.step(async {
+        {
             self.s3
                 .put_bucket_policy()
                 .bucket(bucket)
@@ -149,12 +131,11 @@ impl Scene for SdkScene {
                 .send()
                 .await
                 .expect("PutBucketPolicy");
-        })
-        .await
+        }
     }
 
     async fn bucket_policy(&self, bucket: &str) -> Option<Value> {
-        self.step(async {
+        {
             match self.s3.get_bucket_policy().bucket(bucket).send().await {
                 Ok(out) => Some(serde_json::from_str(out.policy()?).expect("policy JSON")),
                 Err(e) => {
@@ -162,12 +143,11 @@ impl Scene for SdkScene {
                     None
                 }
             }
-        })
-        .await
+        }
     }
 
     async fn create_role(&self, name: &str, path: &str, tags: &[(&str, &str)]) {
-        self.step(async {
+        {
             let tags = tags
                 .iter()
                 .map(|(k, v)| {
@@ -188,12 +168,11 @@ impl Scene for SdkScene {
                 .send()
                 .await
                 .expect("CreateRole");
-        })
-        .await
+        }
     }
 
     async fn put_object(&self, bucket: &str, key: &str, body: &[u8]) {
-        self.step(async {
+        {
             self.s3
                 .put_object()
                 .bucket(bucket)
@@ -202,12 +181,11 @@ impl Scene for SdkScene {
                 .send()
                 .await
                 .expect("PutObject");
-        })
-        .await
+        }
     }
 
     async fn object_exists(&self, bucket: &str, key: &str) -> bool {
-        self.step(async {
+        {
             match self.s3.head_object().bucket(bucket).key(key).send().await {
                 Ok(_) => true,
                 Err(e) => {
@@ -216,12 +194,11 @@ impl Scene for SdkScene {
                     false
                 }
             }
-        })
-        .await
+        }
     }
 
     async fn access_key_ids(&self, user: &str) -> Vec<String> {
-        self.step(async {
+        {
             let out = self
                 .iam
                 .list_access_keys()
@@ -233,12 +210,11 @@ impl Scene for SdkScene {
                 .iter()
                 .filter_map(|k| k.access_key_id().map(str::to_owned))
                 .collect()
-        })
-        .await
+        }
     }
 
     async fn secret_value(&self, name: &str) -> Option<String> {
-        self.step(async {
+        {
             let out = self
                 .secrets
                 .get_secret_value()
@@ -247,7 +223,6 @@ impl Scene for SdkScene {
                 .await
                 .ok()?;
             out.secret_string().map(str::to_owned)
-        })
-        .await
+        }
     }
 }

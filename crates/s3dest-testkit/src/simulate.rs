@@ -211,7 +211,10 @@ pub fn apply_op(op: &Op, world: &mut Observed) {
                 arn,
                 tags,
                 pending_deletion: false,
-                current_version: Some(s3dest_core::model::secret_version_id(&id, "0000000000000000")),
+                current_version: Some(s3dest_core::model::secret_version_id(
+                    &id,
+                    "0000000000000000",
+                )),
             };
             world.secrets.insert(secret.name.clone(), stored);
         }

@@ -6,8 +6,8 @@
 //! - `fidelity`: the same through the fidelity proxy, which makes moto page (2 items
 //!   a page), percent-encode IAM documents, rewrite deleted principals and keep
 //!   bucket policies as S3 does;
-//! - `faults`: as `fidelity`, first without faults, then on a fresh moto with 5 % of
-//!   the requests of the cloud under test faulted (throttling, 5xx, resets before or
+//! - `faults`: as `fidelity` (the scene talking to moto directly), first without
+//!   faults, then on a fresh moto with 5 % of the cloud's requests faulted (throttling, 5xx, resets before or
 //!   after moto acted, latency; seeded per case). A case may then fail with an error,
 //!   but when it succeeds its outcome must be exactly the fault-free one.
 //!
@@ -29,11 +29,9 @@ fn realistic() -> Behaviours {
 
 /// The fault plan of one case: the same seed every run, a different one per case.
 fn faulty(case: &str) -> Behaviours {
-    let seed = case
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let seed = case.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     Behaviours {
         faults: Some(FaultPlan {
             rate: 0.05,
@@ -110,20 +108,18 @@ macro_rules! fault_runs {
             $(
                 #[tokio::test]
                 async fn $case() {
+                    // The scene's own requests are not under test: they go to moto
+                    // directly, in both runs, and never meet a fault.
                     let expected = {
                         let moto = moto_with(realistic());
-                        let scene = SdkScene::new(moto.endpoint()).await;
+                        let scene = SdkScene::new(moto.moto_endpoint()).await;
                         conformance::$case(&aws(&moto).await, &scene)
                             .await
                             .expect("no error without faults")
                     };
-                    let with_faults = faulty(stringify!($case));
-                    let moto = moto_with(with_faults.clone());
+                    let moto = moto_with(faulty(stringify!($case)));
                     let fidelity = moto.fidelity();
-                    // The scene's own requests are not under test: no faults for them.
-                    let scene = SdkScene::new(moto.endpoint()).await.with_quiet(move |quiet| {
-                        fidelity.set(if quiet { realistic() } else { with_faults.clone() })
-                    });
+                    let scene = SdkScene::new(moto.moto_endpoint()).await;
                     match conformance::$case(&aws(&moto).await, &scene).await {
                         Ok(outcome) => assert_eq!(outcome, expected, "a wrong result under faults"),
                         Err(_) => assert!(
