@@ -11,10 +11,19 @@
 //!   fidelity proxy (with and without faults) by this crate's `tests/conformance.rs`.
 //! - [`SdkScene`]: a [`Scene`] over plain AWS SDK clients, for moto.
 
+//!
+//! Everything but `simulate` is behind the default feature `cloud` (it needs the AWS
+//! SDK); the pure crates' tests use the crate without it.
+
+#[cfg(feature = "cloud")]
 pub mod conformance;
+#[cfg(feature = "cloud")]
 mod memory;
+#[cfg(feature = "cloud")]
 mod scene;
 pub mod simulate;
 
+#[cfg(feature = "cloud")]
 pub use memory::MemoryCloud;
+#[cfg(feature = "cloud")]
 pub use scene::{Scene, SdkScene};

@@ -577,9 +577,9 @@ impl World {
         Ok(())
     }
 
+    /// One bucket as the edge reads it (no lock: one apply at a time in memory).
     fn read_bucket(
         &self,
-        spec: &str,
         name: &str,
         read: &s3dest_core::model::BucketRead,
     ) -> Result<(ObservedBucket, usize), CloudError> {
@@ -631,7 +631,6 @@ impl World {
                 )
             })
             .collect();
-        let _ = spec; // No locks in memory: one apply at a time.
         let public_access_blocked = read.settings.then(|| {
             calls += 1;
             bucket.public_access_blocked
@@ -704,7 +703,7 @@ impl Cloud for MemoryCloud {
         let world = self.world();
         let mut out = BTreeMap::new();
         for (name, read) in &request.buckets {
-            let (bucket, calls) = world.read_bucket(&request.spec, name, read)?;
+            let (bucket, calls) = world.read_bucket(name, read)?;
             self.count(calls);
             out.insert(name.clone(), bucket);
         }
