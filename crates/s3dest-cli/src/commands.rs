@@ -558,3 +558,32 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
     }
     Ok(Exit::Success)
 }
+
+#[cfg(test)]
+mod tests {
+    use s3dest_aws::Cloud;
+    use s3dest_core::plan;
+    use s3dest_testkit::MemoryCloud;
+
+    use super::read;
+
+    /// The read sequence over the in-memory cloud: plan, apply, read again, nothing left.
+    #[tokio::test]
+    async fn the_read_sequence_converges_over_the_memory_cloud() {
+        let yaml = "version: 1\nname: acme\nbuckets:\n  acme-exports: { create: true }\ndestinations:\n  \
+                    partner: { vendor: custom, bucket: acme-exports, folder: partner, principal: \"111122223333\", external_id: x-1, actions: [s3:PutObject] }\n  \
+                    keys: { vendor: walkme, auth: access-key, bucket: acme-exports, folder: keys }\n";
+        let spec = s3dest_spec::parse("s3dest.yaml", yaml).unwrap().spec;
+        let cloud = MemoryCloud::new();
+        let (desired, observed) = read(&cloud, &spec).await.unwrap();
+        let first = plan::diff(&desired, &observed);
+        assert!(first.errors.is_empty(), "{:#?}", first.errors);
+        assert!(!first.is_empty());
+        let report = cloud.apply(&first, &|_| {}).await.unwrap();
+        assert!(report.is_success(), "{report:#?}");
+        let (desired, observed) = read(&cloud, &spec).await.unwrap();
+        assert_eq!(observed.secrets.len(), 1);
+        let next = plan::diff(&desired, &observed);
+        assert!(next.is_empty(), "{:#?}", next.changes);
+    }
+}

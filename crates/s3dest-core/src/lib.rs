@@ -9,7 +9,6 @@ pub mod presets;
 pub mod render;
 pub mod security;
 pub mod sid;
-pub mod simulate;
 
 use std::collections::BTreeMap;
 

@@ -1,10 +1,11 @@
-//! The pure planner against an in-memory AWS (`simulate`): every scenario of the
+//! The pure planner against an in-memory AWS (`s3dest_testkit::simulate`): every scenario of the
 //! safety contract that does not need a server, including what moto cannot show.
 
 use s3dest_core::model::{BucketInfo, Observed, ObservedBucket, Owner};
 use s3dest_core::plan::{Action, Plan, diff};
-use s3dest_core::{presets, simulate};
+use s3dest_core::presets;
 use s3dest_policy::{PolicyDocument, Statement};
+use s3dest_testkit::simulate;
 
 const ACCOUNT: &str = "123456789012";
 

@@ -2,11 +2,11 @@
 //! edge applies them to AWS. Pure tests use it to prove that a plan converges (its
 //! apply followed by a new plan is empty) without a server.
 
-use crate::model::{
+use s3dest_core::model::{
     AccessKey, BucketInfo, Observed, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser,
     Owner, TAG_ACCESS_KEY_ID, role_arn,
 };
-use crate::plan::{Op, Phase, Plan};
+use s3dest_core::plan::{Op, Phase, Plan};
 
 /// Applies every operation of `plan`, in phase order, to `world`.
 pub fn apply(plan: &Plan, world: &mut Observed) {
@@ -29,7 +29,7 @@ fn bucket<'w>(world: &'w mut Observed, name: &str) -> &'w mut BucketInfo {
     }
 }
 
-fn apply_op(op: &Op, world: &mut Observed) {
+pub fn apply_op(op: &Op, world: &mut Observed) {
     match op {
         Op::CreateBucket { bucket, region } => {
             let info = BucketInfo {
@@ -211,7 +211,10 @@ fn apply_op(op: &Op, world: &mut Observed) {
                 arn,
                 tags,
                 pending_deletion: false,
-                current_version: Some(crate::model::secret_version_id(&id, "0000000000000000")),
+                current_version: Some(s3dest_core::model::secret_version_id(
+                    &id,
+                    "0000000000000000",
+                )),
             };
             world.secrets.insert(secret.name.clone(), stored);
         }

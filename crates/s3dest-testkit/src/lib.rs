@@ -1,0 +1,29 @@
+//! Tests only (`publish = false`): what the tests of several crates share to stand in
+//! for AWS, and to check that whatever stands in for it behaves like it.
+//!
+//! - [`simulate`]: applies a plan's operations to an `Observed`, the way the AWS edge
+//!   applies them to AWS (the pure planner's convergence tests).
+//! - [`MemoryCloud`]: an in-memory account behind the `s3dest_aws::Cloud` trait, over
+//!   [`simulate`], honouring the trait's contract; it is also its own [`Scene`].
+//! - [`conformance`]: one suite of async test cases, generic over the `Cloud` under
+//!   test and a [`Scene`] that sets up what the trait cannot create; run against
+//!   `MemoryCloud`, against `Aws` on moto, and against `Aws` on moto through the
+//!   fidelity proxy (with and without faults) by this crate's `tests/conformance.rs`.
+//! - [`SdkScene`]: a [`Scene`] over plain AWS SDK clients, for moto.
+
+//!
+//! Everything but `simulate` is behind the default feature `cloud` (it needs the AWS
+//! SDK); the pure crates' tests use the crate without it.
+
+#[cfg(feature = "cloud")]
+pub mod conformance;
+#[cfg(feature = "cloud")]
+mod memory;
+#[cfg(feature = "cloud")]
+mod scene;
+pub mod simulate;
+
+#[cfg(feature = "cloud")]
+pub use memory::MemoryCloud;
+#[cfg(feature = "cloud")]
+pub use scene::{Scene, SdkScene};
