@@ -414,3 +414,123 @@ fn a_key_whose_secret_was_never_stored_is_deleted_by_the_next_apply() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_ne!(ids[0], orphan, "the orphan was deleted");
 }
+
+/// Runs `args` until it succeeds (at most 6 times), each failure one clear sentence.
+fn until_success(moto: &MotoGuard, w: &Workdir, args: &[&str]) {
+    for _ in 0..6 {
+        let run = w.run(moto, args);
+        if run.code == 0 {
+            return;
+        }
+        assert_one_clear_error(&run);
+    }
+    panic!("`s3dest {}` did not succeed in 6 runs", args.join(" "));
+}
+
+/// Drift repaired, destinations pruned and a saved plan applied, all under 5% faults:
+/// each command succeeds or fails with one sentence, and plain re-runs converge with
+/// nothing foreign changed.
+#[test]
+fn drift_prune_and_saved_plans_converge_under_faults() {
+    let moto = moto_with(realistic());
+    let aws = seed(&moto);
+    let w = Workdir::new(&spec(EVERY_PRESET));
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    // Drift: a widened inline policy, a deleted folder marker.
+    aws.put_role_policy(
+        "s3dest-walkme",
+        "s3dest",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+    );
+    aws.delete_object(BUCKET, "partner/");
+    moto.fidelity().set(faults(0.05, 7));
+    until_success(&moto, &w, &["apply", "--auto-approve"]);
+    // A saved plan (prune half the destinations), applied as saved; when a fault stops
+    // it, a new plan and apply finish the job.
+    let fewer = EVERY_PRESET.split("  walkme:").next().unwrap();
+    w.write_spec(&spec(fewer));
+    let mut applied = false;
+    for _ in 0..6 {
+        let plan = w.run(&moto, &["plan", "--out", "tfplan"]);
+        if plan.code != 0 {
+            assert_one_clear_error(&plan);
+            continue;
+        }
+        let apply = w.run(&moto, &["apply", "tfplan"]);
+        if apply.code == 0 {
+            applied = true;
+            break;
+        }
+        assert_one_clear_error(&apply);
+    }
+    assert!(applied, "the saved plan never applied");
+    moto.fidelity().set(realistic());
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    assert!(!aws.role_exists("s3dest-walkme"), "pruned");
+    assert!(!aws.role_exists("s3dest-partner"), "pruned");
+    assert_foreign_statements_kept(&aws);
+    assert_eq!(access_key_ids(&aws, "s3dest-security").len(), 1);
+}
+
+/// Four specs in four accounts putting their statements into one shared bucket policy
+/// at once, under 5% faults: re-runs converge and no statement, theirs or anyone's, is
+/// lost.
+#[test]
+fn concurrent_applies_under_faults_lose_no_statement() {
+    let moto = moto_with(realistic());
+    let aws = seed(&moto);
+    let teams: Vec<(Workdir, Vec<(&'static str, String)>)> = (0..4)
+        .map(|i| {
+            let spec = format!(
+                "version: 1\nname: team-{i}\nbuckets: {{{BUCKET}: {{}}}}\ndestinations:\n  \
+                 pendo: {{ vendor: pendo-data-sync, bucket: {BUCKET}, folder: team-{i}, principal: \"arn:aws:iam::123456789012:user/pendo-sync\", external_id: ext-{i} }}\n"
+            );
+            let env = support::account_env(&moto, &format!("10000000000{i}"));
+            (Workdir::new(&spec), env)
+        })
+        .collect();
+    moto.fidelity().set(faults(0.05, 11));
+    let mut converged = false;
+    for _round in 0..6 {
+        let children: Vec<std::process::Child> = teams
+            .iter()
+            .map(|(w, env)| {
+                let mut command = w.command(&moto, &["apply", "--auto-approve"]);
+                command.envs(env.iter().map(|(k, v)| (*k, v)));
+                command.spawn().unwrap()
+            })
+            .collect();
+        let runs: Vec<Run> = children
+            .into_iter()
+            .map(|c| Run::from(c.wait_with_output().unwrap()))
+            .collect();
+        for run in runs.iter().filter(|r| r.code != 0) {
+            assert_one_clear_error(run);
+        }
+        if runs.iter().all(|r| r.code == 0) {
+            converged = true;
+            break;
+        }
+    }
+    assert!(converged, "the applies did not all succeed in 6 rounds");
+    moto.fidelity().set(realistic());
+    for (w, env) in &teams {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        w.run_with_env(&moto, &["plan", "--detailed-exitcode"], &env)
+            .expect(0);
+    }
+    assert_foreign_statements_kept(&aws);
+    let policy = aws.bucket_policy(BUCKET).unwrap();
+    for i in 0..4 {
+        let role = format!("arn:aws:iam::10000000000{i}:role/pendo_datasync");
+        assert!(
+            policy["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["Principal"]["AWS"].to_string().contains(&role)),
+            "team-{i}'s statement is missing: {policy:#}"
+        );
+    }
+    assert!(!aws.object_exists(BUCKET, LOCK_KEY));
+}
