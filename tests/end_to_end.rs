@@ -474,3 +474,23 @@ fn a_saved_plan_is_refused_when_its_spec_changed_or_the_file_was_edited() {
     );
     assert!(aws.role_exists("s3dest-partner"));
 }
+
+/// `-v` says how IAM was read: a small spec reads only its own roles and users.
+#[test]
+fn verbose_plans_report_how_iam_was_read() {
+    let moto = moto();
+    aws(&moto).create_bucket(BUCKET);
+    let w = Workdir::new(&spec(&[PENDO, WALKME].concat()));
+    let plan = w.run(&moto, &["plan", "-v"]).expect(0);
+    let line = plan
+        .stderr
+        .lines()
+        .find(|l| l.contains("IAM read:"))
+        .unwrap_or_else(|| panic!("{}", plan.stderr));
+    assert!(
+        line.ends_with(
+            "IAM read: targeted (2 role(s) and user(s) named by the spec, and those under /s3dest/)"
+        ),
+        "{line}"
+    );
+}

@@ -124,12 +124,7 @@ fn has_colour(text: &str) -> bool {
 
 /// Runs `s3dest ARGS` with stdin, stdout and stderr on a terminal, with `script`
 /// (util-linux); `None` when there is no `script` to run.
-fn on_terminal(
-    moto: &s3dest_moto::MotoGuard,
-    w: &Workdir,
-    args: &[&str],
-    no_color: bool,
-) -> Option<Run> {
+fn on_terminal(moto: &s3dest_moto::MotoGuard, w: &Workdir, args: &[&str], no_color: bool) -> Run {
     on_terminal_typing(moto, w, args, no_color, "")
 }
 
@@ -140,10 +135,13 @@ fn on_terminal_typing(
     args: &[&str],
     no_color: bool,
     typed: &str,
-) -> Option<Run> {
-    if !Path::new("/usr/bin/script").exists() && !Path::new("/bin/script").exists() {
-        return None;
-    }
+) -> Run {
+    // No skipping: a terminal test that skips proves nothing. `scripts/test.sh`
+    // installs util-linux's `script` where it is missing.
+    assert!(
+        Path::new("/usr/bin/script").exists() || Path::new("/bin/script").exists(),
+        "util-linux's `script` is needed to run s3dest on a terminal: run ./scripts/test.sh, which installs it"
+    );
     let mut line = String::from(env!("CARGO_BIN_EXE_s3dest"));
     for arg in args {
         line += &format!(" '{arg}'");
@@ -167,7 +165,7 @@ fn on_terminal_typing(
     let mut stdin = child.stdin.take().unwrap();
     std::io::Write::write_all(&mut stdin, typed.as_bytes()).unwrap();
     drop(stdin);
-    Some(Run::from(child.wait_with_output().unwrap()))
+    Run::from(child.wait_with_output().unwrap())
 }
 
 #[test]
@@ -176,10 +174,7 @@ fn apply_on_a_terminal_asks_and_only_yes_applies() {
     let aws = aws(&moto);
     aws.create_bucket(BUCKET);
     let w = Workdir::new(&spec(&["wa"]));
-    let Some(run) = on_terminal_typing(&moto, &w, &["apply"], true, "no\n") else {
-        eprintln!("skipped: no `script` command to run s3dest on a terminal");
-        return;
-    };
+    let run = on_terminal_typing(&moto, &w, &["apply"], true, "no\n");
     let run = run.expect(1);
     assert!(
         run.stdout.contains("Only 'yes' will be accepted"),
@@ -188,9 +183,7 @@ fn apply_on_a_terminal_asks_and_only_yes_applies() {
     );
     assert!(run.stdout.contains("Apply cancelled"), "{:?}", run.stdout);
     assert!(!aws.role_exists("s3dest-wa"), "nothing was changed");
-    let run = on_terminal_typing(&moto, &w, &["apply"], true, "yes\n")
-        .unwrap()
-        .expect(0);
+    let run = on_terminal_typing(&moto, &w, &["apply"], true, "yes\n").expect(0);
     assert!(run.stdout.contains("Apply complete"), "{:?}", run.stdout);
     assert!(aws.role_exists("s3dest-wa"));
 }
@@ -200,10 +193,7 @@ fn a_terminal_gets_a_progress_bar_and_colour_unless_no_color() {
     let moto = moto();
     aws(&moto).create_bucket(BUCKET);
     let w = Workdir::new(&spec(&["wa"]));
-    let Some(run) = on_terminal(&moto, &w, &["apply", "--auto-approve"], false) else {
-        eprintln!("skipped: no `script` command to run s3dest on a terminal");
-        return;
-    };
+    let run = on_terminal(&moto, &w, &["apply", "--auto-approve"], false);
     let run = run.expect(0);
     // walkme: role, role policy, folder; pendo: role, role policy (the lock guard),
     // statement, folder.
@@ -214,15 +204,11 @@ fn a_terminal_gets_a_progress_bar_and_colour_unless_no_color() {
     assert!(run.stdout.contains("Apply complete"), "{:?}", run.stdout);
 
     w.write_spec(&spec(&["wa", "wb"]));
-    let run = on_terminal(&moto, &w, &["apply", "--auto-approve"], true)
-        .unwrap()
-        .expect(0);
+    let run = on_terminal(&moto, &w, &["apply", "--auto-approve"], true).expect(0);
     assert!(run.stdout.contains("/3 changes"), "{:?}", run.stdout);
     assert!(!has_colour(&run.stdout), "{:?}", run.stdout);
 
-    let plan = on_terminal(&moto, &w, &["plan", "-v"], true)
-        .unwrap()
-        .expect(0);
+    let plan = on_terminal(&moto, &w, &["plan", "-v"], true).expect(0);
     assert!(
         plan.stdout.contains("AWS calls made: "),
         "{:?}",
@@ -255,10 +241,7 @@ fn a_failed_change_is_printed_once_on_and_off_a_terminal() {
     );
 
     // The role exists now: the second apply has the folder marker left to write.
-    let Some(run) = on_terminal(&moto, &w, &["apply", "--auto-approve"], true) else {
-        eprintln!("skipped: no `script` command to run s3dest on a terminal");
-        return;
-    };
+    let run = on_terminal(&moto, &w, &["apply", "--auto-approve"], true);
     let run = run.expect(1);
     let failures = run.stdout.matches("PutObject on folder marker").count();
     assert_eq!(failures, 1, "{:?}", run.stdout);
