@@ -126,18 +126,12 @@ pub(crate) async fn apply(
         }
     }
 
-    let mut report = ApplyReport::default();
-    for (i, change) in plan.changes.iter().enumerate() {
-        if let Some(e) = failed.remove(&i) {
-            report.failed.push((change.address.clone(), e));
-        } else if remaining[i] == 0 {
-            report.applied.push(change.address.clone());
-        } else {
-            report.skipped.push(change.address.clone());
-        }
-    }
-    report.calls = aws.calls() - calls_before;
-    Ok(report)
+    Ok(ApplyReport::tally(
+        plan,
+        failed,
+        &remaining,
+        aws.calls() - calls_before,
+    ))
 }
 
 /// Refuses to start when a bucket whose policy the plan edits holds a stale lock that

@@ -120,6 +120,30 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
+    /// The report of running `plan`: per change (by index), the error it `failed` with,
+    /// else applied when none of its operations is `remaining`, else skipped.
+    pub fn tally(
+        plan: &Plan,
+        mut failed: BTreeMap<usize, CloudError>,
+        remaining: &[usize],
+        calls: u64,
+    ) -> ApplyReport {
+        let mut report = ApplyReport {
+            calls,
+            ..ApplyReport::default()
+        };
+        for (i, change) in plan.changes.iter().enumerate() {
+            if let Some(e) = failed.remove(&i) {
+                report.failed.push((change.address.clone(), e));
+            } else if remaining[i] == 0 {
+                report.applied.push(change.address.clone());
+            } else {
+                report.skipped.push(change.address.clone());
+            }
+        }
+        report
+    }
+
     pub fn is_success(&self) -> bool {
         self.failed.is_empty() && self.skipped.is_empty()
     }

@@ -769,18 +769,12 @@ impl Cloud for MemoryCloud {
                 break;
             }
         }
-        let mut report = ApplyReport::default();
-        for (i, change) in plan.changes.iter().enumerate() {
-            if let Some(e) = failed.remove(&i) {
-                report.failed.push((change.address.clone(), e));
-            } else if remaining[i] == 0 {
-                report.applied.push(change.address.clone());
-            } else {
-                report.skipped.push(change.address.clone());
-            }
-        }
-        report.calls = self.calls() - calls_before;
-        Ok(report)
+        Ok(ApplyReport::tally(
+            plan,
+            failed,
+            &remaining,
+            self.calls() - calls_before,
+        ))
     }
 
     fn calls(&self) -> u64 {
