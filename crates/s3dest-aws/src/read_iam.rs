@@ -62,19 +62,49 @@ pub(crate) async fn identities(
 > {
     let (roles_mode, users_mode) = choose(aws, names).await?;
     let limit = Semaphore::new(CONCURRENCY);
-    let roles = async {
-        match roles_mode {
-            Mode::Bulk => bulk_roles(aws, names).await,
-            Mode::Targeted => targeted_roles(aws, &limit, names).await,
+    let read = |kind, mode| {
+        let limit = &limit;
+        async move {
+            match mode {
+                Mode::Bulk => bulk(aws, names, kind).await,
+                Mode::Targeted => targeted(aws, limit, names, kind, named(names, kind)).await,
+            }
         }
     };
-    let users = async {
-        match users_mode {
-            Mode::Bulk => bulk_users(aws, names).await,
-            Mode::Targeted => targeted_users(aws, &limit, names).await,
-        }
-    };
-    tokio::try_join!(roles, users)
+    let (roles, users) =
+        tokio::try_join!(read(Kind::Role, roles_mode), read(Kind::User, users_mode))?;
+    let roles = roles
+        .into_iter()
+        .map(|read| {
+            let resource = Kind::Role.resource(&read.listed.name);
+            let role = ObservedRole {
+                trust: parse_policy(&resource, "trust policy", read.listed.trust.as_deref())?,
+                name: read.listed.name,
+                path: read.listed.path,
+                arn: read.listed.arn,
+                tags: read.tags,
+                inline_policies: read.inline_policies,
+                managed_policy_arns: read.managed_policy_arns,
+            };
+            Ok((role.name.clone(), role))
+        })
+        .collect::<Result<_, CloudError>>()?;
+    let users = users
+        .into_iter()
+        .map(|read| {
+            let user = ObservedUser {
+                name: read.listed.name,
+                path: read.listed.path,
+                arn: read.listed.arn,
+                tags: read.tags,
+                inline_policies: read.inline_policies,
+                managed_policy_arns: read.managed_policy_arns,
+                access_keys: Vec::new(),
+            };
+            (user.name.clone(), user)
+        })
+        .collect();
+    Ok((roles, users))
 }
 
 /// Bulk or targeted, per kind, from the spec's size and (for a large spec) the
@@ -123,121 +153,85 @@ async fn choose(aws: &Aws, names: &IdentityNames) -> Result<(Mode, Mode), CloudE
     Ok((roles, users))
 }
 
-/// Whether a role concerns the spec: named by it, or tagged for it where s3dest puts
-/// roles (a tag alone, which anyone may add, is not enough to own).
-fn keep_role(
-    names: &IdentityNames,
-    name: &str,
-    path: &str,
-    tags: &BTreeMap<String, String>,
-) -> bool {
-    let where_ours = path.starts_with(IAM_PATH) || name == PENDO_ROLE_NAME;
-    (where_ours && tags.get(TAG_SPEC) == Some(&names.spec)) || names.roles.contains(name)
-}
-
-/// The same for users (no fixed names).
-fn keep_user(
-    names: &IdentityNames,
-    name: &str,
-    path: &str,
-    tags: &BTreeMap<String, String>,
-) -> bool {
-    (path.starts_with(IAM_PATH) && tags.get(TAG_SPEC) == Some(&names.spec))
-        || names.users.contains(name)
-}
-
-async fn bulk_roles(
-    aws: &Aws,
-    names: &IdentityNames,
-) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
+/// Every identity of `kind` in the account, page by page, of which those that concern
+/// the spec are kept (another spec's users, and their keys, are none of its business).
+async fn bulk(aws: &Aws, names: &IdentityNames, kind: Kind) -> Result<Vec<Read>, CloudError> {
+    let filter = match kind {
+        Kind::Role => EntityType::Role,
+        Kind::User => EntityType::User,
+    };
     let mut pages = aws
         .iam
         .get_account_authorization_details()
-        .filter(EntityType::Role)
+        .filter(filter)
         .max_items(BULK_PAGE_REQUESTED)
         .into_paginator()
         .send();
-    let mut roles = BTreeMap::new();
+    let mut reads = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            CloudError::from_sdk("GetAccountAuthorizationDetails", "the account's roles", e)
+            let what = format!("the account's {}s", kind.word());
+            CloudError::from_sdk("GetAccountAuthorizationDetails", what, e)
         })?;
-        for detail in page.role_detail_list() {
-            let Some(name) = detail.role_name() else {
-                continue;
-            };
-            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            let path = detail.path().unwrap_or("/");
-            if !keep_role(names, name, path, &tags) {
-                continue;
+        let tags =
+            |tags: &[aws_sdk_iam::types::Tag]| tag_map(tags.iter().map(|t| (t.key(), t.value())));
+        match kind {
+            Kind::Role => {
+                for d in page.role_detail_list() {
+                    let listed = Listed {
+                        name: d.role_name().unwrap_or_default().to_owned(),
+                        path: d.path().unwrap_or("/").to_owned(),
+                        arn: d.arn().unwrap_or_default().to_owned(),
+                        trust: d.assume_role_policy_document().map(str::to_owned),
+                    };
+                    let inline = d
+                        .role_policy_list()
+                        .iter()
+                        .map(|p| (p.policy_name(), p.policy_document()));
+                    let attached = attached(d.attached_managed_policies());
+                    reads.extend(kept(kind, names, listed, tags(d.tags()), inline, attached)?);
+                }
             }
-            let resource = format!("role `{name}`");
-            let inline = detail
-                .role_policy_list()
-                .iter()
-                .map(|p| (p.policy_name(), p.policy_document()));
-            let role = ObservedRole {
-                name: name.to_owned(),
-                path: path.to_owned(),
-                arn: detail.arn().unwrap_or_default().to_owned(),
-                trust: parse_policy(
-                    &resource,
-                    "trust policy",
-                    detail.assume_role_policy_document(),
-                )?,
-                tags,
-                inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: attached(detail.attached_managed_policies()),
-            };
-            roles.insert(role.name.clone(), role);
+            Kind::User => {
+                for d in page.user_detail_list() {
+                    let listed = Listed {
+                        name: d.user_name().unwrap_or_default().to_owned(),
+                        path: d.path().unwrap_or("/").to_owned(),
+                        arn: d.arn().unwrap_or_default().to_owned(),
+                        trust: None,
+                    };
+                    let inline = d
+                        .user_policy_list()
+                        .iter()
+                        .map(|p| (p.policy_name(), p.policy_document()));
+                    let attached = attached(d.attached_managed_policies());
+                    reads.extend(kept(kind, names, listed, tags(d.tags()), inline, attached)?);
+                }
+            }
         }
     }
-    Ok(roles)
+    Ok(reads)
 }
 
-async fn bulk_users(
-    aws: &Aws,
+/// An identity of a bulk read, when it concerns the spec.
+fn kept<'p>(
+    kind: Kind,
     names: &IdentityNames,
-) -> Result<BTreeMap<String, ObservedUser>, CloudError> {
-    let mut pages = aws
-        .iam
-        .get_account_authorization_details()
-        .filter(EntityType::User)
-        .max_items(BULK_PAGE_REQUESTED)
-        .into_paginator()
-        .send();
-    let mut users = BTreeMap::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            CloudError::from_sdk("GetAccountAuthorizationDetails", "the account's users", e)
-        })?;
-        for detail in page.user_detail_list() {
-            let Some(name) = detail.user_name() else {
-                continue;
-            };
-            let tags = tag_map(detail.tags().iter().map(|t| (t.key(), t.value())));
-            let path = detail.path().unwrap_or("/");
-            if !keep_user(names, name, path, &tags) {
-                continue; // another spec's users (and their keys) are none of our business
-            }
-            let resource = format!("user `{name}`");
-            let inline = detail
-                .user_policy_list()
-                .iter()
-                .map(|p| (p.policy_name(), p.policy_document()));
-            let user = ObservedUser {
-                name: name.to_owned(),
-                path: path.to_owned(),
-                arn: detail.arn().unwrap_or_default().to_owned(),
-                tags,
-                inline_policies: inline_policies(&resource, inline)?,
-                managed_policy_arns: attached(detail.attached_managed_policies()),
-                access_keys: Vec::new(),
-            };
-            users.insert(user.name.clone(), user);
-        }
+    listed: Listed,
+    tags: BTreeMap<String, String>,
+    inline: impl Iterator<Item = (Option<&'p str>, Option<&'p str>)>,
+    managed_policy_arns: Vec<String>,
+) -> Result<Option<Read>, CloudError> {
+    if listed.name.is_empty() || !keep(kind, names, &listed.name, &listed.path, &tags) {
+        return Ok(None);
     }
-    Ok(users)
+    let inline_policies = inline_policies(&kind.resource(&listed.name), inline)?;
+    Ok(Some(Read {
+        listed,
+        tags,
+        inline_policies,
+        managed_policy_arns,
+    }))
 }
 
 /// Roles or users: what differs between reading one kind and the other is only which
@@ -270,10 +264,15 @@ fn keep(
     path: &str,
     tags: &BTreeMap<String, String>,
 ) -> bool {
-    match kind {
-        Kind::Role => keep_role(names, name, path, tags),
-        Kind::User => keep_user(names, name, path, tags),
-    }
+    // Only Pendo's role has a fixed name outside the path.
+    let (where_ours, named) = match kind {
+        Kind::Role => (
+            path.starts_with(IAM_PATH) || name == PENDO_ROLE_NAME,
+            names.roles.contains(name),
+        ),
+        Kind::User => (path.starts_with(IAM_PATH), names.users.contains(name)),
+    };
+    (where_ours && tags.get(TAG_SPEC) == Some(&names.spec)) || named
 }
 
 /// What a listing by path or a get says of an identity.
@@ -293,53 +292,17 @@ struct Read {
     managed_policy_arns: Vec<String>,
 }
 
-async fn targeted_roles(
-    aws: &Aws,
-    limit: &Semaphore,
-    names: &IdentityNames,
-) -> Result<BTreeMap<String, ObservedRole>, CloudError> {
-    // Pendo's fixed name too: a Pendo role the spec no longer names may still be its own.
-    let mut named: BTreeSet<&str> = names.roles.iter().map(String::as_str).collect();
-    named.insert(PENDO_ROLE_NAME);
-    let mut roles = BTreeMap::new();
-    for read in targeted(aws, limit, names, Kind::Role, named).await? {
-        let resource = Kind::Role.resource(&read.listed.name);
-        let role = ObservedRole {
-            trust: parse_policy(&resource, "trust policy", read.listed.trust.as_deref())?,
-            name: read.listed.name,
-            path: read.listed.path,
-            arn: read.listed.arn,
-            tags: read.tags,
-            inline_policies: read.inline_policies,
-            managed_policy_arns: read.managed_policy_arns,
-        };
-        roles.insert(role.name.clone(), role);
+/// The identities of `kind` the spec names, read whole in a targeted read; for roles
+/// Pendo's fixed name too (a Pendo role the spec no longer names may still be its own).
+fn named(names: &IdentityNames, kind: Kind) -> BTreeSet<&str> {
+    match kind {
+        Kind::Role => {
+            let mut named: BTreeSet<&str> = names.roles.iter().map(String::as_str).collect();
+            named.insert(PENDO_ROLE_NAME);
+            named
+        }
+        Kind::User => names.users.iter().map(String::as_str).collect(),
     }
-    Ok(roles)
-}
-
-async fn targeted_users(
-    aws: &Aws,
-    limit: &Semaphore,
-    names: &IdentityNames,
-) -> Result<BTreeMap<String, ObservedUser>, CloudError> {
-    let named = names.users.iter().map(String::as_str).collect();
-    let reads = targeted(aws, limit, names, Kind::User, named).await?;
-    Ok(reads
-        .into_iter()
-        .map(|read| {
-            let user = ObservedUser {
-                name: read.listed.name,
-                path: read.listed.path,
-                arn: read.listed.arn,
-                tags: read.tags,
-                inline_policies: read.inline_policies,
-                managed_policy_arns: read.managed_policy_arns,
-                access_keys: Vec::new(),
-            };
-            (user.name.clone(), user)
-        })
-        .collect())
 }
 
 /// The identities of `kind` that concern the spec: each `named` one read whole, and
