@@ -14,7 +14,7 @@ use s3dest_core::model::{
 use s3dest_core::plan::{Op, SecretDef, SecretFound};
 use serde_json::json;
 
-use crate::apply::{iam_tag, ignore_missing};
+use crate::apply::{has_tags, iam_tag, ignore_missing};
 use crate::secret::Secret;
 use crate::{Aws, CloudError};
 
@@ -126,14 +126,9 @@ async fn create_user(aws: &Aws, user: &UserDef) -> Result<(), CloudError> {
         .send()
         .await
         .map_err(|e| CloudError::from_sdk("GetUser", resource, e))?;
-    let made_by_us = found.user().is_some_and(|have| {
-        let tags: BTreeMap<&str, &str> = have.tags().iter().map(|t| (t.key(), t.value())).collect();
-        have.path() == user.path
-            && user
-                .tags
-                .iter()
-                .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
-    });
+    let made_by_us = found
+        .user()
+        .is_some_and(|have| have.path() == user.path && has_tags(have.tags(), &user.tags));
     if made_by_us { Ok(()) } else { Err(err) }
 }
 

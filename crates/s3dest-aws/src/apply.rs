@@ -511,11 +511,7 @@ impl<'a> Run<'a> {
         let Some(have) = out.role() else {
             return Ok(false);
         };
-        let tags: BTreeMap<&str, &str> = have.tags().iter().map(|t| (t.key(), t.value())).collect();
-        let same_tags = want
-            .tags
-            .iter()
-            .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()));
+        let same_tags = has_tags(have.tags(), &want.tags);
         let same_trust = have
             .assume_role_policy_document()
             .and_then(|text| PolicyDocument::parse_aws(text).ok())
@@ -779,6 +775,13 @@ fn document_principals(doc: &PolicyDocument) -> Vec<String> {
 /// The `AWS` principals a statement names (its `NotPrincipal` too).
 fn statement_principals(statement: &Statement) -> Vec<String> {
     statement.aws_principals().map(str::to_owned).collect()
+}
+
+/// Whether IAM's `have` tags include every one of `want` (others may have been added).
+pub(crate) fn has_tags(have: &[aws_sdk_iam::types::Tag], want: &BTreeMap<String, String>) -> bool {
+    let have: BTreeMap<&str, &str> = have.iter().map(|t| (t.key(), t.value())).collect();
+    want.iter()
+        .all(|(k, v)| have.get(k.as_str()) == Some(&v.as_str()))
 }
 
 pub(crate) fn iam_tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {

@@ -27,7 +27,7 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use tokio::time::Instant;
 
-use s3dest_core::model::META_SPEC;
+use s3dest_core::model::{LockVerdict, META_SPEC, ObservedLock};
 
 use crate::objects::Deleted;
 use crate::{ApplyConfig, Aws, CloudError};
@@ -69,18 +69,6 @@ struct Holder {
     expires: Option<u64>,
 }
 
-/// Whether a lock found in the way may be waited for, taken over, or neither.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LockState {
-    /// Held by a running apply (as far as anyone can tell): wait, never break.
-    Live,
-    /// Its owner is a process of this host that is gone: taken over at once.
-    OwnerGone { pid: String },
-    /// Its lease ran out this long ago (or it has none, or claims more than
-    /// [`MAX_LEASE`]): taken over only with `--break-lock`.
-    Expired { reason: String },
-}
-
 impl Holder {
     fn from_head(out: &HeadObjectOutput) -> Holder {
         let meta = |k: &str| out.metadata().and_then(|m| m.get(k)).cloned();
@@ -113,15 +101,22 @@ impl Holder {
         }
     }
 
-    fn state(&self, now: u64) -> LockState {
+    /// Whether the lock may be waited for (live), taken over at once (its owner is
+    /// gone), or only with `--break-lock` (stale: its lease ran out, or it has none, or
+    /// it claims more than [`MAX_LEASE`]).
+    fn state(&self, now: u64) -> LockVerdict {
         if let Some(pid) = self.owner.as_deref().and_then(gone_pid) {
-            return LockState::OwnerGone { pid };
+            return LockVerdict::OwnerGone {
+                reason: format!(
+                    "the apply that took it (pid {pid} on this host) is no longer running"
+                ),
+            };
         }
         match (self.expires, self.honoured_expiry()) {
-            (None, _) | (_, None) => LockState::Expired {
+            (None, _) | (_, None) => LockVerdict::Stale {
                 reason: "it has no lease".to_owned(),
             },
-            (Some(claimed), Some(honoured)) if honoured < now => LockState::Expired {
+            (Some(claimed), Some(honoured)) if honoured < now => LockVerdict::Stale {
                 reason: if claimed > honoured {
                     format!(
                         "it claims a lease longer than the {} s3dest honours, which ran out {} ago",
@@ -135,7 +130,7 @@ impl Holder {
                     )
                 },
             },
-            _ => LockState::Live,
+            _ => LockVerdict::Live,
         }
     }
 
@@ -237,19 +232,18 @@ pub(crate) async fn acquire(
         };
         let now = unix_now();
         let take_over = match holder.state(now) {
-            LockState::Live => None,
-            LockState::OwnerGone { pid } => Some(format!(
-                "took over the bucket-policy lock of bucket `{bucket}` ({}{}): the apply that \
-                 took it (pid {pid} on this host) is no longer running",
+            LockVerdict::Live => None,
+            LockVerdict::OwnerGone { reason } => Some(format!(
+                "took over the bucket-policy lock of bucket `{bucket}` ({}{}): {reason}",
                 holder.describe(),
                 age_text(&holder, now)
             )),
-            LockState::Expired { reason } if config.break_stale_lock => Some(format!(
+            LockVerdict::Stale { reason } if config.break_stale_lock => Some(format!(
                 "broke the stale bucket-policy lock of bucket `{bucket}` ({}{}; {reason})",
                 holder.describe(),
                 age_text(&holder, now)
             )),
-            LockState::Expired { reason } => return Err(stale(bucket, &holder, reason)),
+            LockVerdict::Stale { reason } => return Err(stale(bucket, &holder, reason)),
         };
         if let Some(message) = take_over {
             // Left behind by an apply that died: take it over, unless it changed meanwhile.
@@ -293,8 +287,8 @@ pub(crate) async fn check_not_stale(
     }
     match head(s3, bucket).await? {
         Some((holder, _)) => match holder.state(unix_now()) {
-            LockState::Expired { reason } => Err(stale(bucket, &holder, reason)),
-            LockState::Live | LockState::OwnerGone { .. } => Ok(()),
+            LockVerdict::Stale { reason } => Err(stale(bucket, &holder, reason)),
+            LockVerdict::Live | LockVerdict::OwnerGone { .. } => Ok(()),
         },
         None => Ok(()),
     }
@@ -305,22 +299,14 @@ pub(crate) async fn check_not_stale(
 pub(crate) async fn observe(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-) -> Result<Option<s3dest_core::model::ObservedLock>, CloudError> {
-    use s3dest_core::model::{LockVerdict, ObservedLock};
+) -> Result<Option<ObservedLock>, CloudError> {
     let Some((holder, _)) = head(s3, bucket).await? else {
         return Ok(None);
     };
     let now = unix_now();
-    let verdict = match holder.state(now) {
-        LockState::Live => LockVerdict::Live,
-        LockState::OwnerGone { pid } => LockVerdict::OwnerGone {
-            reason: format!("the apply that took it (pid {pid} on this host) is no longer running"),
-        },
-        LockState::Expired { reason } => LockVerdict::Stale { reason },
-    };
     Ok(Some(ObservedLock {
         holder: format!("{}{}", holder.describe(), age_text(&holder, now)),
-        verdict,
+        verdict: holder.state(now),
     }))
 }
 
@@ -579,8 +565,9 @@ mod tests {
         };
         assert_eq!(
             holder.state(0),
-            LockState::OwnerGone {
-                pid: "4294967".to_owned()
+            LockVerdict::OwnerGone {
+                reason: "the apply that took it (pid 4294967 on this host) is no longer running"
+                    .to_owned()
             }
         );
     }
@@ -596,8 +583,8 @@ mod tests {
             ..Holder::default()
         };
         let cap = written + MAX_LEASE.as_secs();
-        assert_eq!(planted.state(cap), LockState::Live);
-        let LockState::Expired { reason } = planted.state(cap + 61) else {
+        assert_eq!(planted.state(cap), LockVerdict::Live);
+        let LockVerdict::Stale { reason } = planted.state(cap + 61) else {
             panic!("a far-future lease is not honoured past the cap")
         };
         assert_eq!(
@@ -609,8 +596,8 @@ mod tests {
             expires: Some(written + 120),
             ..planted.clone()
         };
-        assert_eq!(normal.state(written + 100), LockState::Live);
-        let LockState::Expired { reason } = normal.state(written + 130) else {
+        assert_eq!(normal.state(written + 100), LockVerdict::Live);
+        let LockVerdict::Stale { reason } = normal.state(written + 130) else {
             panic!("expired")
         };
         assert_eq!(reason, "its lease ran out 10s ago");
@@ -621,7 +608,7 @@ mod tests {
         };
         assert!(matches!(
             backdated_write.state(cap + 1),
-            LockState::Expired { .. }
+            LockVerdict::Stale { .. }
         ));
     }
 
@@ -649,12 +636,12 @@ mod tests {
         );
         assert!(matches!(
             holder.state(1_735_787_166),
-            LockState::Expired { .. }
+            LockVerdict::Stale { .. }
         ));
-        assert_eq!(holder.state(1_735_787_100), LockState::Live);
+        assert_eq!(holder.state(1_735_787_100), LockVerdict::Live);
         assert_eq!(
             Holder::default().state(0),
-            LockState::Expired {
+            LockVerdict::Stale {
                 reason: "it has no lease".to_owned()
             }
         );

@@ -126,9 +126,8 @@ impl Aws {
                 Some(404) => return Ok(Deleted::Yes),
                 Some(412) => return Ok(Deleted::Changed),
                 Some(501) if etag.is_some() => {
-                    if !self.conditional_deletes.swap(false, Ordering::Relaxed) {
-                        // Another task noticed first and has said so.
-                    } else {
+                    // Said once: by the task that turns conditional deletes off.
+                    if self.conditional_deletes.swap(false, Ordering::Relaxed) {
                         warn(&format!(
                             "this S3 endpoint does not implement conditional deletes (`If-Match`, {}); \
                              s3dest checks each object right before deleting it instead",

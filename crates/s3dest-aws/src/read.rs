@@ -204,7 +204,8 @@ async fn bucket(
     // Where the bucket should be, its policy is asked of that region at once: the answer
     // also says whether it exists. Only an answer from elsewhere (a redirect to the
     // bucket's real region) costs a `GetBucketLocation`.
-    let mut policy_read_early = None;
+    // (region, policy text) when the expected region answered.
+    let mut early = None;
     let expected = read
         .expected_region
         .as_deref()
@@ -213,16 +214,16 @@ async fn bucket(
         match limited(limit, policy_text(&aws.s3(expected), name)).await {
             Ok(text) => {
                 aws.remember_region(name, expected);
-                policy_read_early = Some(text);
+                early = Some((expected.to_owned(), text));
             }
             Err(err) if err.is_code("NoSuchBucket") => return Ok(ObservedBucket::Missing),
             Err(err) => tracing::debug!("{err}; asking for the bucket's region"),
         }
     }
-    let region = match &policy_read_early {
-        Some(_) => expected.unwrap_or_default().to_owned(),
+    let (region, policy_read_early) = match early {
+        Some((region, text)) => (region, Some(text)),
         None => match limited(limit, aws.bucket_location(name)).await? {
-            Some(region) => region,
+            Some(region) => (region, None),
             None => return Ok(ObservedBucket::Missing),
         },
     };

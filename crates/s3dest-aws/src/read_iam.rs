@@ -445,55 +445,37 @@ async fn get(
 
 /// `ListRoleTags`/`ListUserTags`, every page.
 async fn tags(aws: &Aws, kind: Kind, name: &str) -> Result<BTreeMap<String, String>, CloudError> {
+    let resource = kind.resource(name);
     let mut tags = BTreeMap::new();
-    let mut marker = None;
-    loop {
-        let (page, next) = match kind {
-            Kind::Role => {
-                let out = aws
-                    .iam
-                    .list_role_tags()
-                    .role_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await;
-                let out =
-                    out.map_err(|e| CloudError::from_sdk("ListRoleTags", kind.resource(name), e))?;
-                let next = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_owned);
-                (
-                    tag_map(out.tags().iter().map(|t| (t.key(), t.value()))),
-                    next,
-                )
+    match kind {
+        Kind::Role => {
+            let mut pages = aws
+                .iam
+                .list_role_tags()
+                .role_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| CloudError::from_sdk("ListRoleTags", resource.clone(), e))?;
+                tags.extend(tag_map(page.tags().iter().map(|t| (t.key(), t.value()))));
             }
-            Kind::User => {
-                let out = aws
-                    .iam
-                    .list_user_tags()
-                    .user_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await;
-                let out =
-                    out.map_err(|e| CloudError::from_sdk("ListUserTags", kind.resource(name), e))?;
-                let next = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_owned);
-                (
-                    tag_map(out.tags().iter().map(|t| (t.key(), t.value()))),
-                    next,
-                )
+        }
+        Kind::User => {
+            let mut pages = aws
+                .iam
+                .list_user_tags()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| CloudError::from_sdk("ListUserTags", resource.clone(), e))?;
+                tags.extend(tag_map(page.tags().iter().map(|t| (t.key(), t.value()))));
             }
-        };
-        tags.extend(page);
-        marker = next;
-        if marker.is_none() {
-            return Ok(tags);
         }
     }
+    Ok(tags)
 }
 
 /// The names of an identity's inline policies, every page.

@@ -126,21 +126,20 @@ impl<'a> Planner<'a> {
             };
             let address = format!("bucket.{bucket}");
             let edits = edited.contains(bucket.as_str());
+            // Only a policy the plan writes is refused; ours are rewritten with ARNs anyway.
             let statements = info
                 .policy
                 .iter()
+                .filter(|_| edits)
                 .flat_map(|p| p.statements.iter().enumerate());
             for (i, statement) in statements {
                 let ours = statement
                     .sid
                     .as_deref()
                     .is_some_and(|sid| crate::sid::owned_destination(self.spec(), sid).is_some());
-                let Some(id) = statement.unique_id_principal() else {
+                let Some(id) = statement.unique_id_principal().filter(|_| !ours) else {
                     continue;
                 };
-                if ours || !edits {
-                    continue;
-                }
                 let which = match &statement.sid {
                     Some(sid) => format!("statement `{sid}`"),
                     None => format!("statement {} (no Sid)", i + 1),
