@@ -102,6 +102,10 @@ fn schema_is_draft_07_and_says_what_the_parser_requires() {
             "braze-data-export",
             "braze-security-events",
             "walkme",
+            "segment",
+            "mixpanel",
+            "cloudflare-logpush",
+            "datadog-log-archives",
             "custom"
         ])
     );
@@ -168,6 +172,61 @@ const CASES: &[(&str, &str, bool)] = &[
         "tags with a number",
         "  w: { vendor: walkme, bucket: acme-exports, folder: w, tags: { cost-center: 1234, team: data } }\n",
         true,
+    ),
+    (
+        "walkme trusting only its EU role",
+        "  w: { vendor: walkme, bucket: acme-exports, folder: w, trust: eu }\n",
+        true,
+    ),
+    (
+        "walkme with an unknown trust",
+        "  w: { vendor: walkme, bucket: acme-exports, folder: w, trust: asia }\n",
+        false,
+    ),
+    (
+        "segment without a prefix",
+        "  s: { vendor: segment, bucket: acme-exports, external_id: ws-123 }\n",
+        true,
+    ),
+    (
+        "segment with a principal",
+        "  s: { vendor: segment, bucket: acme-exports, external_id: ws-123, principal: \"987654321098\" }\n",
+        false,
+    ),
+    (
+        "segment with an access key",
+        "  s: { vendor: segment, bucket: acme-exports, auth: access-key }\n",
+        false,
+    ),
+    (
+        "mixpanel",
+        "  m: { vendor: mixpanel, bucket: acme-exports, external_id: token-1 }\n",
+        true,
+    ),
+    (
+        "mixpanel with a folder",
+        "  m: { vendor: mixpanel, bucket: acme-exports, folder: m, external_id: token-1 }\n",
+        false,
+    ),
+    (
+        "cloudflare-logpush",
+        "  c: { vendor: cloudflare-logpush, bucket: acme-exports, folder: logs }\n",
+        true,
+    ),
+    (
+        "cloudflare-logpush with a role name",
+        "  c: { vendor: cloudflare-logpush, bucket: acme-exports, folder: logs, role_name: x }\n",
+        false,
+    ),
+    (
+        "datadog-log-archives on a named role",
+        "  d: { vendor: datadog-log-archives, bucket: acme-exports, folder: dd, role_name: DatadogAWSIntegrationRole }\n",
+        true,
+    ),
+    (
+        "datadog-log-archives with an external id",
+        "  d: { vendor: datadog-log-archives, bucket: acme-exports, folder: dd, external_id: abc }\n",
+        false,
     ),
     ("no destinations", "  {}\n", true),
     ("an empty destination", "  w:\n", false),

@@ -23,7 +23,7 @@ use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 
 use s3dest_core::model::{IAM_PATH, IdentityNames, ObservedRole, ObservedUser, TAG_SPEC};
-use s3dest_core::presets::PENDO_ROLE_NAME;
+use s3dest_core::presets::fixed_role_names;
 use s3dest_policy::PolicyDocument;
 
 use crate::read::limited;
@@ -264,10 +264,10 @@ fn keep(
     path: &str,
     tags: &BTreeMap<String, String>,
 ) -> bool {
-    // Only Pendo's role has a fixed name outside the path.
+    // Only roles whose name a vendor fixes (Pendo's) live outside the path.
     let (where_ours, named) = match kind {
         Kind::Role => (
-            path.starts_with(IAM_PATH) || name == PENDO_ROLE_NAME,
+            path.starts_with(IAM_PATH) || fixed_role_names().any(|n| n == name),
             names.roles.contains(name),
         ),
         Kind::User => (path.starts_with(IAM_PATH), names.users.contains(name)),
@@ -298,7 +298,9 @@ fn named(names: &IdentityNames, kind: Kind) -> BTreeSet<&str> {
     match kind {
         Kind::Role => {
             let mut named: BTreeSet<&str> = names.roles.iter().map(String::as_str).collect();
-            named.insert(PENDO_ROLE_NAME);
+            for name in fixed_role_names() {
+                named.insert(name);
+            }
             named
         }
         Kind::User => names.users.iter().map(String::as_str).collect(),

@@ -54,7 +54,7 @@ pub fn read_request<'t>(
         .collect();
     for dest in desired.destinations.values() {
         let read = buckets.entry(dest.bucket.clone()).or_default();
-        read.folders.insert(dest.folder.clone());
+        read.folders.extend(dest.folder.clone());
         read.lock |= dest.bucket_statement.is_some();
     }
     for tags in owned_tags {
@@ -64,7 +64,7 @@ pub fn read_request<'t>(
         let wanted = desired
             .destinations
             .values()
-            .any(|d| &d.bucket == bucket && &d.folder == folder);
+            .any(|d| &d.bucket == bucket && d.folder.as_ref() == Some(folder));
         if !wanted {
             let read = buckets.entry(bucket.clone()).or_default();
             read.folders.insert(folder.clone());

@@ -115,9 +115,14 @@ pub struct DesiredDestination {
     pub vendor: Vendor,
     pub auth: Auth,
     pub bucket: String,
-    /// Folder path without leading or trailing slash; its marker key is `folder + "/"`.
-    pub folder: String,
+    /// Where the vendor writes: a path without leading or trailing slash, whose marker key
+    /// is `folder + "/"`; `None` for a vendor that takes no folder (no marker).
+    pub folder: Option<String>,
+    /// The role s3dest makes and owns for the destination.
     pub role: Option<RoleDef>,
+    /// An existing role of the customer's that s3dest only adds its one inline policy to
+    /// (Datadog's integration role).
+    pub existing_role: Option<ExistingRole>,
     /// The IAM user of an access-key destination, its key rules and its secret's name.
     pub user: Option<UserDef>,
     /// The role's (or user's) inline policy, when the vendor's grant lives on the identity.
@@ -130,9 +135,19 @@ pub struct DesiredDestination {
 }
 
 impl DesiredDestination {
-    pub fn marker_key(&self) -> String {
-        format!("{}/", self.folder)
+    /// The folder marker's key, when the destination has a folder.
+    pub fn marker_key(&self) -> Option<String> {
+        self.folder.as_ref().map(|f| format!("{f}/"))
     }
+}
+
+/// A role s3dest does not own and only writes one inline policy to, by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingRole {
+    pub name: String,
+    /// The inline policy's name: the destination's statement id, so that it says which
+    /// spec and destination it belongs to (see `sid`).
+    pub policy_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

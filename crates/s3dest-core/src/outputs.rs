@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use s3dest_spec::vendors::{Encryption, Folder, OutputValue};
 use s3dest_spec::{Auth, Vendor};
 use serde_json::{Value, json};
 
-use crate::model::{Desired, Observed, ObservedBucket};
+use crate::model::{Desired, DesiredDestination, Observed, ObservedBucket};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationOutputs {
@@ -18,7 +19,7 @@ pub struct DestinationOutputs {
     pub access_key: Option<AccessKeyOutputs>,
     pub bucket: String,
     pub region: Option<String>,
-    pub folder: String,
+    pub folder: Option<String>,
     pub s3_uri: String,
     /// What to type into the vendor's form, in the form's order and with its labels.
     pub fields: Vec<(String, String)>,
@@ -50,6 +51,33 @@ fn regions(desired: &Desired, observed: &Observed) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The prefix the customer enters for a vendor that writes beneath a subfolder of it
+/// (Segment: `BUCKET/PREFIX`, data under `PREFIX/segment-logs/`).
+fn prefix(d: &DesiredDestination) -> Option<&str> {
+    let Folder::Prefix { subfolder } = d.vendor.description().folder else {
+        return d.folder.as_deref();
+    };
+    d.folder
+        .as_deref()?
+        .strip_suffix(subfolder)?
+        .strip_suffix('/')
+}
+
+/// The key-policy statement a vendor needs on an SSE-KMS bucket, which s3dest does not
+/// write (it does not edit key policies).
+fn key_policy_note(account_id: &str, role: &str, actions: &[&str]) -> String {
+    let actions = actions
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "if the bucket uses SSE-KMS, add to the key's policy (s3dest does not edit key policies): \
+         {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{account_id}:role/{role}\"}}, \
+         \"Action\": [{actions}], \"Resource\": \"*\"}}"
+    )
+}
+
 pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs> {
     let regions = regions(desired, observed);
     desired
@@ -71,41 +99,52 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 }
             });
             let region = regions.get(&d.bucket).cloned();
-            let s3_uri = format!("s3://{}/{}/", d.bucket, d.folder);
-            let role = role_arn.clone().unwrap_or_default();
-            let field = |label: &str, value: &str| (label.to_owned(), value.to_owned());
-            let (mut fields, mut notes) = match d.vendor {
-                Vendor::PendoDataSync => (
-                    vec![field("S3 URI", &s3_uri), field("Role ARN", &role)],
-                    vec![
-                        "Then choose \"Validate Destination\" in Pendo, then \"Create Destination\".".to_owned(),
-                        "Pendo Feedback data is not exported; Data Sync must be enabled by Pendo and set up by a Pendo subscription admin.".to_owned(),
-                    ],
-                ),
-                Vendor::BrazeCurrents | Vendor::BrazeDataExport | Vendor::BrazeSecurityEvents => (
-                    vec![field("AWS Role ARN", &role), field("AWS S3 Bucket Name", &d.bucket), field("Folder Path", &d.folder)],
-                    vec!["\"Invalid S3 credentials\" right after setup: IAM is eventually consistent; retry in a minute.".to_owned()],
-                ),
-                Vendor::Walkme => (
-                    vec![
-                        field("Role ARN", &role),
-                        field("Bucket name", &d.bucket),
-                        field("Region", region.as_deref().unwrap_or("")),
-                        field("Bucket path", &format!("/{}", d.folder)),
-                    ],
-                    vec![],
-                ),
-                Vendor::Custom => (
-                    vec![field("Role ARN", &role), field("Bucket", &d.bucket), field("S3 URI", &s3_uri), field("Region", region.as_deref().unwrap_or(""))],
-                    vec![],
-                ),
+            let s3_uri = match &d.folder {
+                Some(folder) => format!("s3://{}/{folder}/", d.bucket),
+                None => format!("s3://{}/", d.bucket),
             };
+            let role = role_arn.clone().unwrap_or_default();
+            let value = |v: OutputValue| -> String {
+                let folder = d.folder.as_deref().unwrap_or("");
+                match v {
+                    OutputValue::RoleArn => role.clone(),
+                    OutputValue::RoleName => d.existing_role.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+                    OutputValue::AccountId => desired.account_id.clone(),
+                    OutputValue::BucketName => d.bucket.clone(),
+                    OutputValue::BucketAndPrefix => match prefix(d) {
+                        Some(prefix) => format!("{}/{prefix}", d.bucket),
+                        None => d.bucket.clone(),
+                    },
+                    OutputValue::Folder => folder.to_owned(),
+                    OutputValue::FolderPath => format!("/{folder}"),
+                    OutputValue::S3Uri => s3_uri.clone(),
+                    OutputValue::S3UriWithRegion => format!(
+                        "s3://{}/{folder}?region={}",
+                        d.bucket,
+                        region.as_deref().unwrap_or("")
+                    ),
+                    OutputValue::Region => region.clone().unwrap_or_default(),
+                }
+            };
+            let outputs = &d.vendor.description().outputs;
+            let mut fields: Vec<(OutputValue, String, String)> = outputs
+                .fields
+                .iter()
+                .map(|f| (f.value, f.label.to_owned(), value(f.value)))
+                .collect();
+            let mut notes: Vec<String> = outputs.notes.iter().map(|n| (*n).to_owned()).collect();
+            if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption {
+                if let Some(role) = &d.existing_role {
+                    notes.push(key_policy_note(&desired.account_id, &role.name, actions));
+                }
+            }
             if let Some(key) = &access_key {
                 // The access-key method: the key instead of the role, wherever the form asks for it.
                 let id = key.access_key_id.as_deref().unwrap_or("(not created yet: run s3dest apply)");
                 let secret = format!("(in Secrets Manager secret `{}`, field secret_access_key)", key.secret_name);
-                let mut with_key = vec![field("Access Key ID", id), field("Secret Access Key", &secret)];
-                with_key.extend(fields.into_iter().filter(|(label, _)| !label.contains("Role ARN")));
+                let key_field = |label: &str, value: &str| (OutputValue::RoleArn, label.to_owned(), value.to_owned());
+                let mut with_key = vec![key_field("Access Key ID", id), key_field("Secret Access Key", &secret)];
+                with_key.extend(fields.into_iter().filter(|(value, ..)| *value != OutputValue::RoleArn));
                 fields = with_key;
                 notes.retain(|n| !n.contains("eventually consistent"));
                 notes.push(format!(
@@ -123,7 +162,7 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 region,
                 folder: d.folder.clone(),
                 s3_uri,
-                fields,
+                fields: fields.into_iter().map(|(_, label, value)| (label, value)).collect(),
                 notes,
             }
         })

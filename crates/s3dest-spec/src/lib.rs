@@ -19,11 +19,14 @@ mod validate;
 mod tests;
 
 pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
-pub use model::{Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Scope, Spec, Vendor};
+pub use model::{
+    Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor, data_folder,
+};
 pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
     is_valid_role_name,
 };
+pub use s3dest_vendors as vendors;
 pub use schema::json_schema;
 
 /// The largest spec s3dest reads: 4 MiB. A spec of 1,000 destinations is about 300 KB, so

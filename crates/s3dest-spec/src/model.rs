@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use s3dest_vendors::{Scope, TrustVariant, Vendor};
+
 use crate::diagnostic::Span;
 use crate::names::ROLE_NAME_PREFIX;
-
-/// The fixed role name Pendo requires (at IAM path `/`).
-pub const PENDO_ROLE_NAME: &str = "pendo_datasync";
+use s3dest_vendors::Identity;
 
 /// A validated spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +41,18 @@ pub struct Destination {
     pub auth: Auth,
     /// A key of [`Spec::buckets`].
     pub bucket: String,
-    /// Normalized: no leading or trailing `/`, never empty; braze-currents defaults to `currents`.
-    pub folder: String,
-    /// Only with [`Auth::Role`] (ignored with a warning for access keys); never for walkme.
+    /// Normalized: no leading or trailing `/`, never empty; the vendor's default when it
+    /// has one. `None` only for a vendor whose folder is an optional prefix (Segment) or
+    /// that takes none (Mixpanel).
+    pub folder: Option<String>,
+    /// Only with [`Auth::Role`] (ignored with a warning for access keys), for vendors whose
+    /// principal the customer enters.
     pub principal: Option<Principal>,
-    /// Only with [`Auth::Role`]; never for walkme.
+    /// Only with [`Auth::Role`], for vendors whose trust takes one.
     pub external_id: Option<String>,
+    /// Which of the vendor's fixed principals the role trusts (`trust:`), for vendors
+    /// that have variants; `None` for the vendor's default.
+    pub trust: Option<&'static TrustVariant>,
     /// `custom` only, in file order, deduplicated.
     pub actions: Vec<String>,
     /// As written; see [`Destination::effective_role_name`] for the name actually used.
@@ -66,8 +72,15 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// The name of the role s3dest manages for this destination: `None` for access keys,
-    /// `pendo_datasync` for Pendo, else `role_name` or `s3dest-<destination>`.
+    /// Where the vendor writes (see [`data_folder`]).
+    pub fn data_folder(&self) -> Option<String> {
+        data_folder(self.vendor, self.folder.as_deref())
+    }
+
+    /// The name of the role s3dest writes to for this destination: `None` for access keys
+    /// and for vendors without a role, the vendor's fixed name (Pendo's `pendo_datasync`),
+    /// the existing role's (`role_name`, or the vendor's default such as Datadog's), else
+    /// `role_name` or `s3dest-<destination>`.
     pub fn effective_role_name(&self) -> Option<String> {
         effective_role_name(
             &self.name,
@@ -84,90 +97,34 @@ pub(crate) fn effective_role_name(
     auth: Auth,
     role_name: Option<&str>,
 ) -> Option<String> {
-    match (auth, vendor) {
-        (Auth::AccessKey, _) => None,
-        (Auth::Role, Vendor::PendoDataSync) => Some(PENDO_ROLE_NAME.to_owned()),
-        (Auth::Role, _) => Some(
+    if auth == Auth::AccessKey {
+        return None;
+    }
+    match &vendor.description().identity {
+        Identity::None => None,
+        Identity::OwnRole { fixed: Some(fixed) } => Some(fixed.name.to_owned()),
+        Identity::OwnRole { fixed: None } => Some(
             role_name
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("{ROLE_NAME_PREFIX}{destination}")),
         ),
-    }
-}
-
-/// The vendor feature a destination is for; each has a preset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Vendor {
-    PendoDataSync,
-    BrazeCurrents,
-    BrazeDataExport,
-    BrazeSecurityEvents,
-    Walkme,
-    Custom,
-}
-
-impl Vendor {
-    pub const ALL: [Vendor; 6] = [
-        Vendor::PendoDataSync,
-        Vendor::BrazeCurrents,
-        Vendor::BrazeDataExport,
-        Vendor::BrazeSecurityEvents,
-        Vendor::Walkme,
-        Vendor::Custom,
-    ];
-
-    /// The spelling in the spec: `pendo-data-sync`, `braze-currents`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::PendoDataSync => "pendo-data-sync",
-            Vendor::BrazeCurrents => "braze-currents",
-            Vendor::BrazeDataExport => "braze-data-export",
-            Vendor::BrazeSecurityEvents => "braze-security-events",
-            Vendor::Walkme => "walkme",
-            Vendor::Custom => "custom",
+        Identity::ExistingRole { default_name, .. } => {
+            Some(role_name.unwrap_or(default_name).to_owned())
         }
     }
-
-    /// The inverse of [`Vendor::as_str`] (exact spelling only).
-    pub fn parse(s: &str) -> Option<Vendor> {
-        Vendor::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    pub(crate) fn is_braze(self) -> bool {
-        matches!(
-            self,
-            Vendor::BrazeCurrents | Vendor::BrazeDataExport | Vendor::BrazeSecurityEvents
-        )
-    }
 }
 
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a destination's object grants apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// `arn:aws:s3:::BUCKET/*`, as the vendors' guides write it.
-    Bucket,
-    /// `arn:aws:s3:::BUCKET/FOLDER/*`.
-    Folder,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Bucket, Scope::Folder];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Bucket => "bucket",
-            Scope::Folder => "folder",
+/// The folder a vendor writes under, from the spec's `folder`: the folder itself, or for
+/// a vendor that always writes beneath a subfolder of the prefix the customer enters
+/// (Segment's `segment-logs`), that subfolder under it. `None` for a vendor that takes
+/// no folder.
+pub fn data_folder(vendor: Vendor, folder: Option<&str>) -> Option<String> {
+    match (&vendor.description().folder, folder) {
+        (s3dest_vendors::Folder::Prefix { subfolder }, Some(prefix)) => {
+            Some(format!("{prefix}/{subfolder}"))
         }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+        (s3dest_vendors::Folder::Prefix { subfolder }, None) => Some((*subfolder).to_owned()),
+        (_, folder) => folder.map(str::to_owned),
     }
 }
 
@@ -242,14 +199,6 @@ impl fmt::Display for Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn vendor_round_trip() {
-        for v in Vendor::ALL {
-            assert_eq!(Vendor::parse(v.as_str()), Some(v));
-        }
-        assert_eq!(Vendor::parse("pendo"), None);
-    }
 
     #[test]
     fn principal_accessors() {

@@ -117,6 +117,11 @@ pub(crate) struct RawDestination {
         pattern(schema::ROLE_NAME)
     )]
     pub role_name: Option<Spanned<String>>,
+    /// `walkme` only: which of WalkMe's documented roles the role trusts: `us-and-eu` (the
+    /// default: the current guide's US and EU roles), `us`, `eu`, or `legacy` (the four
+    /// roles of WalkMe's earlier guide, for a setup made from it).
+    #[schemars(with = "Option<schema::TrustName>")]
+    pub trust: Option<Spanned<String>>,
     /// Extra tags on the role or user s3dest creates (keys `s3dest:` and `aws:` are reserved).
     #[schemars(with = "Option<schema::TagMap>")]
     pub tags: Option<Spanned<Entries<Option<Spanned<String>>>>>,

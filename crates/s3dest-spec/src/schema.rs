@@ -20,6 +20,8 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Value, json};
 
+use s3dest_vendors::{ExternalId, Folder, Identity, ScopeRule, Trust};
+
 use crate::model::{Auth, Vendor};
 use crate::names::{MAX_DESTINATION_NAME, MAX_FOLDER, MAX_TAGS};
 use crate::raw::{Entries, Maybe, RawSpec};
@@ -109,6 +111,27 @@ impl JsonSchema for VendorName {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": "string", "enum": vendors(|_| true) })
+    }
+}
+
+/// A name of a vendor's set of fixed principals (`trust:`); which names, per vendor, is in
+/// the destination's rules.
+pub(crate) struct TrustName;
+
+impl JsonSchema for TrustName {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Trust".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut names: Vec<&str> = Vendor::all()
+            .flat_map(|v| v.trust_variants().iter().map(|t| t.name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        json_schema!({ "type": "string", "enum": names })
     }
 }
 
@@ -328,39 +351,64 @@ pub(crate) fn destination_rules(schema: &mut Schema) {
         }
         json!({ "required": ["vendor"], "properties": properties })
     };
-    let rules = vec![
-        // `folder` defaults only for braze-currents.
+    let d = |v: &Vendor| v.description();
+    let mut rules = vec![
         json!({
-            "if": when(vendors(|v| v != Vendor::BrazeCurrents), false),
+            "if": when(vendors(|v| matches!(d(v).folder, Folder::Required)), false),
             "then": { "required": ["folder"] },
         }),
-        // A role trusts the vendor's principal, with the vendor's external ID (optional for
-        // custom); WalkMe's principals are fixed and it sends no external ID.
         json!({
-            "if": when(vendors(|v| v != Vendor::Walkme), true),
+            "if": when(vendors(|v| matches!(d(v).folder, Folder::Unknown { .. })), false),
+            "then": forbid(&["folder"]),
+        }),
+        // A role trusts the principal the customer enters, or the vendor's fixed ones.
+        json!({
+            "if": when(vendors(|v| matches!(d(v).trust, Trust::Customer { .. })), true),
             "then": { "required": ["principal"] },
         }),
         json!({
-            "if": when(vendors(|v| v == Vendor::PendoDataSync || v.is_braze()), true),
+            "if": when(vendors(|v| !matches!(d(v).trust, Trust::Customer { .. })), true),
+            "then": forbid(&["principal"]),
+        }),
+        json!({
+            "if": when(vendors(|v| matches!(d(v).external_id, ExternalId::Required { .. })), true),
             "then": { "required": ["external_id"] },
         }),
         json!({
-            "if": when(vendors(|v| v == Vendor::Walkme), true),
-            "then": forbid(&["principal", "external_id"]),
+            "if": when(
+                vendors(|v| matches!(d(v).external_id, ExternalId::Impossible { .. } | ExternalId::NotUsed { .. })),
+                true,
+            ),
+            "then": forbid(&["external_id"]),
         }),
         // `actions` is for custom only, and required there.
         json!({
-            "if": when(vendors(|v| v == Vendor::Custom), false),
+            "if": when(vendors(|v| d(v).grants.from_spec), false),
             "then": { "required": ["actions"] },
         }),
         json!({
-            "if": when(vendors(|v| v != Vendor::Custom), false),
+            "if": when(vendors(|v| !d(v).grants.from_spec), false),
             "then": forbid(&["actions"]),
         }),
-        // Pendo's role name is fixed.
+        // A role name the vendor fixes, or no role at all.
         json!({
-            "if": when(vendors(|v| v == Vendor::PendoDataSync), false),
+            "if": when(
+                vendors(|v| v.fixed_role().is_some() || matches!(d(v).identity, Identity::None)),
+                false,
+            ),
             "then": forbid(&["role_name"]),
+        }),
+        json!({
+            "if": when(vendors(|v| matches!(d(v).scope, ScopeRule::Fixed { .. })), false),
+            "then": forbid(&["scope"]),
+        }),
+        json!({
+            "if": when(vendors(|v| v.trust_variants().len() < 2), false),
+            "then": forbid(&["trust"]),
+        }),
+        json!({
+            "if": when(vendors(|v| !v.offers_access_key()), false),
+            "then": { "properties": { "auth": not_access_key } },
         }),
         // Access keys have no role; the `key_*` settings are for access keys only.
         json!({
@@ -372,6 +420,14 @@ pub(crate) fn destination_rules(schema: &mut Schema) {
             "else": forbid(&key_fields),
         }),
     ];
+    // Each vendor's own `trust` values.
+    for vendor in Vendor::all().filter(|v| v.trust_variants().len() >= 2) {
+        let names: Vec<&str> = vendor.trust_variants().iter().map(|t| t.name).collect();
+        rules.push(json!({
+            "if": when(vec![Value::from(vendor.as_str())], false),
+            "then": { "properties": { "trust": { "enum": names } } },
+        }));
+    }
     schema.insert("allOf".into(), Value::Array(rules));
 }
 
@@ -384,10 +440,9 @@ fn forbid(fields: &[impl AsRef<str>]) -> Value {
     json!({ "properties": properties })
 }
 
-fn vendors(keep: impl Fn(Vendor) -> bool) -> Vec<Value> {
-    Vendor::ALL
-        .into_iter()
-        .filter(|v| keep(*v))
+fn vendors(keep: impl Fn(&Vendor) -> bool) -> Vec<Value> {
+    Vendor::all()
+        .filter(|v| keep(v))
         .map(|v| Value::from(v.as_str()))
         .collect()
 }
@@ -408,6 +463,6 @@ mod tests {
         assert_eq!(destination["additionalProperties"], json!(false));
         assert_eq!(destination["required"], json!(["vendor", "bucket"]));
         let vendor = &destination["properties"]["vendor"]["enum"];
-        assert_eq!(vendor.as_array().map(Vec::len), Some(Vendor::ALL.len()));
+        assert_eq!(vendor.as_array().map(Vec::len), Some(Vendor::all().count()));
     }
 }

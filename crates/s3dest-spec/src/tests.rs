@@ -165,7 +165,8 @@ fn the_example_parses_into_the_expected_spec() {
         vendor,
         auth: Auth::Role,
         bucket: "acme-vendor-exports".to_owned(),
-        folder: name.to_owned(),
+        folder: Some(name.to_owned()),
+        trust: None,
         principal: None,
         external_id: None,
         actions: vec![],
@@ -208,32 +209,32 @@ fn the_example_parses_into_the_expected_spec() {
                         "arn:aws:iam::123456789012:user/pendo-sync".into(),
                     )),
                     external_id: Some("6f1b2c9d-pendo".into()),
-                    ..dest("pendo", Vendor::PendoDataSync, 8, 5)
+                    ..dest("pendo", Vendor::named("pendo-data-sync"), 8, 5)
                 },
             ),
             (
                 "braze-currents".into(),
                 Destination {
                     bucket: "acme-braze-raw".into(),
-                    folder: "currents".into(),
+                    folder: Some("currents".into()),
                     principal: Some(Principal::Account("987654321098".into())),
                     external_id: Some("braze-ext-42".into()),
-                    ..dest("braze-currents", Vendor::BrazeCurrents, 9, 14)
+                    ..dest("braze-currents", Vendor::named("braze-currents"), 9, 14)
                 },
             ),
             (
                 "braze-exports".into(),
                 Destination {
                     auth: Auth::AccessKey,
-                    folder: "braze/exports".into(),
-                    ..dest("braze-exports", Vendor::BrazeDataExport, 10, 13)
+                    folder: Some("braze/exports".into()),
+                    ..dest("braze-exports", Vendor::named("braze-data-export"), 10, 13)
                 },
             ),
             (
                 "walkme".into(),
                 Destination {
-                    folder: "walkme/insights".into(),
-                    ..dest("walkme", Vendor::Walkme, 11, 6)
+                    folder: Some("walkme/insights".into()),
+                    ..dest("walkme", Vendor::named("walkme"), 11, 6)
                 },
             ),
             (
@@ -244,7 +245,7 @@ fn the_example_parses_into_the_expected_spec() {
                     )),
                     external_id: Some("xyz-123".into()),
                     actions: vec!["s3:PutObject".into(), "s3:GetObject".into()],
-                    ..dest("partner", Vendor::Custom, 12, 7)
+                    ..dest("partner", Vendor::named("custom"), 12, 7)
                 },
             ),
         ]),
@@ -275,7 +276,7 @@ fn optional_fields_parse() {
     );
     let checked = check_ok(&yaml);
     let partner = &checked.spec.destinations["partner"];
-    assert_eq!(partner.folder, "out/partner");
+    assert_eq!(partner.folder.as_deref(), Some("out/partner"));
     assert_eq!(
         partner.principal,
         Some(Principal::Account("111122223333".into()))
@@ -630,14 +631,16 @@ fn folder_is_required_except_for_braze_currents() {
         ),
         "c",
     );
-    assert_eq!(currents.folder, "currents");
+    assert_eq!(currents.folder.as_deref(), Some("currents"));
 }
 
 #[test]
 fn folder_trailing_slash_is_stripped() {
     assert_eq!(
-        destination(&walkme_folder("walkme/insights/"), "w").folder,
-        "walkme/insights"
+        destination(&walkme_folder("walkme/insights/"), "w")
+            .folder
+            .as_deref(),
+        Some("walkme/insights")
     );
 }
 
@@ -706,7 +709,7 @@ fn folder_characters_are_limited() {
     assert!(help(&diag).contains("at most 256 characters"), "{diag:?}");
     assert!(!help(&diag).contains('*'), "{diag:?}");
     let ok = destination(&walkme_folder("\"Reports daily/it_s.x-y\""), "w");
-    assert_eq!(ok.folder, "Reports daily/it_s.x-y");
+    assert_eq!(ok.folder.as_deref(), Some("Reports daily/it_s.x-y"));
 }
 
 #[test]
@@ -915,7 +918,7 @@ fn walkme_takes_no_principal() {
         11,
         16,
     );
-    assert!(help(&diag).contains("758936404074"));
+    assert!(help(&diag).contains("584278441476"));
 }
 
 // --- external ID ----------------------------------------------------------------------------

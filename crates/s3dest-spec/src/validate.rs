@@ -5,9 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, SourceText, Span};
+use s3dest_vendors::{
+    Description, ExternalId, Folder, Identity, PrincipalKinds, ScopeRule, Trust, TrustVariant,
+};
+
 use crate::model::{
-    Auth, BucketSpec, Destination, PENDO_ROLE_NAME, Principal, Scope, Spec, Vendor,
-    effective_role_name,
+    Auth, BucketSpec, Destination, Principal, Scope, Spec, Vendor, data_folder, effective_role_name,
 };
 use crate::names::{
     MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
@@ -17,9 +20,6 @@ use crate::names::{
 };
 use crate::raw::{Entries, Maybe, RawBucket, RawDestination, RawSpec, first_node_offset, span_of};
 use crate::suggest::did_you_mean;
-
-/// The WalkMe account whose fixed roles assume a WalkMe destination's role.
-const WALKME_ACCOUNT: &str = "758936404074";
 
 /// Checks `raw`; the spec is `Some` only when no error was found.
 pub(crate) fn validate(
@@ -49,9 +49,11 @@ struct Checker<'s, 't> {
 struct Facts {
     name: String,
     vendor: Option<(Vendor, Span)>,
-    bucket: Option<String>,
-    /// Normalized folder, its span (the destination's key when defaulted), defaulted?
-    folder: Option<(String, Span, bool)>,
+    /// The bucket and the span of its name in the destination.
+    bucket: Option<(String, Span)>,
+    /// The folder the vendor writes under (see [`data_folder`]), its span (the
+    /// destination's key when defaulted), and what to say when it was defaulted.
+    folder: Option<(String, Span, Option<String>)>,
     /// Effective role name, the span to blame for it, and where the name comes from.
     role: Option<(String, Span, RoleSource)>,
 }
@@ -63,8 +65,11 @@ enum RoleSource {
     Explicit,
     /// The default `s3dest-<destination>`.
     Default,
-    /// Pendo's fixed name, which `role_name` cannot change.
-    Pendo,
+    /// A name the vendor requires, which `role_name` cannot change.
+    Fixed(Vendor),
+    /// A role of the customer's that s3dest only adds a policy to: several destinations
+    /// may share it.
+    Existing,
 }
 
 impl Checker<'_, '_> {
@@ -177,7 +182,8 @@ impl Checker<'_, '_> {
                 checked.insert(destination.name.clone(), destination);
             }
         }
-        self.across_destinations(&facts);
+        let spec_region = region.clone().flatten();
+        self.across_destinations(&facts, &buckets, spec_region.as_deref());
 
         Some(Spec {
             name: name?,
@@ -295,8 +301,7 @@ impl Checker<'_, '_> {
                         Some(vendor)
                     }
                     None => {
-                        let known = Vendor::ALL.map(Vendor::as_str);
-                        let help = match did_you_mean(&v.value, known) {
+                        let help = match did_you_mean(&v.value, Vendor::all().map(Vendor::as_str)) {
                             Some(s) => format!("did you mean `{s}`? vendors: {}", vendor_list()),
                             None => format!("vendors: {}", vendor_list()),
                         };
@@ -328,6 +333,21 @@ impl Checker<'_, '_> {
                             )),
                     );
                 }
+                if let (Some(Auth::AccessKey), Some(vendor)) = (auth, vendor) {
+                    if !vendor.offers_access_key() {
+                        self.push(
+                            Diagnostic::error(
+                                self.span(a),
+                                format!("{vendor} does not offer `auth: access-key`"),
+                            )
+                            .with_help(format!(
+                                "{}'s guide documents {}: remove `auth`",
+                                vendor.description().title,
+                                method_phrase(vendor.description())
+                            )),
+                        );
+                    }
+                }
                 auth
             }
         };
@@ -343,8 +363,17 @@ impl Checker<'_, '_> {
                     ),
                 );
             }
+            if let (Some(_), Some(vendor)) = (scope, vendor) {
+                if let ScopeRule::Fixed { reason, .. } = vendor.description().scope {
+                    self.push(
+                        Diagnostic::error(self.span(x), format!("{vendor} destinations take no `scope`"))
+                            .with_help(format!("{reason}: remove `scope`")),
+                    );
+                }
+            }
             scope
         });
+        let trust = self.trust_variant(vendor, raw.trust.as_ref());
 
         // bucket
         let bucket = match &raw.bucket {
@@ -383,54 +412,30 @@ impl Checker<'_, '_> {
                             .with_help(help),
                     );
                 }
-                facts.bucket = Some(b.value.clone());
+                facts.bucket = Some((b.value.clone(), self.span(b)));
                 Some(b.value.clone())
             }
         };
 
         // folder
-        let folder = match (&raw.folder, vendor) {
-            (None, Some(Vendor::BrazeCurrents)) => {
-                facts.folder = Some(("currents".to_owned(), key_span, true));
-                Some("currents".to_owned())
+        let folder = self.folder(&name, key_span, vendor, raw.folder.as_ref());
+        if let (Some(vendor), Ok(folder)) = (vendor, &folder) {
+            if let Some(data) = data_folder(vendor, folder.as_deref()) {
+                let (span, defaulted) = match (&raw.folder, &vendor.description().folder) {
+                    (Some(f), _) => (self.span(f), None),
+                    (None, Folder::Default(f)) => (
+                        key_span,
+                        Some(format!("{vendor} writes to `{f}` by default")),
+                    ),
+                    (None, _) => (
+                        key_span,
+                        Some(format!("{vendor} writes to `{data}` without a `folder`")),
+                    ),
+                };
+                facts.folder = Some((data, span, defaulted));
             }
-            (None, Some(vendor)) => {
-                self.push(
-                    Diagnostic::error(key_span, format!("destination `{name}` has no `folder`"))
-                        .with_help(format!(
-                            "`folder` is the path in the bucket that {vendor} writes under, \
-                             such as `folder: {name}`"
-                        )),
-                );
-                None
-            }
-            (None, None) => None,
-            (Some(f), _) => {
-                let span = self.span(f);
-                match normalize_folder(&f.value) {
-                    Ok(folder) => {
-                        facts.folder = Some((folder.clone(), span, false));
-                        Some(folder)
-                    }
-                    Err(reason) => {
-                        self.push(
-                            Diagnostic::error(
-                                span,
-                                format!("invalid folder `{}`: {reason}", f.value),
-                            )
-                            .with_help(
-                                "a folder is a path inside the bucket, such as \
-                                 `exports/pendo`: segments of ASCII letters, digits, spaces and \
-                                 `_ . -` separated by `/`, no empty, `.` or `..` segment, at most \
-                                 256 characters (s3dest records the folder in an IAM tag, and \
-                                 tag values allow no more)",
-                            ),
-                        );
-                        None
-                    }
-                }
-            }
-        };
+        }
+        let folder = folder.ok();
 
         let principal = self.principal(&name, key_span, vendor, auth, raw.principal.as_ref());
         let external_id = self.external_id(&name, key_span, vendor, auth, raw.external_id.as_ref());
@@ -452,13 +457,31 @@ impl Checker<'_, '_> {
                                  `role_name` or use `auth: role`",
                         ),
                     );
-                } else if vendor == Some(Vendor::PendoDataSync) {
+                } else if let Some((vendor, fixed)) =
+                    vendor.and_then(|v| v.fixed_role().map(|f| (v, f)))
+                {
                     self.push(
-                        Diagnostic::error(span, "pendo-data-sync destinations take no `role_name`")
-                            .with_help(format!(
-                                "Pendo requires the role to be named exactly `{PENDO_ROLE_NAME}`: \
-                                 remove `role_name`"
-                            )),
+                        Diagnostic::error(
+                            span,
+                            format!("{vendor} destinations take no `role_name`"),
+                        )
+                        .with_help(format!(
+                            "{}: the role is always `{}`; remove `role_name`",
+                            fixed.reason, fixed.name
+                        )),
+                    );
+                } else if let Some(vendor) =
+                    vendor.filter(|v| matches!(v.description().identity, Identity::None))
+                {
+                    self.push(
+                        Diagnostic::error(
+                            span,
+                            format!("{vendor} destinations take no `role_name`"),
+                        )
+                        .with_help(format!(
+                            "{vendor} needs no role ({}): remove `role_name`",
+                            method_phrase(vendor.description())
+                        )),
                     );
                 } else if let Err(reason) = check_role_name(&r.value) {
                     self.push(
@@ -478,8 +501,11 @@ impl Checker<'_, '_> {
         if let (Some(vendor), Some(auth)) = (vendor, auth) {
             let explicit = role_name.as_ref().map(|(r, _)| r.as_str());
             if let Some(role) = effective_role_name(&name, vendor, auth, explicit) {
-                let (span, source) = match (&role_name, vendor) {
-                    (_, Vendor::PendoDataSync) => (key_span, RoleSource::Pendo),
+                let existing =
+                    matches!(vendor.description().identity, Identity::ExistingRole { .. });
+                let (span, source) = match (&role_name, vendor.fixed_role()) {
+                    (_, Some(_)) => (key_span, RoleSource::Fixed(vendor)),
+                    _ if existing => (key_span, RoleSource::Existing),
                     (Some((_, span)), _) => (*span, RoleSource::Explicit),
                     (None, _) => (key_span, RoleSource::Default),
                 };
@@ -517,6 +543,7 @@ impl Checker<'_, '_> {
                         folder,
                         principal,
                         external_id,
+                        trust,
                         actions,
                         role_name: role_name.map(|(r, _)| r),
                         tags,
@@ -583,24 +610,31 @@ impl Checker<'_, '_> {
             }
             return None;
         }
-        if vendor == Some(Vendor::Walkme) {
-            if let Some(p) = given {
-                self.push(
-                    Diagnostic::error(self.span(p), "walkme destinations take no `principal`")
+        // An unknown vendor was reported: the principal's form is still checked.
+        let (accepts, help) = match vendor.map(|v| (v, &v.description().trust)) {
+            None => (ANY_PRINCIPAL, ANY_PRINCIPAL_HELP),
+            Some((_, Trust::Customer { accepts, help, .. })) => (*accepts, *help),
+            Some((vendor, _)) => {
+                if let Some(p) = given {
+                    self.push(
+                        Diagnostic::error(
+                            self.span(p),
+                            format!("{vendor} destinations take no `principal`"),
+                        )
                         .with_help(format!(
-                            "WalkMe assumes the role from its own fixed roles in account \
-                             {WALKME_ACCOUNT}, which s3dest puts in the trust policy: remove \
-                             `principal`"
+                            "{}: remove `principal`",
+                            fixed_principal_reason(vendor)
                         )),
-                );
+                    );
+                }
+                return None;
             }
-            return None;
-        }
+        };
         let Some(p) = given else {
-            if let Some(vendor) = vendor {
+            if vendor.is_some() {
                 self.push(
                     Diagnostic::error(key_span, format!("destination `{name}` has no `principal`"))
-                        .with_help(principal_help(vendor)),
+                        .with_help(help),
                 );
             }
             return None;
@@ -608,7 +642,6 @@ impl Checker<'_, '_> {
 
         let span = self.span(p);
         let value = p.value.as_str();
-        let help = vendor.map_or(principal_help(Vendor::Custom), principal_help);
         let form = match principal_form(value) {
             Ok(form) => form,
             Err(reason) => {
@@ -624,38 +657,43 @@ impl Checker<'_, '_> {
                     }
                     (format!("invalid account ID `{value}`: {reason}"), help)
                 } else {
-                    (format!("invalid principal `{value}`: {reason}"), help)
+                    (
+                        format!("invalid principal `{value}`: {reason}"),
+                        help.to_owned(),
+                    )
                 };
                 self.push(Diagnostic::error(span, message).with_help(help));
                 return None;
             }
         };
 
-        match (form, vendor) {
-            (
-                PrincipalForm::Account(_) | PrincipalForm::Root { .. },
-                Some(Vendor::PendoDataSync),
-            ) => {
+        let vendor_name = vendor.map_or("this vendor", Vendor::as_str);
+        let trusted = match vendor.map(|v| &v.description().trust) {
+            Some(Trust::Customer { who, .. }) => who,
+            _ => "the vendor's AWS account",
+        };
+        match form {
+            PrincipalForm::Account(_) | PrincipalForm::Root { .. } if !accepts.account => {
                 self.push(
                     Diagnostic::error(
                         span,
-                        format!("pendo-data-sync needs an IAM user or role ARN, not `{value}`"),
+                        format!("{vendor_name} needs an IAM user or role ARN, not `{value}`"),
                     )
-                    .with_help(principal_help(Vendor::PendoDataSync)),
+                    .with_help(help),
                 );
                 None
             }
-            (PrincipalForm::UserOrRole, Some(v)) if v.is_braze() => {
+            PrincipalForm::UserOrRole if !accepts.user_or_role => {
                 self.push(
                     Diagnostic::error(
                         span,
-                        format!("{v} trusts the Braze AWS account, not the ARN `{value}`"),
+                        format!("{vendor_name} trusts {trusted}, not the ARN `{value}`"),
                     )
-                    .with_help(principal_help(v)),
+                    .with_help(help),
                 );
                 None
             }
-            (PrincipalForm::Account(account), _) => {
+            PrincipalForm::Account(account) => {
                 if !self.is_quoted(span) && account.starts_with('0') {
                     self.push(
                         Diagnostic::warning(
@@ -670,10 +708,10 @@ impl Checker<'_, '_> {
                 }
                 Some(Principal::Account(account))
             }
-            (PrincipalForm::Root { partition, account }, _) if partition == "aws" => {
+            PrincipalForm::Root { partition, account } if partition == "aws" => {
                 Some(Principal::Account(account))
             }
-            (PrincipalForm::Root { .. } | PrincipalForm::UserOrRole, _) => {
+            PrincipalForm::Root { .. } | PrincipalForm::UserOrRole => {
                 Some(Principal::Arn(value.to_owned()))
             }
         }
@@ -704,19 +742,26 @@ impl Checker<'_, '_> {
             }
             return None;
         }
-        match (vendor, given) {
-            (Some(Vendor::Walkme), Some(e)) => {
+        let rule = vendor.map(|v| (v, &v.description().external_id));
+        match (rule, given) {
+            (
+                Some((
+                    vendor,
+                    ExternalId::Impossible { reason, .. } | ExternalId::NotUsed { reason },
+                )),
+                Some(e),
+            ) => {
                 self.push(
-                    Diagnostic::error(self.span(e), "walkme destinations take no `external_id`")
-                        .with_help(
-                            "WalkMe cannot send an external ID when it assumes the role, so the \
-                             trust policy cannot require one: remove `external_id`",
-                        ),
+                    Diagnostic::error(
+                        self.span(e),
+                        format!("{vendor} destinations take no `external_id`"),
+                    )
+                    .with_help(format!("{reason}: remove `external_id`")),
                 );
                 None
             }
-            (Some(Vendor::Walkme), None) => None,
-            (Some(Vendor::Custom), None) => {
+            (Some((_, ExternalId::Impossible { .. } | ExternalId::NotUsed { .. })), None) => None,
+            (Some((_, ExternalId::Optional { .. })), None) => {
                 self.push(
                     Diagnostic::warning(
                         key_span,
@@ -724,24 +769,19 @@ impl Checker<'_, '_> {
                     )
                     .with_help(
                         "without an external ID, anyone who can get the vendor's account to \
-                             assume a role by its ARN can have it write into this bucket (the \
-                             confused-deputy problem): set the external ID the vendor gives you",
+                         assume a role by its ARN can have it write into this bucket (the \
+                         confused-deputy problem): set the external ID the vendor gives you",
                     ),
                 );
                 None
             }
-            (Some(vendor), None) => {
-                let help = if vendor == Vendor::PendoDataSync {
-                    "Pendo shows the external ID next to its user ARN on the Data Sync settings page"
-                } else {
-                    "the Braze dashboard shows the external ID next to the Braze AWS account ID"
-                };
+            (Some((_, ExternalId::Required { help })), None) => {
                 self.push(
                     Diagnostic::error(
                         key_span,
                         format!("destination `{name}` has no `external_id`"),
                     )
-                    .with_help(help),
+                    .with_help(*help),
                 );
                 None
             }
@@ -772,8 +812,9 @@ impl Checker<'_, '_> {
         vendor: Option<Vendor>,
         given: Option<&Spanned<Vec<Spanned<String>>>>,
     ) -> Vec<String> {
-        match (vendor, given) {
-            (Some(Vendor::Custom), None) => {
+        let from_spec = vendor.map(|v| v.description().grants.from_spec);
+        match (from_spec, given) {
+            (Some(true), None) => {
                 self.push(
                     Diagnostic::error(key_span, format!("destination `{name}` has no `actions`"))
                         .with_help(
@@ -783,7 +824,8 @@ impl Checker<'_, '_> {
                 );
                 Vec::new()
             }
-            (Some(vendor), Some(list)) if vendor != Vendor::Custom => {
+            (Some(false), Some(list)) => {
+                let vendor = vendor.map_or("this", Vendor::as_str);
                 self.push(
                     Diagnostic::error(self.span(list), "`actions` is only for `vendor: custom`")
                         .with_help(format!(
@@ -891,12 +933,23 @@ impl Checker<'_, '_> {
     }
 
     /// Rules across destinations, reported on the later destination, in file order.
-    fn across_destinations(&mut self, facts: &[Facts]) {
+    fn across_destinations(
+        &mut self,
+        facts: &[Facts],
+        buckets: &BTreeMap<String, BucketSpec>,
+        spec_region: Option<&str>,
+    ) {
         let mut folders: HashMap<(&str, &str), &str> = HashMap::new();
-        let mut pendo: Option<&str> = None;
-        let mut roles: HashMap<String, (&str, bool)> = HashMap::new();
+        // The first destination of each vendor whose role name is fixed.
+        let mut fixed: HashMap<Vendor, &str> = HashMap::new();
+        let mut roles: HashMap<String, (&str, RoleSource)> = HashMap::new();
         for fact in facts {
-            if let (Some(bucket), Some((folder, span, defaulted))) = (&fact.bucket, &fact.folder) {
+            if let (Some((vendor, _)), Some((bucket, span))) = (fact.vendor, &fact.bucket) {
+                self.bucket_region(vendor, &buckets.get(bucket).cloned(), spec_region, *span);
+            }
+            if let (Some((bucket, _)), Some((folder, span, defaulted))) =
+                (&fact.bucket, &fact.folder)
+            {
                 match folders.get(&(bucket.as_str(), folder.as_str())) {
                     Some(first) => {
                         let mut diag = Diagnostic::error(
@@ -910,9 +963,8 @@ impl Checker<'_, '_> {
                             "each destination needs a folder of its own: vendors overwrite, and \
                              some delete, what is in theirs",
                         );
-                        if *defaulted {
-                            diag =
-                                diag.with_label("braze-currents writes to `currents` by default");
+                        if let Some(label) = defaulted {
+                            diag = diag.with_label(label.clone());
                         }
                         self.push(diag);
                     }
@@ -922,44 +974,50 @@ impl Checker<'_, '_> {
                 }
             }
 
-            let is_pendo = matches!(fact.vendor, Some((Vendor::PendoDataSync, _)));
-            if let Some((Vendor::PendoDataSync, span)) = fact.vendor {
-                match pendo {
+            let fixed_role = fact
+                .vendor
+                .and_then(|(v, span)| v.fixed_role().map(|f| (v, f, span)));
+            if let Some((vendor, role, span)) = fixed_role {
+                match fixed.get(&vendor) {
                     Some(first) => self.push(
                         Diagnostic::error(
                             span,
                             format!(
-                                "only one pendo-data-sync destination is allowed, and `{first}` \
-                                 is already one"
+                                "only one {vendor} destination is allowed, and `{first}` is \
+                                 already one"
                             ),
                         )
                         .with_help(format!(
-                            "Pendo requires its role to be named exactly `{PENDO_ROLE_NAME}`, so \
-                             an AWS account holds only one: export from several Pendo \
-                             subscriptions into one destination"
+                            "{}, so an AWS account holds only one such role: export into one \
+                             destination",
+                            role.reason
                         )),
                     ),
-                    None => pendo = Some(&fact.name),
+                    None => {
+                        fixed.insert(vendor, &fact.name);
+                    }
                 }
             }
 
             if let Some((role, span, source)) = &fact.role {
                 match roles.get(&role.to_lowercase()) {
-                    // Two Pendo destinations were reported above.
-                    Some((_, true)) if is_pendo => {}
-                    Some((first, _)) => {
+                    // Two destinations of a fixed-name vendor were reported above; an
+                    // existing role takes one policy per destination.
+                    Some((_, RoleSource::Fixed(a))) if *source == RoleSource::Fixed(*a) => {}
+                    Some((_, RoleSource::Existing)) if *source == RoleSource::Existing => {}
+                    Some((first, first_source)) => {
                         let name = &fact.name;
-                        let fix = match source {
-                            RoleSource::Explicit => {
+                        let fix = match (source, first_source) {
+                            (RoleSource::Explicit | RoleSource::Existing, _) => {
                                 format!("set the `role_name` of `{name}` to another name")
                             }
-                            RoleSource::Default => format!(
+                            (RoleSource::Default, _) => format!(
                                 "`{name}` gets the default name `{role}`: set `role_name` on \
                                  `{name}` or on `{first}` to another name"
                             ),
-                            RoleSource::Pendo => format!(
-                                "Pendo requires the name `{PENDO_ROLE_NAME}`: set the \
-                                 `role_name` of `{first}` to another name"
+                            (RoleSource::Fixed(vendor), _) => format!(
+                                "{vendor} requires the name `{role}`: set the `role_name` of \
+                                 `{first}` to another name"
                             ),
                         };
                         self.push(
@@ -976,11 +1034,191 @@ impl Checker<'_, '_> {
                         );
                     }
                     None => {
-                        roles.insert(role.to_lowercase(), (&fact.name, is_pendo));
+                        roles.insert(role.to_lowercase(), (&fact.name, *source));
                     }
                 }
             }
         }
+    }
+
+    /// A vendor that supports only some regions, on a bucket whose region the spec declares
+    /// (or creates it in): refused here, before any AWS call. An undeclared region is
+    /// checked by `plan`, which reads it.
+    fn bucket_region(
+        &mut self,
+        vendor: Vendor,
+        bucket: &Option<BucketSpec>,
+        spec_region: Option<&str>,
+        span: Span,
+    ) {
+        let Some(bucket) = bucket else { return };
+        let region = bucket
+            .region
+            .as_deref()
+            .or(if bucket.create { spec_region } else { None });
+        let Some(region) = region else { return };
+        let regions = &vendor.description().preflight.regions;
+        if !regions.allows(region) {
+            self.push(
+                Diagnostic::error(
+                    span,
+                    format!("{vendor} does not support buckets in `{region}`"),
+                )
+                .with_label(format!("bucket `{}` is in `{region}`", bucket.name))
+                .with_help(format!(
+                    "{} {}: use a bucket in another region",
+                    vendor.description().title,
+                    regions_phrase(regions)
+                )),
+            );
+        }
+    }
+
+    /// `folder`: `Ok(None)` when the vendor takes none or the prefix is empty; `Err` when it
+    /// was reported.
+    fn folder(
+        &mut self,
+        name: &str,
+        key_span: Span,
+        vendor: Option<Vendor>,
+        given: Option<&Spanned<String>>,
+    ) -> Result<Option<String>, ()> {
+        let rule = vendor.map(|v| (v, &v.description().folder));
+        let Some(f) = given else {
+            return match rule {
+                Some((_, Folder::Default(f))) => Ok(Some((*f).to_owned())),
+                Some((_, Folder::Prefix { .. } | Folder::Unknown { .. })) => Ok(None),
+                Some((vendor, Folder::Required)) => {
+                    self.push(
+                        Diagnostic::error(
+                            key_span,
+                            format!("destination `{name}` has no `folder`"),
+                        )
+                        .with_help(format!(
+                            "`folder` is the path in the bucket that {vendor} writes under, \
+                                 such as `folder: {name}`"
+                        )),
+                    );
+                    Err(())
+                }
+                None => Err(()),
+            };
+        };
+        let span = self.span(f);
+        if let Some((vendor, Folder::Unknown { reason })) = rule {
+            self.push(
+                Diagnostic::error(span, format!("{vendor} destinations take no `folder`"))
+                    .with_help(format!("{reason}: remove `folder`")),
+            );
+            return Err(());
+        }
+        if f.value.trim_matches('/').is_empty() && matches!(rule, Some((_, Folder::Prefix { .. })))
+        {
+            return Ok(None);
+        }
+        match normalize_folder(&f.value) {
+            Ok(folder) => Ok(Some(folder)),
+            Err(reason) => {
+                self.push(
+                    Diagnostic::error(span, format!("invalid folder `{}`: {reason}", f.value))
+                        .with_help(
+                            "a folder is a path inside the bucket, such as \
+                             `exports/pendo`: segments of ASCII letters, digits, spaces and \
+                             `_ . -` separated by `/`, no empty, `.` or `..` segment, at most \
+                             256 characters (s3dest records the folder in an IAM tag, and \
+                             tag values allow no more)",
+                        ),
+                );
+                Err(())
+            }
+        }
+    }
+
+    /// `trust`: one of the vendor's variants of fixed principals.
+    fn trust_variant(
+        &mut self,
+        vendor: Option<Vendor>,
+        given: Option<&Spanned<String>>,
+    ) -> Option<&'static TrustVariant> {
+        let given = given?;
+        let vendor = vendor?;
+        let span = self.span(given);
+        let variants = vendor.trust_variants();
+        if variants.len() < 2 {
+            self.push(
+                Diagnostic::error(span, format!("{vendor} destinations take no `trust`"))
+                    .with_help(
+                        "`trust` picks one of a vendor's documented sets of principals, for \
+                         vendors that have several (walkme): remove `trust`",
+                    ),
+            );
+            return None;
+        }
+        let names = || {
+            variants
+                .iter()
+                .map(|v| format!("`{}`", v.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match vendor.trust_variant(&given.value) {
+            Some(variant) => Some(variant),
+            None => {
+                let hint = did_you_mean(&given.value, variants.iter().map(|v| v.name))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                self.push(
+                    Diagnostic::error(span, format!("unknown {vendor} trust `{}`", given.value))
+                        .with_help(format!("{hint}{vendor}'s trust is one of: {}", names())),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// What an unknown vendor's principal is checked against.
+const ANY_PRINCIPAL: PrincipalKinds = PrincipalKinds {
+    account: true,
+    user_or_role: true,
+};
+const ANY_PRINCIPAL_HELP: &str = "an AWS account ID (`\"123456789012\"`), its \
+    `arn:aws:iam::123456789012:root` ARN, or an IAM user or role ARN such as \
+    `arn:aws:iam::123456789012:role/exporter`";
+
+/// Why a vendor's spec gives no principal.
+fn fixed_principal_reason(vendor: Vendor) -> String {
+    let d = vendor.description();
+    match (&d.identity, vendor.default_trust_variant()) {
+        (Identity::None, Some(v)) => format!(
+            "{} writes as {}, which s3dest names in the bucket-policy statement",
+            d.title, v.summary
+        ),
+        (_, Some(v)) => format!(
+            "{} assumes the role from {}, which s3dest puts in the trust policy",
+            d.title, v.summary
+        ),
+        _ => format!(
+            "{} uses your existing role, whose trust s3dest leaves as it is",
+            d.title
+        ),
+    }
+}
+
+/// How a vendor gets its access, for messages.
+fn method_phrase(d: &Description) -> &'static str {
+    match d.identity {
+        Identity::OwnRole { .. } => "only the role method",
+        Identity::ExistingRole { .. } => "only a policy added to your existing role",
+        Identity::None => "only a bucket-policy statement for its own principal",
+    }
+}
+
+fn regions_phrase(regions: &s3dest_vendors::Regions) -> String {
+    match regions {
+        s3dest_vendors::Regions::Any => "supports every region".to_owned(),
+        s3dest_vendors::Regions::Only(list) => format!("supports only {}", list.join(", ")),
+        s3dest_vendors::Regions::Except(list) => format!("does not support {}", list.join(", ")),
     }
 }
 
@@ -988,7 +1226,10 @@ const TAG_HELP: &str = "tag keys have 1-128 characters and values 0-256: letters
                         spaces and `_ . : / = + - @`";
 
 fn vendor_list() -> String {
-    Vendor::ALL.map(Vendor::as_str).join(", ")
+    Vendor::all()
+        .map(Vendor::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn quoted_list(items: &[String]) -> String {
@@ -997,20 +1238,4 @@ fn quoted_list(items: &[String]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn principal_help(vendor: Vendor) -> String {
-    match vendor {
-        Vendor::PendoDataSync => "Pendo shows the IAM user ARN to trust on its Data Sync settings \
-                                  page, such as `arn:aws:iam::123456789012:user/pendo-sync`"
-            .to_owned(),
-        v if v.is_braze() => "give the Braze AWS account ID shown in the Braze dashboard, such as \
-                              `\"123456789012\"` or `arn:aws:iam::123456789012:root`"
-            .to_owned(),
-        _ => {
-            "an AWS account ID (`\"123456789012\"`), its `arn:aws:iam::123456789012:root` ARN, or \
-              an IAM user or role ARN such as `arn:aws:iam::123456789012:role/exporter`"
-                .to_owned()
-        }
-    }
 }

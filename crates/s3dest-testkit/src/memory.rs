@@ -23,7 +23,7 @@ use s3dest_core::model::{
     TAG_SPEC,
 };
 use s3dest_core::plan::{Op, Phase, Plan};
-use s3dest_core::presets::PENDO_ROLE_NAME;
+use s3dest_core::presets::fixed_role_names;
 use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::conformance::ACCOUNT;
@@ -197,7 +197,7 @@ impl MemoryCloud {
 /// The same rule as the AWS edge's IAM read: named by the spec, or tagged for it where
 /// s3dest puts roles (a tag alone is not enough).
 fn keep_role(names: &IdentityNames, role: &ObservedRole) -> bool {
-    let where_ours = role.path.starts_with(IAM_PATH) || role.name == PENDO_ROLE_NAME;
+    let where_ours = role.path.starts_with(IAM_PATH) || fixed_role_names().any(|n| n == role.name);
     (where_ours && role.tags.get(TAG_SPEC) == Some(&names.spec)) || names.roles.contains(&role.name)
 }
 

@@ -222,12 +222,16 @@ impl<'a> Planner<'a> {
     }
 
     pub(super) fn folder(&mut self, dest: &DesiredDestination) {
+        // A vendor that takes no folder gets no marker.
+        let Some(want) = dest.folder.clone() else {
+            return;
+        };
         let address = format!("destination.{}.folder", dest.name);
         let view =
             |bucket: &str, folder: &str| json!({"bucket": bucket, "key": format!("{folder}/")});
         let exists = self
             .bucket_info(&dest.bucket)
-            .and_then(|b| b.folders.get(&dest.folder))
+            .and_then(|b| b.folders.get(&want))
             .is_some_and(|f| f.marker.is_some());
         // The folder this destination had before, if it moved (known from its identity's tags).
         let old = self
@@ -235,7 +239,7 @@ impl<'a> Planner<'a> {
             .filter(|tags| tags.get(TAG_DESTINATION) == Some(&dest.name))
             .find_map(|tags| {
                 let (bucket, folder) = (tags.get(TAG_BUCKET)?, tags.get(TAG_FOLDER)?);
-                (bucket != &dest.bucket || folder != &dest.folder)
+                (bucket != &dest.bucket || folder != &want)
                     .then(|| (bucket.clone(), folder.clone()))
             });
         let delete_old = old
@@ -256,11 +260,11 @@ impl<'a> Planner<'a> {
         }
         let create = Op::CreateFolder {
             bucket: dest.bucket.clone(),
-            key: dest.marker_key(),
+            key: format!("{want}/"),
             spec: self.spec().to_owned(),
             destination: dest.name.clone(),
         };
-        let after = Some(view(&dest.bucket, &dest.folder));
+        let after = Some(view(&dest.bucket, &want));
         match (&old, delete_old) {
             (Some((bucket, folder)), Some(op)) => self.change(
                 address,
@@ -289,7 +293,7 @@ impl<'a> Planner<'a> {
             .desired
             .destinations
             .values()
-            .any(|d| d.bucket == bucket && d.folder == folder);
+            .any(|d| d.bucket == bucket && d.folder.as_deref() == Some(folder));
         if !marker.is_spec(self.spec()) || still_used {
             return None;
         }

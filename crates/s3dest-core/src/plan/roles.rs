@@ -75,8 +75,9 @@ impl<'a> Planner<'a> {
         // policy naming it would break): an adopted role stays where it is. Pendo's role
         // is looked up by its ARN at `/`, so that one must be there.
         if have.path != want.path {
-            if dest.vendor == s3dest_spec::Vendor::PendoDataSync {
-                return self.error(address, format!("role `{}` is at path `{}`; Pendo expects it at `{}`. Move it by hand (delete and create it there) before s3dest can manage it", have.name, have.path, want.path));
+            if dest.vendor.fixed_role().is_some() {
+                let vendor = dest.vendor.description().title;
+                return self.error(address, format!("role `{}` is at path `{}`; {vendor} expects it at `{}`. Move it by hand (delete and create it there) before s3dest can manage it", have.name, have.path, want.path));
             }
             let message = format!(
                 "role `{}` stays at its path `{}` (IAM cannot move a role; roles s3dest creates live under `{}`)",

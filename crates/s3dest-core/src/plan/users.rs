@@ -94,10 +94,11 @@ impl<'a> Planner<'a> {
                 false
             }
             Owner::Spec { spec, .. } => {
-                let hint = match (kind, name) {
-                    ("secret", _) => "",
-                    (_, crate::presets::PENDO_ROLE_NAME) => {
-                        "; Pendo requires this one role name, so one spec per account manages Pendo"
+                let fixed = dest.vendor.fixed_role().is_some_and(|f| f.name == name);
+                let hint = match kind {
+                    "secret" => "",
+                    _ if fixed => {
+                        "; the vendor requires this one role name, so one spec per account manages it"
                     }
                     _ => {
                         "; give this destination its own `role_name`, or rename it (default names are `s3dest-<destination>`, per account)"

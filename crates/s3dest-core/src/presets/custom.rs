@@ -1,18 +1,16 @@
-//! `custom`: any exporter. The role trusts the given principal (with the external ID
-//! when one is set) and the inline policy grants the listed actions, scoped to the
-//! destination's folder for object actions and to the bucket for the bucket actions
-//! named explicitly. A wildcard is granted on the folder's objects only: on the bucket,
-//! `s3:Put*` would also grant `s3:PutBucketPolicy`.
+//! `custom`: the spec's `actions`, granted on the destination's folder for object actions
+//! and on the bucket for the bucket actions named explicitly. A wildcard is granted on
+//! the folder's objects only: on the bucket, `s3:Put*` would also grant
+//! `s3:PutBucketPolicy`.
 
-use s3dest_policy::{PolicyDocument, Statement};
-use s3dest_spec::Destination;
+use s3dest_policy::Statement;
 
-use super::{Bucket, Grant, dest_trust};
+use super::Bucket;
 use crate::model::Concern;
 
-pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
-    let on_bucket: Vec<&String> = dest.actions.iter().filter(|a| acts_on_bucket(a)).collect();
-    let on_objects: Vec<&String> = dest.actions.iter().filter(|a| !acts_on_bucket(a)).collect();
+pub(super) fn statements(actions: &[String], bucket: Bucket) -> Vec<Statement> {
+    let on_bucket: Vec<&String> = actions.iter().filter(|a| acts_on_bucket(a)).collect();
+    let on_objects: Vec<&String> = actions.iter().filter(|a| !acts_on_bucket(a)).collect();
     let mut statements = Vec::new();
     if !on_bucket.is_empty() {
         statements.push(
@@ -22,43 +20,31 @@ pub(super) fn grant(dest: &Destination, bucket: Bucket) -> Grant {
         );
     }
     if !on_objects.is_empty() {
-        let objects = bucket.objects();
         statements.push(
             Statement::allow()
                 .with_actions(on_objects)
-                .with_resources([objects]),
+                .with_resources([bucket.objects()]),
         );
     }
-    let mut warnings = Vec::new();
-    let wildcards: Vec<&str> = dest
-        .actions
+    statements
+}
+
+/// Where the spec's wildcards were granted, and why not on the bucket.
+pub(super) fn warnings(actions: &[String], bucket: Bucket) -> Vec<(Concern, String)> {
+    let wildcards: Vec<String> = actions
         .iter()
-        .map(String::as_str)
         .filter(|a| a.contains('*'))
+        .map(|w| format!("`{w}`"))
         .collect();
-    if !wildcards.is_empty() {
-        let message = format!(
-            "{} granted on objects (`{}`) only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
-            wildcards
-                .iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            bucket.objects()
-        );
-        warnings.push((Concern::General, message));
+    if wildcards.is_empty() {
+        return Vec::new();
     }
-    if dest.external_id.is_none() {
-        let message = "no external_id: the trusted principal can be tricked into using this role \
-             on someone else's behalf (confused deputy). Set one if the exporter supports it.";
-        warnings.push((Concern::MissingExternalId, message.to_owned()));
-    }
-    Grant {
-        trust: dest_trust(dest),
-        inline_policy: Some(PolicyDocument::new(statements)),
-        bucket_statement: None,
-        warnings,
-    }
+    let message = format!(
+        "{} granted on objects (`{}`) only, never on the bucket itself (where `s3:Put*` would include s3:PutBucketPolicy); name bucket-level actions such as s3:ListBucket explicitly",
+        wildcards.join(", "),
+        bucket.objects()
+    );
+    vec![(Concern::General, message)]
 }
 
 /// Bucket-level S3 actions, named explicitly, act on `arn:aws:s3:::BUCKET`; every other

@@ -1,23 +1,19 @@
-//! Presets: one file per vendor, each turning a spec destination into the
-//! resources that vendor's setup guide asks for (see `docs/presets.md`).
-//! Adding a vendor is adding one file here and one arm in [`expand_destination`].
+//! Presets: a spec destination → the resources its vendor needs, derived from the
+//! vendor's description in the catalogue (`s3dest-vendors`). Nothing here names a vendor:
+//! what differs between vendors is data there (see `docs/presets.md`).
 
-mod braze;
 mod custom;
-mod pendo;
-
-pub use pendo::ROLE_NAME as PENDO_ROLE_NAME;
-mod walkme;
 
 use std::collections::BTreeMap;
 
 use s3dest_policy::{Effect, PolicyDocument, Statement, wildcard_matches};
-use s3dest_spec::{Auth, Destination, Scope, Spec, Vendor};
+use s3dest_spec::vendors::{Description, ExternalId, Identity, Placement, ScopeRule, Trust};
+use s3dest_spec::{Auth, Destination, Scope, Spec};
 
 use crate::model::{
-    Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, IAM_PATH,
-    KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, TAG_SPEC,
-    UserDef, secret_name,
+    Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, ExistingRole,
+    IAM_PATH, KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
+    TAG_SPEC, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -70,13 +66,20 @@ pub fn expand(spec: &Spec, account_id: &str) -> Desired {
     }
 }
 
-/// The role name a destination gets, known before the account id is.
+/// The name of the role s3dest makes for a destination (not an existing role it only
+/// adds a policy to), known before the account id is.
 pub fn role_name(dest: &Destination) -> Option<String> {
-    match (dest.auth, dest.vendor) {
-        (Auth::AccessKey, _) => None,
-        (Auth::Role, Vendor::PendoDataSync) => Some(pendo::ROLE_NAME.to_owned()),
-        (Auth::Role, _) => Some(dest.role_name.clone().unwrap_or_else(|| default_name(dest))),
+    match dest.vendor.description().identity {
+        Identity::OwnRole { .. } => dest.effective_role_name(),
+        Identity::ExistingRole { .. } | Identity::None => None,
     }
+}
+
+/// Role names that vendors fix (Pendo's `pendo_datasync`, at `/`): s3dest's roles outside
+/// `/s3dest/`, read by name whatever the spec holds, so that one left by a removed
+/// destination is found.
+pub fn fixed_role_names() -> impl Iterator<Item = &'static str> {
+    s3dest_spec::Vendor::all().filter_map(|v| v.fixed_role().map(|f| f.name))
 }
 
 /// The IAM user name of an access-key destination.
@@ -88,47 +91,98 @@ fn default_name(dest: &Destination) -> String {
     format!("s3dest-{}", dest.name)
 }
 
-/// What a preset decides: who may assume the role, and where the grant lives.
-struct Grant {
-    trust: PolicyDocument,
-    /// The identity's inline policy (Braze, WalkMe, custom).
-    inline_policy: Option<PolicyDocument>,
-    /// The destination's bucket-policy statement, without Sid (Pendo).
-    bucket_statement: Option<Statement>,
-    warnings: Vec<(Concern, String)>,
+/// The statements a vendor is granted, before they are placed (identity policy or
+/// bucket policy).
+fn grant_statements(d: &Description, dest: &Destination, bucket: Bucket) -> Vec<Statement> {
+    if d.grants.from_spec {
+        return custom::statements(&dest.actions, bucket);
+    }
+    let mut statements = Vec::new();
+    if !d.grants.bucket_actions.is_empty() {
+        let mut s = Statement::allow()
+            .with_actions(d.grants.bucket_actions.iter().copied())
+            .with_resources([bucket.arn()]);
+        if let Some(sid) = d.grants.bucket_sid {
+            s = s.with_sid(sid);
+        }
+        statements.push(s);
+    }
+    if !d.grants.object_actions.is_empty() {
+        let mut resources = vec![bucket.objects()];
+        if d.grants.objects_also_on_bucket {
+            resources.push(bucket.arn());
+        }
+        let mut s = Statement::allow()
+            .with_actions(d.grants.object_actions.iter().copied())
+            .with_resources(resources);
+        if let Some(sid) = d.grants.object_sid {
+            s = s.with_sid(sid);
+        }
+        statements.push(s);
+    }
+    statements
+}
+
+/// Who acts for the vendor: the principals a role trusts, or a bucket statement names.
+fn acting_principals(d: &Description, dest: &Destination) -> Vec<String> {
+    match &d.trust {
+        Trust::Customer { .. } => dest.principal.iter().map(|p| p.to_arn()).collect(),
+        Trust::Fixed { .. } => dest
+            .trust
+            .or_else(|| dest.vendor.default_trust_variant())
+            .map(|v| v.principals.iter().map(|p| (*p).to_owned()).collect())
+            .unwrap_or_default(),
+        Trust::Unchanged => Vec::new(),
+    }
+}
+
+/// The preset's warnings about the trust of a role s3dest makes.
+fn trust_warnings(d: &Description, dest: &Destination) -> Vec<(Concern, String)> {
+    let mut warnings = Vec::new();
+    match d.external_id {
+        ExternalId::Impossible { warning, .. } => {
+            warnings.push((Concern::MissingExternalId, warning.to_owned()));
+        }
+        ExternalId::Optional { warning } if dest.external_id.is_none() => {
+            warnings.push((Concern::MissingExternalId, warning.to_owned()));
+        }
+        _ => {}
+    }
+    warnings
 }
 
 fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
-    // Object grants cover the bucket, as the guides write them, unless the spec scopes
-    // them to the folder (custom's default).
-    let default_scope = if dest.vendor == Vendor::Custom {
-        Scope::Folder
-    } else {
-        Scope::Bucket
+    let d = dest.vendor.description();
+    let folder = dest.data_folder();
+    let scope = match d.scope {
+        ScopeRule::Choice { default } => dest.scope.unwrap_or(default),
+        ScopeRule::Fixed { scope, .. } => scope,
     };
     let bucket = Bucket {
         name: &dest.bucket,
-        folder: (dest.scope.unwrap_or(default_scope) == Scope::Folder)
-            .then_some(dest.folder.as_str()),
+        folder: folder.as_deref().filter(|_| scope == Scope::Folder),
     };
-    let grant = match dest.vendor {
-        Vendor::PendoDataSync => pendo::grant(dest, bucket),
-        Vendor::BrazeCurrents => braze::grant(dest, bucket, braze::Feature::Currents),
-        Vendor::BrazeDataExport => braze::grant(dest, bucket, braze::Feature::DataExport),
-        Vendor::BrazeSecurityEvents => braze::grant(dest, bucket, braze::Feature::SecurityEvents),
-        Vendor::Walkme => walkme::grant(bucket),
-        Vendor::Custom => custom::grant(dest, bucket),
-    };
+    let statements = grant_statements(d, dest, bucket);
+    let principals = acting_principals(d, dest);
     let role = role_name(dest).map(|name| RoleDef {
-        path: if dest.vendor == Vendor::PendoDataSync {
-            "/".to_owned()
-        } else {
-            IAM_PATH.to_owned()
-        },
+        path: dest
+            .vendor
+            .fixed_role()
+            .map_or(IAM_PATH, |f| f.path)
+            .to_owned(),
         name,
-        trust: grant.trust,
+        trust: trust(principals.clone(), dest.external_id.as_deref()),
         tags: ownership_tags(dest, ctx),
     });
+    let existing_role = match (&d.identity, dest.auth) {
+        (Identity::ExistingRole { .. }, Auth::Role) => {
+            dest.effective_role_name().map(|name| ExistingRole {
+                name,
+                policy_name: statement_sid(ctx.spec, &dest.name),
+            })
+        }
+        _ => None,
+    };
     let user = user_name(dest).map(|name| UserDef {
         name,
         path: IAM_PATH.to_owned(),
@@ -139,25 +193,34 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
             grace_days: dest.key_grace_days,
         },
     });
-    let mut inline_policy = grant.inline_policy;
-    let mut bucket_statement = None;
-    match (&role, grant.bucket_statement) {
+    let sid = statement_sid(ctx.spec, &dest.name);
+    let (mut inline_policy, bucket_statement) = match (d.placement, &role, &user) {
         // The role method's bucket-policy grant (Pendo) names the role as principal.
-        (Some(role), Some(s)) => {
+        (Placement::BucketStatement, Some(role), _) => {
             let principal = role.arn(ctx.account_id);
-            bucket_statement = Some(
-                s.with_sid(statement_sid(ctx.spec, &dest.name))
-                    .with_principal_aws([principal]),
-            );
+            let statement = merge(statements)
+                .with_sid(sid)
+                .with_principal_aws([principal]);
+            (None, Some(statement))
         }
         // An IAM user in this account needs no bucket-policy statement: the same grant
         // goes into its own policy, and the shared bucket policy stays untouched.
-        (None, Some(s)) => inline_policy = Some(PolicyDocument::new(vec![s])),
-        (_, None) => {}
-    }
+        (Placement::BucketStatement, None, Some(_)) => {
+            (Some(PolicyDocument::new(statements)), None)
+        }
+        // No identity at all (Cloudflare): the vendor's own principal in the bucket policy.
+        (Placement::BucketStatement, None, None) => {
+            let statement = merge(statements)
+                .with_sid(sid)
+                .with_principal_aws(principals);
+            (None, Some(statement))
+        }
+        (Placement::IdentityPolicy, _, _) => (Some(PolicyDocument::new(statements)), None),
+    };
     // Whoever holds this grant must not be able to plant, read or delete s3dest's
     // bucket-policy lock (it would block every apply, or break the lock of a running
-    // one): an explicit Deny in the identity's own policy wins over any Allow.
+    // one): an explicit Deny in the identity's own policy wins over any Allow. A
+    // vendor's own principal (no identity of the customer's) cannot be given one.
     let lock = format!("arn:aws:s3:::{}/{LOCK_KEY}", dest.bucket);
     let covers_lock = |s: &Statement| {
         s.effect == Effect::Allow
@@ -166,12 +229,13 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
                 .flatten()
                 .any(|r| wildcard_matches(r, &lock))
     };
+    let has_identity = role.is_some() || user.is_some() || existing_role.is_some();
     let grants_lock = inline_policy
         .iter()
         .flat_map(|p| &p.statements)
         .chain(&bucket_statement)
         .any(covers_lock);
-    if grants_lock {
+    if grants_lock && has_identity {
         let guard = Statement::deny()
             .with_sid(LOCK_GUARD_SID)
             .with_actions(["s3:*"])
@@ -181,19 +245,22 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
             .statements
             .push(guard);
     }
-    // Trust warnings (no external ID) concern roles only.
-    let warnings = if role.is_some() {
-        grant.warnings
-    } else {
-        Vec::new()
-    };
+    // The presets' warnings concern roles s3dest makes.
+    let mut warnings = Vec::new();
+    if role.is_some() {
+        if d.grants.from_spec {
+            warnings.extend(custom::warnings(&dest.actions, bucket));
+        }
+        warnings.extend(trust_warnings(d, dest));
+    }
     DesiredDestination {
         name: dest.name.clone(),
         vendor: dest.vendor,
         auth: dest.auth,
         bucket: dest.bucket.clone(),
-        folder: dest.folder.clone(),
+        folder,
         role,
+        existing_role,
         user,
         inline_policy,
         bucket_statement,
@@ -202,13 +269,37 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
     }
 }
 
+/// One bucket-policy statement from a preset's statements (its bucket actions and object
+/// actions together, as the guides that use the bucket policy write them).
+fn merge(statements: Vec<Statement>) -> Statement {
+    let mut actions: Vec<String> = Vec::new();
+    let mut resources: Vec<String> = Vec::new();
+    for s in statements {
+        for a in s.action.into_iter().flatten() {
+            if !actions.contains(&a) {
+                actions.push(a);
+            }
+        }
+        for r in s.resource.into_iter().flatten() {
+            if !resources.contains(&r) {
+                resources.push(r);
+            }
+        }
+    }
+    Statement::allow()
+        .with_actions(actions)
+        .with_resources(resources)
+}
+
 /// The user's tags plus the ones that make ownership and prune work without state.
 pub fn ownership_tags(dest: &Destination, ctx: &Context) -> BTreeMap<String, String> {
     let mut tags = dest.tags.clone();
     tags.insert(TAG_SPEC.to_owned(), ctx.spec.to_owned());
     tags.insert(TAG_DESTINATION.to_owned(), dest.name.clone());
     tags.insert(TAG_BUCKET.to_owned(), dest.bucket.clone());
-    tags.insert(TAG_FOLDER.to_owned(), dest.folder.clone());
+    if let Some(folder) = dest.data_folder() {
+        tags.insert(TAG_FOLDER.to_owned(), folder);
+    }
     tags
 }
 
@@ -233,12 +324,6 @@ impl Bucket<'_> {
             None => format!("arn:aws:s3:::{}/*", self.name),
         }
     }
-}
-
-/// The trust policy of a destination that names its principal and external ID.
-fn dest_trust(dest: &Destination) -> PolicyDocument {
-    let principal = dest.principal.iter().map(|p| p.to_arn()).collect();
-    trust(principal, dest.external_id.as_deref())
 }
 
 /// A trust policy letting `principals` assume the role, with the external-ID condition if any.

@@ -108,7 +108,7 @@ fn braze_currents_matches_guide() {
     let d = expand_one(
         "    vendor: braze-currents\n    bucket: acme-exports\n    principal: \"987654321098\"\n    external_id: braze-ext\n",
     );
-    assert_eq!(d.folder, "currents");
+    assert_eq!(d.folder.as_deref(), Some("currents"));
     let role = d.role.as_ref().unwrap();
     assert_eq!(
         (role.name.as_str(), role.path.as_str()),
@@ -163,9 +163,13 @@ fn braze_security_events_matches_guide() {
 fn walkme_matches_guide_with_list_bucket_on_the_bucket_arn() {
     let d = expand_one("    vendor: walkme\n    bucket: acme-exports\n    folder: walkme\n");
     let role = d.role.as_ref().unwrap();
+    // The current guide's two roles (its sample, made valid JSON).
     assert_same(
         &role.trust,
-        &guide(include_str!("../../tests/guides/walkme-trust.json"), &[]),
+        &guide(
+            include_str!("../../tests/guides/walkme-trust-current.json"),
+            &[],
+        ),
     );
     let policy_text = include_str!("../../tests/guides/walkme-policy.json");
     let as_written = guide(policy_text, &[("<bucket-name>", BUCKET)]);
@@ -185,6 +189,35 @@ fn walkme_matches_guide_with_list_bucket_on_the_bucket_arn() {
             .any(|(c, w)| *c == Concern::MissingExternalId && w.contains("external ID")),
         "{:?}",
         d.warnings
+    );
+}
+
+#[test]
+fn walkme_trusts_one_data_centre_or_the_earlier_guides_roles_when_asked() {
+    let trust_of = |variant: &str| {
+        let d = expand_one(&format!(
+            "    vendor: walkme\n    bucket: acme-exports\n    folder: walkme\n    trust: {variant}\n"
+        ));
+        d.role.unwrap().trust
+    };
+    let current = guide(
+        include_str!("../../tests/guides/walkme-trust-current.json"),
+        &[],
+    );
+    let only = |keep: &str| {
+        let text = include_str!("../../tests/guides/walkme-trust-current.json");
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("walkme-s3-integrations") || l.contains(keep))
+            .collect();
+        guide(&lines.join("\n").replace("prod\",", "prod\""), &[])
+    };
+    assert_same(&trust_of("us-and-eu"), &current);
+    assert_same(&trust_of("us"), &only("integrations-prod\""));
+    assert_same(&trust_of("eu"), &only("eu-prod"));
+    assert_same(
+        &trust_of("legacy"),
+        &guide(include_str!("../../tests/guides/walkme-trust.json"), &[]),
     );
 }
 
