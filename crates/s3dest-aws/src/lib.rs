@@ -24,7 +24,7 @@ use std::time::Duration;
 use s3dest_core::model::{
     IdentityNames, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, ReadRequest,
 };
-use s3dest_core::plan::{Change, Plan};
+use s3dest_core::plan::{Address, Change, Plan};
 
 pub use aws::Aws;
 pub use error::{CloudError, is_principal_propagation_error};
@@ -109,12 +109,12 @@ pub enum ApplyEvent<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct ApplyReport {
     /// Addresses of the changes made in full, in plan order.
-    pub applied: Vec<String>,
+    pub applied: Vec<Address>,
     /// Changes that failed, in plan order, with the error. When any failed, apply
     /// stopped after the phase it was in.
-    pub failed: Vec<(String, CloudError)>,
+    pub failed: Vec<(Address, CloudError)>,
     /// Changes not made, or made only in part, because an earlier phase failed.
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Address>,
     /// AWS requests sent by this apply.
     pub calls: u64,
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyConfig, ApplyEvent, ApplyReport, Aws, Cloud, CloudError, LOCK_KEY};
 use s3dest_core::model::{RoleDef, TAG_DESTINATION, TAG_SPEC};
-use s3dest_core::plan::{Action, Change, Op, Plan};
+use s3dest_core::plan::{Action, Address, Change, Op, Part, Plan};
 use s3dest_moto::{MotoGuard, moto};
 use s3dest_policy::{PolicyDocument, Statement};
 
@@ -79,9 +79,9 @@ fn statement(sid: &str) -> Statement {
         .with_resources([format!("arn:aws:s3:::{BUCKET}/{sid}/*")])
 }
 
-fn change(address: &str, action: Action, ops: Vec<Op>) -> Change {
+fn change(address: Address, action: Action, ops: Vec<Op>) -> Change {
     Change {
-        address: address.to_owned(),
+        address,
         action,
         before: None,
         after: None,
@@ -96,7 +96,7 @@ fn statements_plan(spec: &str, puts: &[String], deletes: &[String]) -> Plan {
         .iter()
         .map(|sid| {
             change(
-                &format!("bucket.{BUCKET}.statement.{sid}"),
+                Address::statement(BUCKET, sid),
                 Action::Create,
                 vec![Op::PutStatement {
                     bucket: BUCKET.to_owned(),
@@ -107,7 +107,7 @@ fn statements_plan(spec: &str, puts: &[String], deletes: &[String]) -> Plan {
         .collect();
     changes.extend(deletes.iter().map(|sid| {
         change(
-            &format!("bucket.{BUCKET}.statement.{sid}"),
+            Address::statement(BUCKET, sid),
             Action::Delete,
             vec![Op::DeleteStatement {
                 bucket: BUCKET.to_owned(),
@@ -145,7 +145,7 @@ fn role_then_statement_plan() -> Plan {
     plan.changes.insert(
         0,
         change(
-            "destination.d.role",
+            Address::part("d", Part::Role),
             Action::Create,
             vec![Op::CreateRole { role }],
         ),

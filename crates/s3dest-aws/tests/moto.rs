@@ -14,7 +14,7 @@ use s3dest_core::model::{
     BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC, ObservedBucket, Owner,
     ReadRequest, RoleDef, TAG_DESTINATION, TAG_SPEC,
 };
-use s3dest_core::plan::{Action, Change, Notice, Op, Plan};
+use s3dest_core::plan::{Action, Address, Change, Notice, Op, Part, Plan};
 use s3dest_moto::{MotoGuard, moto};
 use s3dest_policy::{PolicyDocument, Statement};
 
@@ -162,9 +162,9 @@ impl Fixture {
     }
 }
 
-fn change(address: &str, action: Action, ops: Vec<Op>) -> Change {
+fn change(address: Address, action: Action, ops: Vec<Op>) -> Change {
     Change {
-        address: address.to_owned(),
+        address,
         action,
         before: None,
         after: None,
@@ -516,7 +516,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
         "acme",
         vec![
             change(
-                "bucket.acme-new",
+                Address::bucket("acme-new"),
                 Action::Create,
                 vec![Op::CreateBucket {
                     bucket: "acme-new".to_owned(),
@@ -524,12 +524,12 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "destination.d.role",
+                Address::part("d", Part::Role),
                 Action::Create,
                 vec![Op::CreateRole { role: role.clone() }],
             ),
             change(
-                "destination.d.role_policy",
+                Address::part("d", Part::RolePolicy),
                 Action::Create,
                 vec![Op::PutRolePolicy {
                     role: role.name.clone(),
@@ -538,7 +538,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "bucket.shared.statement.d",
+                Address::statement("shared", "d"),
                 Action::Create,
                 vec![Op::PutStatement {
                     bucket: "shared".to_owned(),
@@ -546,7 +546,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "bucket.acme-new.statement.d",
+                Address::statement("acme-new", "d"),
                 Action::Create,
                 vec![Op::PutStatement {
                     bucket: "acme-new".to_owned(),
@@ -554,7 +554,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "destination.d.folder",
+                Address::part("d", Part::Folder),
                 Action::Create,
                 vec![Op::CreateFolder {
                     bucket: "acme-new".to_owned(),
@@ -642,7 +642,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
         "acme",
         vec![
             change(
-                "bucket.shared.statement.d",
+                Address::statement("shared", "d"),
                 Action::Delete,
                 vec![Op::DeleteStatement {
                     bucket: "shared".to_owned(),
@@ -650,7 +650,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "bucket.acme-new.statement.d",
+                Address::statement("acme-new", "d"),
                 Action::Delete,
                 vec![Op::DeleteStatement {
                     bucket: "acme-new".to_owned(),
@@ -658,7 +658,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "destination.d.folder",
+                Address::part("d", Part::Folder),
                 Action::Delete,
                 vec![Op::DeleteFolder {
                     bucket: "acme-new".to_owned(),
@@ -666,7 +666,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "destination.d.role_policy",
+                Address::part("d", Part::RolePolicy),
                 Action::Delete,
                 vec![Op::DeleteRolePolicy {
                     role: role.name.clone(),
@@ -674,7 +674,7 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                 }],
             ),
             change(
-                "destination.d.role",
+                Address::part("d", Part::Role),
                 Action::Delete,
                 vec![Op::DeleteRole {
                     name: role.name.clone(),
@@ -721,7 +721,7 @@ async fn delete_folder_refuses_a_folder_that_is_not_empty() {
         "acme",
         vec![
             change(
-                "destination.d.folder",
+                Address::part("d", Part::Folder),
                 Action::Delete,
                 vec![Op::DeleteFolder {
                     bucket: "bkt".to_owned(),
@@ -729,7 +729,7 @@ async fn delete_folder_refuses_a_folder_that_is_not_empty() {
                 }],
             ),
             change(
-                "destination.d.role",
+                Address::part("d", Part::Role),
                 Action::Delete,
                 vec![Op::DeleteRole {
                     name: "r".to_owned(),
@@ -773,21 +773,21 @@ async fn a_failed_phase_reports_every_failure_and_stops() {
         "acme",
         vec![
             change(
-                "destination.a.role",
+                Address::part("a", Part::Role),
                 Action::Create,
                 vec![Op::CreateRole {
                     role: role_def("taken"),
                 }],
             ),
             change(
-                "destination.b.role",
+                Address::part("b", Part::Role),
                 Action::Create,
                 vec![Op::CreateRole {
                     role: role_def("fresh"),
                 }],
             ),
             change(
-                "destination.b.role_policy",
+                Address::part("b", Part::RolePolicy),
                 Action::Create,
                 vec![Op::PutRolePolicy {
                     role: "fresh".to_owned(),
@@ -815,14 +815,15 @@ async fn a_plan_with_errors_is_refused_without_a_call() {
     let mut p = plan(
         "acme",
         vec![change(
-            "destination.a.role",
+            Address::part("a", Part::Role),
             Action::Create,
             vec![Op::CreateRole {
                 role: role_def("a"),
             }],
         )],
     );
-    p.errors.push(Notice::new("destination.a.role", "conflict"));
+    p.errors
+        .push(Notice::new(Address::part("a", Part::Role), "conflict"));
     let result = cloud.apply(&p, &|_| {}).await;
     assert!(matches!(
         result,
@@ -851,7 +852,7 @@ async fn concurrent_applies_do_not_lose_statements() {
                     "shared",
                 );
                 change(
-                    &format!("bucket.shared.statement.{spec}{i}"),
+                    Address::statement("shared", format!("{spec}{i}")),
                     Action::Create,
                     vec![Op::PutStatement {
                         bucket: "shared".to_owned(),

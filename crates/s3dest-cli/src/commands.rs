@@ -477,10 +477,10 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
     let on_event = |event: ApplyEvent| match event {
         ApplyEvent::Started(change) => {
             tracing::debug!("{}: {}", change.address, change.action.as_str());
-            progress.start(&change.address);
+            progress.start(&change.address.to_string());
         }
         ApplyEvent::Done(change) => progress.done(
-            &change.address,
+            &change.address.to_string(),
             &format!(
                 "{} {}: {} done",
                 render::symbol(change.action),
@@ -489,7 +489,7 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
             ),
         ),
         ApplyEvent::Failed(change, err) => progress.failed(
-            &change.address,
+            &change.address.to_string(),
             &format!(
                 "{}: {} failed: {err}",
                 change.address,
@@ -504,7 +504,7 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
         Ok(report) => report
             .failed
             .iter()
-            .filter(|(address, _)| !progress.printed_failure(address))
+            .filter(|(address, _)| !progress.printed_failure(&address.to_string()))
             .map(|(address, err)| format!("{address}: {err}"))
             .collect(),
         Err(_) => Vec::new(),
@@ -519,7 +519,12 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
         if !report.skipped.is_empty() {
             ui.info(&format!(
                 "not applied because an earlier step failed: {}",
-                report.skipped.join(", ")
+                report
+                    .skipped
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         bail!(

@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
-
 use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::model::{
@@ -15,10 +13,11 @@ use crate::sid;
 
 mod buckets;
 pub mod keys;
+mod resource;
 mod roles;
 mod users;
 
-use roles::Kind;
+pub use resource::{Address, IdentityKind, Part, Resource, UserKeys};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
@@ -204,11 +203,11 @@ impl Op {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub address: String,
+    pub address: Address,
     pub action: Action,
-    /// Canonical JSON views of the resource, for rendering; `None` when absent.
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// The resource as AWS holds it and as the plan makes it; `None` when absent.
+    pub before: Option<Resource>,
+    pub after: Option<Resource>,
     pub reason: String,
     pub ops: Vec<Op>,
 }
@@ -238,15 +237,15 @@ impl Change {
 /// A message tied to a resource address (or to the whole spec).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub address: String,
+    pub address: Address,
     pub message: String,
     pub concern: Concern,
 }
 
 impl Notice {
-    pub fn new(address: impl Into<String>, message: impl Into<String>) -> Notice {
+    pub fn new(address: Address, message: impl Into<String>) -> Notice {
         Notice {
-            address: address.into(),
+            address,
             message: message.into(),
             concern: Concern::General,
         }
@@ -308,10 +307,9 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
     }
     for dest in desired.destinations.values() {
         for (concern, message) in &dest.warnings {
-            let address = format!("destination.{}", dest.name);
             planner.warnings.push(Notice {
                 concern: *concern,
-                ..Notice::new(address, message.clone())
+                ..Notice::new(Address::destination(&dest.name), message.clone())
             });
         }
         planner.role(dest);
@@ -339,7 +337,8 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         errors,
         ..
     } = planner;
-    changes.sort_by(|a, b| (a.phase(), &a.address).cmp(&(b.phase(), &b.address)));
+    // By address as shown, so that the order reads alphabetically.
+    changes.sort_by_cached_key(|c| (c.phase(), c.address.to_string()));
     Plan {
         spec: desired.spec.clone(),
         account_id: desired.account_id.clone(),
@@ -364,20 +363,20 @@ impl<'a> Planner<'a> {
         &self.desired.spec
     }
 
-    fn warn(&mut self, address: String, message: String) {
+    fn warn(&mut self, address: Address, message: String) {
         self.warnings.push(Notice::new(address, message));
     }
 
-    fn error(&mut self, address: String, message: String) {
+    fn error(&mut self, address: Address, message: String) {
         self.errors.push(Notice::new(address, message));
     }
 
     fn change(
         &mut self,
-        address: String,
+        address: Address,
         action: Action,
-        before: Option<Value>,
-        after: Option<Value>,
+        before: Option<Resource>,
+        after: Option<Resource>,
         reason: impl Into<String>,
         ops: Vec<Op>,
     ) {
@@ -400,8 +399,8 @@ impl<'a> Planner<'a> {
 
     /// Whether the destination's role or user exists but is not this spec's to change.
     fn identity_refused(&self, dest: &DesiredDestination) -> bool {
-        let role = format!("destination.{}.role", dest.name);
-        let user = format!("destination.{}.user", dest.name);
+        let role = Address::part(&dest.name, Part::Role);
+        let user = Address::part(&dest.name, Part::User);
         self.errors
             .iter()
             .any(|e| e.address == role || e.address == user)
@@ -465,9 +464,12 @@ impl<'a> Planner<'a> {
             .collect();
         for (dest, bucket, folder) in folders {
             if let Some(op) = self.prunable_folder(&bucket, &folder, &dest) {
-                let before = json!({"bucket": bucket, "key": format!("{folder}/")});
+                let before = Resource::Folder {
+                    key: format!("{folder}/"),
+                    bucket,
+                };
                 let reason = "the destination is no longer in the spec and its folder is empty";
-                let address = format!("destination.{dest}.folder");
+                let address = Address::part(dest, Part::Folder);
                 self.change(
                     address,
                     Action::Delete,
@@ -505,13 +507,18 @@ impl<'a> Planner<'a> {
             }
         }
         for (bucket, dest, sid, statement) in stale {
-            let before = json!({"bucket": bucket, "sid": sid, "statement": statement.canonical().to_value()});
+            let address = Address::statement(&bucket, dest);
             let op = Op::DeleteStatement {
                 bucket: bucket.clone(),
+                sid: sid.clone(),
+            };
+            let before = Resource::BucketStatement {
+                bucket,
                 sid,
+                statement,
             };
             self.change(
-                format!("bucket.{bucket}.statement.{dest}"),
+                address,
                 Action::Delete,
                 Some(before),
                 None,

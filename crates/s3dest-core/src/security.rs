@@ -1,5 +1,5 @@
 //! A security review of a plan: the changes a reviewer must not miss, computed from
-//! the changes' `before`/`after` JSON views and the plan's warnings. Pure.
+//! the changes' typed `before`/`after` resources and the plan's warnings. Pure.
 //!
 //! What counts:
 //! - destroying or replacing anything;
@@ -17,12 +17,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
-use s3dest_policy::{Effect, PolicyDocument, Principal, Statement};
+use s3dest_policy::{Effect, Principal, Statement};
 
 use crate::model::Concern;
-use crate::plan::{Action, Change, Notice, Plan};
+use crate::plan::{Action, Address, Change, Notice, Plan, Resource};
 
 /// How loudly a finding is shown: `Caution` (access is widened) before `Warning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,8 +57,6 @@ pub enum Kind {
     MissingExternalId,
     /// A plan warning: a bucket's public access is not blocked.
     PublicAccess,
-    /// A policy view that could not be read back; review the diff by hand.
-    Unreadable,
 }
 
 impl Kind {
@@ -75,14 +71,13 @@ impl Kind {
             Kind::WildcardGrant => "wildcard grant",
             Kind::MissingExternalId => "no external ID",
             Kind::PublicAccess => "public access",
-            Kind::Unreadable => "not analysed",
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub address: String,
+    pub address: Address,
     pub severity: Severity,
     pub kind: Kind,
     pub message: String,
@@ -146,61 +141,42 @@ fn change_findings(change: &Change, out: &mut Vec<Finding>) {
     }
     // Removing a resource only narrows access; what is destroyed is reported above.
     let Some(after) = &change.after else { return };
-    let before = change.before.as_ref();
-    let views: [(&str, Parse); 3] = [
-        ("trust_policy", document),
-        ("policy", document),
-        ("statement", statement),
-    ];
-    for (key, parse) in views {
-        let Some(after_view) = after.get(key) else {
-            continue;
-        };
-        let what = match key {
-            "trust_policy" => "trust policy",
-            "statement" => "bucket-policy statement",
-            _ if after.get("role").is_some() || after.get("user").is_some() => "inline policy",
-            _ => "policy",
-        };
-        let before_view = before.and_then(|b| b.get(key));
-        let parsed =
-            parse(after_view).and_then(|a| before_view.map(parse).transpose().map(|b| (b, a)));
-        let (before_statements, after_statements) = match parsed {
-            Ok(pair) => pair,
-            Err(e) => {
-                push(
-                    Severity::Warning,
-                    Kind::Unreadable,
-                    format!("the {what} could not be analysed ({e}); review its diff by hand"),
-                );
-                continue;
-            }
-        };
-        let found = if key == "trust_policy" {
-            let role = after.get("name").and_then(Value::as_str).unwrap_or("?");
-            trust_finding(role, before_statements.as_deref(), &after_statements)
-        } else {
-            grant_finding(what, before_statements.as_deref(), &after_statements)
-        };
-        if let Some((severity, kind, message)) = found {
-            push(severity, kind, message);
+    let Some(after_statements) = grants(after) else {
+        return;
+    };
+    // A resource of another kind before (never, today) grants nothing to compare with.
+    let before_statements = change
+        .before
+        .as_ref()
+        .filter(|before| std::mem::discriminant(*before) == std::mem::discriminant(after))
+        .and_then(grants);
+    let before_statements = before_statements.as_deref();
+    let found = match after {
+        Resource::Role { name, .. } => trust_finding(name, before_statements, &after_statements),
+        Resource::InlinePolicy { .. } => {
+            grant_finding("inline policy", before_statements, &after_statements)
         }
+        Resource::BucketStatement { .. } => grant_finding(
+            "bucket-policy statement",
+            before_statements,
+            &after_statements,
+        ),
+        _ => None,
+    };
+    if let Some((severity, kind, message)) = found {
+        push(severity, kind, message);
     }
 }
 
-/// Reads a policy view back into canonical statements.
-type Parse = fn(&Value) -> Result<Vec<Statement>, String>;
-
-fn document(v: &Value) -> Result<Vec<Statement>, String> {
-    PolicyDocument::from_value(v)
-        .map(|d| d.canonical().statements)
-        .map_err(|e| e.to_string())
-}
-
-fn statement(v: &Value) -> Result<Vec<Statement>, String> {
-    Statement::from_value(v)
-        .map(|s| vec![s.canonical()])
-        .map_err(|e| e.to_string())
+/// The canonical statements of what a resource grants: a role's trust policy (who may
+/// assume it), an inline policy, a bucket-policy statement; `None` for the rest.
+fn grants(resource: &Resource) -> Option<Vec<Statement>> {
+    match resource {
+        Resource::Role { trust, .. } => Some(trust.canonical().statements),
+        Resource::InlinePolicy { policy, .. } => Some(policy.canonical().statements),
+        Resource::BucketStatement { statement, .. } => Some(vec![statement.canonical()]),
+        _ => None,
+    }
 }
 
 type Found = Option<(Severity, Kind, String)>;
@@ -703,10 +679,14 @@ fn list(items: impl Iterator<Item = String>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use serde_json::{Value, json};
 
+    use s3dest_policy::PolicyDocument;
+
     use super::*;
-    use crate::plan::{Action, Change, Notice, Plan};
+    use crate::plan::{Action, Change, IdentityKind, Notice, Part, Plan};
 
     const ROLE: &str = "s3dest-partner";
     const VENDOR: &str = "arn:aws:iam::111122223333:role/exporter";
@@ -723,13 +703,13 @@ mod tests {
     }
 
     fn change(
-        address: &str,
+        address: Address,
         action: Action,
-        before: Option<Value>,
-        after: Option<Value>,
+        before: Option<Resource>,
+        after: Option<Resource>,
     ) -> Change {
         Change {
-            address: address.into(),
+            address,
             action,
             before,
             after,
@@ -757,8 +737,25 @@ mod tests {
         json!({"Version": "2012-10-17", "Statement": statements})
     }
 
-    fn role_view(trust: Value) -> Value {
-        json!({"name": ROLE, "path": "/s3dest/", "arn": format!("arn:aws:iam::111111111111:role/s3dest/{ROLE}"), "trust_policy": trust, "tags": {}})
+    fn document(value: Value) -> PolicyDocument {
+        PolicyDocument::from_value(&value).expect("a test policy parses")
+    }
+
+    fn role_view(trust: Value) -> Resource {
+        Resource::Role {
+            name: ROLE.into(),
+            path: "/s3dest/".into(),
+            arn: format!("arn:aws:iam::111111111111:role/s3dest/{ROLE}"),
+            trust: document(trust),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn folder(key: &str) -> Resource {
+        Resource::Folder {
+            bucket: "acme".into(),
+            key: key.into(),
+        }
     }
 
     fn role_change(before: Option<Value>, after: Value) -> Change {
@@ -768,15 +765,20 @@ mod tests {
             Action::Create
         };
         change(
-            "destination.partner.role",
+            Address::part("partner", Part::Role),
             action,
             before.map(role_view),
             Some(role_view(after)),
         )
     }
 
-    fn policy_view(statements: Value) -> Value {
-        json!({"role": ROLE, "name": "s3dest", "policy": {"Version": "2012-10-17", "Statement": statements}})
+    fn policy_view(statements: Value) -> Resource {
+        Resource::InlinePolicy {
+            kind: IdentityKind::Role,
+            identity: ROLE.into(),
+            name: "s3dest".into(),
+            policy: document(json!({"Version": "2012-10-17", "Statement": statements})),
+        }
     }
 
     fn policy_change(before: Option<Value>, after: Value) -> Change {
@@ -786,15 +788,19 @@ mod tests {
             Action::Create
         };
         change(
-            "destination.partner.role_policy",
+            Address::part("partner", Part::RolePolicy),
             action,
             before.map(policy_view),
             Some(policy_view(after)),
         )
     }
 
-    fn statement_view(statement: Value) -> Value {
-        json!({"bucket": "acme", "sid": "S3destX", "statement": statement})
+    fn statement_view(statement: Value) -> Resource {
+        Resource::BucketStatement {
+            bucket: "acme".into(),
+            sid: "S3destX".into(),
+            statement: Statement::from_value(&statement).expect("a test statement parses"),
+        }
     }
 
     fn statement_change(before: Option<Value>, after: Value) -> Change {
@@ -804,7 +810,7 @@ mod tests {
             Action::Create
         };
         change(
-            "bucket.acme.statement.partner",
+            Address::statement("acme", "partner"),
             action,
             before.map(statement_view),
             Some(statement_view(after)),
@@ -827,16 +833,16 @@ mod tests {
 
     #[test]
     fn deletes_and_replaces_are_warnings() {
-        let before = Some(json!({"bucket": "acme", "key": "partner/"}));
+        let before = Some(folder("partner/"));
         let found = of(vec![
             change(
-                "destination.partner.folder",
+                Address::part("partner", Part::Folder),
                 Action::Delete,
                 before.clone(),
                 None,
             ),
             change(
-                "destination.other.folder",
+                Address::part("other", Part::Folder),
                 Action::Replace,
                 before.clone(),
                 before,
@@ -854,7 +860,7 @@ mod tests {
     fn deleting_a_policy_is_only_a_destroy() {
         let view = policy_view(json!([allow(&["s3:*"], &["*"])]));
         let found = of(vec![change(
-            "destination.p.role_policy",
+            Address::part("p", Part::RolePolicy),
             Action::Delete,
             Some(view),
             None,
@@ -1025,9 +1031,11 @@ mod tests {
     fn tag_only_role_update_finds_nothing() {
         let t = trust(&[(&[VENDOR], &["x"])]);
         let mut after = role_view(t.clone());
-        after["tags"] = json!({"owner": "me"});
+        if let Resource::Role { tags, .. } = &mut after {
+            tags.insert("owner".into(), "me".into());
+        }
         let c = change(
-            "destination.partner.role",
+            Address::part("partner", Part::Role),
             Action::Update,
             Some(role_view(t)),
             Some(after),
@@ -1234,28 +1242,28 @@ mod tests {
 
     #[test]
     fn warnings_about_external_ids_and_public_access() {
-        let notice = |address: &str, message: &str, concern| Notice {
+        let notice = |address: Address, message: &str, concern| Notice {
             concern,
             ..Notice::new(address, message)
         };
         let warnings = vec![
             notice(
-                "destination.walkme",
+                Address::destination("walkme"),
                 "WalkMe's roles assume this role without an external ID: …",
                 Concern::MissingExternalId,
             ),
             notice(
-                "destination.partner",
+                Address::destination("partner"),
                 "no external_id: the trusted principal can be tricked",
                 Concern::MissingExternalId,
             ),
             notice(
-                "bucket.acme",
+                Address::bucket("acme"),
                 "public access is not fully blocked on this bucket",
                 Concern::PublicAccess,
             ),
             notice(
-                "destination.p.folder",
+                Address::part("p", Part::Folder),
                 "folder `s3://acme/p/` is kept: it is not empty",
                 Concern::General,
             ),
@@ -1277,37 +1285,28 @@ mod tests {
 
     #[test]
     fn cautions_come_first_then_plan_order() {
-        let before = Some(json!({"bucket": "acme", "key": "p/"}));
+        let before = Some(folder("p/"));
         let found = of(vec![
-            change("destination.a.folder", Action::Delete, before, None),
+            change(
+                Address::part("a", Part::Folder),
+                Action::Delete,
+                before,
+                None,
+            ),
             role_change(None, trust(&[(&[VENDOR], &[])])),
             policy_change(None, json!([allow(&["s3:*"], &["arn:aws:s3:::acme/*"])])),
         ]);
-        let order: Vec<(&str, Severity)> = found
+        let order: Vec<(String, Severity)> = found
             .iter()
-            .map(|f| (f.address.as_str(), f.severity))
+            .map(|f| (f.address.to_string(), f.severity))
             .collect();
-        assert_eq!(
-            order,
-            [
-                ("destination.partner.role", Severity::Caution),
-                ("destination.partner.role_policy", Severity::Caution),
-                ("destination.a.folder", Severity::Warning),
-            ]
-        );
-    }
-
-    #[test]
-    fn unreadable_policy_is_reported() {
-        let after =
-            json!({"role": ROLE, "name": "s3dest", "policy": {"Statement": [{"Effect": "Maybe"}]}});
-        let found = of(vec![change(
-            "destination.p.role_policy",
-            Action::Create,
-            None,
-            Some(after),
-        )]);
-        one(&found, Kind::Unreadable, Severity::Warning);
+        let expected = [
+            ("destination.partner.role", Severity::Caution),
+            ("destination.partner.role_policy", Severity::Caution),
+            ("destination.a.folder", Severity::Warning),
+        ]
+        .map(|(address, severity)| (address.to_owned(), severity));
+        assert_eq!(order, expected);
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn converge(yaml: &str, world: &mut Observed) -> Plan {
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
     plan.changes
         .iter()
-        .map(|c| (c.address.clone(), c.action))
+        .map(|c| (c.address.to_string(), c.action))
         .collect()
 }
 
@@ -239,7 +239,11 @@ fn foreign_statements_never_appear_and_survive() {
     };
     bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(vec![foreign.clone()]));
     let p = converge(ALL_VENDORS, &mut w);
-    assert!(p.changes.iter().all(|c| !c.address.contains("CloudTrail")));
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| !c.address.to_string().contains("CloudTrail"))
+    );
     let policy = bucket_mut(&mut w, "acme-exports").policy.clone().unwrap();
     assert_eq!(policy.statement_by_sid("CloudTrailWrite"), Some(&foreign));
     // Removing everything from the spec removes our statement only.
@@ -305,7 +309,7 @@ fn buckets_must_exist_unless_created_and_regions_are_checked() {
     let yaml = "version: 1\nname: acme\nbuckets: {gone: {}, made: {create: true}, far: {region: eu-west-1}}\ndestinations: {}\n";
     let mut w = world(&["far"]);
     let p = plan(yaml, &w);
-    let errors: Vec<_> = p.errors.iter().map(|e| e.address.as_str()).collect();
+    let errors: Vec<_> = p.errors.iter().map(|e| e.address.to_string()).collect();
     assert_eq!(errors, ["bucket.far", "bucket.gone"]);
     assert_eq!(actions(&p), [("bucket.made".to_owned(), Action::Create)]);
     bucket_mut(&mut w, "far").region = "eu-west-1".into();
@@ -380,9 +384,9 @@ fn a_deleted_pendo_role_rewritten_to_a_unique_id_in_the_bucket_policy_is_drift()
 
 #[test]
 fn an_operation_never_runs_after_a_later_one_of_its_change() {
-    use s3dest_core::plan::{Change, Op, Phase};
+    use s3dest_core::plan::{Address, Change, Op, Phase};
     let change = |ops| Change {
-        address: "a".into(),
+        address: Address::bucket("a"),
         action: Action::Replace,
         before: None,
         after: None,
@@ -450,13 +454,17 @@ fn every_vendor_with_access_keys_from_empty_converges_without_bucket_statements(
     let yaml = all_access_keys();
     let mut w = world(&["acme-exports"]);
     let first = converge(&yaml, &mut w);
-    let addresses: Vec<_> = first.changes.iter().map(|c| c.address.as_str()).collect();
+    let addresses: Vec<_> = first
+        .changes
+        .iter()
+        .map(|c| c.address.to_string())
+        .collect();
     for dest in [
         "pendo", "currents", "exports", "security", "walkme", "partner",
     ] {
         for part in ["user", "user_policy", "access_key", "folder"] {
             assert!(
-                addresses.contains(&format!("destination.{dest}.{part}").as_str()),
+                addresses.contains(&format!("destination.{dest}.{part}")),
                 "{dest}.{part}: {addresses:?}"
             );
         }
@@ -581,7 +589,7 @@ fn switching_between_role_and_access_key_shows_the_replacement() {
         .changes
         .iter()
         .filter(|c| c.action == Action::Delete)
-        .map(|c| c.address.as_str())
+        .map(|c| c.address.to_string())
         .collect();
     assert_eq!(
         deletes,
@@ -827,15 +835,15 @@ fn a_foreign_unique_id_principal_is_an_error_only_where_the_plan_writes_the_poli
     let mut w = world(&["acme-exports"]);
     bucket_mut(&mut w, "acme-exports").policy = Some(PolicyDocument::new(vec![foreign]));
     let p = plan(ALL_VENDORS, &w);
-    let errors: Vec<(&str, &str)> = p
+    let errors: Vec<(String, &str)> = p
         .errors
         .iter()
-        .map(|e| (e.address.as_str(), e.message.as_str()))
+        .map(|e| (e.address.to_string(), e.message.as_str()))
         .collect();
     assert_eq!(
         errors,
         [(
-            "bucket.acme-exports",
+            "bucket.acme-exports".to_owned(),
             "statement `Legacy` of this bucket's policy, which s3dest does not own, names \
              `AROA3XFRBF535EXAMPLE1`: the unique id AWS puts in place of a role or user that was \
              deleted. AWS refuses every bucket policy that contains one, so s3dest cannot change \

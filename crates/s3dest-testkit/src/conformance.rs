@@ -28,7 +28,7 @@ use s3dest_core::model::{
     BucketRead, Desired, FolderInfo, IdentityNames, Observed, ObservedBucket, Owner, ReadRequest,
     RoleDef, TAG_DESTINATION, TAG_SPEC,
 };
-use s3dest_core::plan::{Action, Change, Op, Plan};
+use s3dest_core::plan::{Action, Address, Change, Op, Part, Plan};
 use s3dest_core::{plan, presets, sid};
 use s3dest_policy::{PolicyDocument, Statement};
 
@@ -263,14 +263,15 @@ async fn apply(cloud: &impl Cloud, plan: &Plan) -> Result<(ApplyReport, Vec<Stri
         );
     }
     // Every change is reported once, in plan order.
-    let mut reported: Vec<&String> = report
+    let mut reported: Vec<String> = report
         .applied
         .iter()
         .chain(report.failed.iter().map(|(a, _)| a))
         .chain(&report.skipped)
+        .map(ToString::to_string)
         .collect();
     reported.sort();
-    let mut planned: Vec<&String> = plan.changes.iter().map(|c| &c.address).collect();
+    let mut planned: Vec<String> = plan.changes.iter().map(|c| c.address.to_string()).collect();
     planned.sort();
     assert_eq!(reported, planned, "{report:#?}");
     // Each finished change was started first; each failed one likewise.
@@ -332,9 +333,9 @@ async fn apply_all(cloud: &impl Cloud, plan: &Plan) -> Result<ApplyReport, Cloud
     Ok(report)
 }
 
-fn change(address: &str, action: Action, ops: Vec<Op>) -> Change {
+fn change(address: Address, action: Action, ops: Vec<Op>) -> Change {
     Change {
-        address: address.to_owned(),
+        address,
         action,
         before: None,
         after: None,
@@ -368,7 +369,7 @@ fn ops(plan: &Plan) -> impl Iterator<Item = &Op> {
 fn addresses(plan: &Plan) -> Vec<(String, Action)> {
     plan.changes
         .iter()
-        .map(|c| (c.address.clone(), c.action))
+        .map(|c| (c.address.to_string(), c.action))
         .collect()
 }
 
@@ -582,7 +583,7 @@ pub async fn applying_again_converges(
         ]),
     };
     let create = edge_plan(vec![change(
-        "destination.taken.role",
+        Address::part("taken", Part::Role),
         Action::Create,
         vec![Op::CreateRole { role }],
     )]);
@@ -605,7 +606,10 @@ pub async fn applying_again_converges(
         Owner::Unowned,
         "the role is left as it was"
     );
-    outcome.note("taken", (&address, error.is_code("EntityAlreadyExists")));
+    outcome.note(
+        "taken",
+        (address.to_string(), error.is_code("EntityAlreadyExists")),
+    );
     Ok(outcome)
 }
 
@@ -653,7 +657,7 @@ pub async fn reads_return_only_what_was_asked_and_is_owned(
     assert!(
         plan.changes
             .iter()
-            .any(|c| c.action == Action::Delete && c.address.contains("leftover")),
+            .any(|c| c.action == Action::Delete && c.address.to_string().contains("leftover")),
         "{:#?}",
         addresses(&plan)
     );
@@ -804,7 +808,7 @@ pub async fn deleting_a_statement_removes_only_ours(
 
     // A statement alone in its policy: its delete deletes the policy; again, a no-op.
     let put = edge_plan(vec![change(
-        "bucket.acme-exports.statement.pendo",
+        Address::statement("acme-exports", "pendo"),
         Action::Create,
         vec![Op::PutStatement {
             bucket: "acme-exports".to_owned(),
@@ -818,7 +822,7 @@ pub async fn deleting_a_statement_removes_only_ours(
     apply_all(cloud, &put).await?;
     assert!(scene.bucket_policy("acme-exports").await.is_some());
     let delete = edge_plan(vec![change(
-        "bucket.acme-exports.statement.pendo",
+        Address::statement("acme-exports", "pendo"),
         Action::Delete,
         vec![Op::DeleteStatement {
             bucket: "acme-exports".to_owned(),
@@ -852,7 +856,7 @@ pub async fn a_folder_with_other_objects_is_kept(
     // The operation itself, with a change of a later phase after it.
     let direct = edge_plan(vec![
         change(
-            "destination.partner.folder",
+            Address::part("partner", Part::Folder),
             Action::Delete,
             vec![Op::DeleteFolder {
                 bucket: "acme-exports".to_owned(),
@@ -860,7 +864,7 @@ pub async fn a_folder_with_other_objects_is_kept(
             }],
         ),
         change(
-            "destination.partner.role",
+            Address::part("partner", Part::Role),
             Action::Delete,
             vec![Op::DeleteRole {
                 name: role.name.clone(),
@@ -879,7 +883,15 @@ pub async fn a_folder_with_other_objects_is_kept(
     }
     assert_eq!(report.skipped, ["destination.partner.role"]);
     assert!(scene.object_exists("acme-exports", "partner/").await);
-    outcome.note("direct", (&report.applied, address, &report.skipped));
+    let shown = |list: &[Address]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+    outcome.note(
+        "direct",
+        (
+            shown(&report.applied),
+            address.to_string(),
+            shown(&report.skipped),
+        ),
+    );
     // Nothing was deleted: AWS still matches the spec.
     converged(cloud, ROLES).await?;
 

@@ -3,11 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::json;
-
 use s3dest_policy::{PolicyDocument, Statement};
 
-use super::{Action, Op, Planner};
+use super::{Action, Address, Notice, Op, Part, Planner, Resource};
 use crate::model::{
     DesiredBucket, DesiredDestination, LockVerdict, ObservedBucket, TAG_BUCKET, TAG_DESTINATION,
     TAG_FOLDER,
@@ -15,7 +13,7 @@ use crate::model::{
 
 impl<'a> Planner<'a> {
     pub(super) fn bucket(&mut self, bucket: &DesiredBucket) {
-        let address = format!("bucket.{}", bucket.name);
+        let address = Address::bucket(&bucket.name);
         match self.observed.buckets.get(&bucket.name) {
             Some(ObservedBucket::Present(info)) => {
                 if let Some(region) = bucket.region.as_ref().filter(|_| bucket.region_declared)
@@ -27,20 +25,15 @@ impl<'a> Planner<'a> {
                     );
                 }
                 if bucket.create && info.public_access_blocked == Some(false) {
-                    self.warnings.push(super::Notice {
+                    self.warnings.push(Notice {
                         concern: crate::model::Concern::PublicAccess,
-                        ..super::Notice::new(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned())
+                        ..Notice::new(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned())
                     });
                 }
             }
             Some(ObservedBucket::Missing) | None if bucket.create => {
                 let region = bucket.region.clone().unwrap_or_else(|| crate::presets::DEFAULT_REGION.to_owned());
-                let after = json!({
-                    "name": bucket.name,
-                    "region": region,
-                    "public_access_block": "all blocked",
-                    "default_encryption": "SSE-S3 (AES256)",
-                });
+                let after = Resource::Bucket { name: bucket.name.clone(), region: region.clone() };
                 self.change(address, Action::Create, None, Some(after), "bucket does not exist and the spec sets `create: true`", vec![Op::CreateBucket { bucket: bucket.name.clone(), region }]);
             }
             Some(ObservedBucket::Missing) | None => self.error(
@@ -61,7 +54,7 @@ impl<'a> Planner<'a> {
             if let Some(policy) = &dest.inline_policy {
                 let size = policy.to_json().len();
                 if size > INLINE_LIMIT {
-                    errors.push((format!("destination.{}", dest.name), format!("its inline policy would be {size} characters; IAM allows {INLINE_LIMIT} per role or user")));
+                    errors.push((Address::destination(&dest.name), format!("its inline policy would be {size} characters; IAM allows {INLINE_LIMIT} per role or user")));
                 }
             }
         }
@@ -89,7 +82,7 @@ impl<'a> Planner<'a> {
             let size = policy.to_json().len();
             if size > BUCKET_POLICY_LIMIT {
                 errors.push((
-                    format!("bucket.{bucket}"),
+                    Address::bucket(bucket),
                     format!(
                         "its bucket policy would be {size} bytes; S3 allows {BUCKET_POLICY_LIMIT}"
                     ),
@@ -124,7 +117,7 @@ impl<'a> Planner<'a> {
             let ObservedBucket::Present(info) = observed else {
                 continue;
             };
-            let address = format!("bucket.{bucket}");
+            let address = Address::bucket(bucket);
             let edits = edited.contains(bucket.as_str());
             // Only a policy the plan writes is refused; ours are rewritten with ARNs anyway.
             let statements = info
@@ -180,7 +173,7 @@ impl<'a> Planner<'a> {
             self.warn(address, message);
         }
         for (address, message) in notes {
-            self.notes.push(super::Notice::new(address, message));
+            self.notes.push(Notice::new(address, message));
         }
     }
 
@@ -189,13 +182,17 @@ impl<'a> Planner<'a> {
             return;
         };
         let sid = want.sid.clone().unwrap_or_default();
-        let address = format!("bucket.{}.statement.{}", dest.bucket, dest.name);
+        let address = Address::statement(&dest.bucket, &dest.name);
         let have = self
             .bucket_info(&dest.bucket)
             .and_then(|b| b.policy.as_ref())
             .and_then(|p| p.statement_by_sid(&sid))
             .cloned();
-        let view = |s: &Statement| json!({"bucket": dest.bucket, "sid": sid, "statement": s.canonical().to_value()});
+        let view = |s: &Statement| Resource::BucketStatement {
+            bucket: dest.bucket.clone(),
+            sid: sid.clone(),
+            statement: s.clone(),
+        };
         let op = Op::PutStatement {
             bucket: dest.bucket.clone(),
             statement: want.clone(),
@@ -226,9 +223,11 @@ impl<'a> Planner<'a> {
         let Some(want) = dest.folder.clone() else {
             return;
         };
-        let address = format!("destination.{}.folder", dest.name);
-        let view =
-            |bucket: &str, folder: &str| json!({"bucket": bucket, "key": format!("{folder}/")});
+        let address = Address::part(&dest.name, Part::Folder);
+        let view = |bucket: &str, folder: &str| Resource::Folder {
+            bucket: bucket.to_owned(),
+            key: format!("{folder}/"),
+        };
         let exists = self
             .bucket_info(&dest.bucket)
             .and_then(|b| b.folders.get(&want))
@@ -299,7 +298,7 @@ impl<'a> Planner<'a> {
         }
         if info.has_other_objects != Some(false) {
             self.warn(
-                format!("destination.{dest}.folder"),
+                Address::part(dest, Part::Folder),
                 format!("folder `s3://{bucket}/{folder}/` is kept: it is not empty"),
             );
             return None;

@@ -3,18 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
 use s3dest_policy::PolicyDocument;
 
-use super::{Action, Change, Op, Planner, users};
+use super::{Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, users};
 use crate::model::{
     DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef, TAG_DESTINATION,
 };
 
 impl<'a> Planner<'a> {
     pub(super) fn role(&mut self, dest: &DesiredDestination) {
-        let address = format!("destination.{}.role", dest.name);
+        let address = Address::part(&dest.name, Part::Role);
         // A role this destination owned under another name (role_name changed, or auth switched).
         // Never one that a destination of the spec still wants (renamed destinations).
         let previous: Vec<&ObservedRole> = self
@@ -83,13 +81,12 @@ impl<'a> Planner<'a> {
                 "role `{}` stays at its path `{}` (IAM cannot move a role; roles s3dest creates live under `{}`)",
                 have.name, have.path, want.path
             );
-            self.notes
-                .push(super::Notice::new(address.clone(), message));
+            self.notes.push(Notice::new(address.clone(), message));
         }
         // Updated in place: tags someone else added stay.
         let mut after = after;
-        if let Some(view) = after.as_mut() {
-            view["tags"] = json!(users::tags_after(&want.tags, &have.tags));
+        if let Some(Resource::Role { tags, .. }) = after.as_mut() {
+            *tags = users::tags_after(&want.tags, &have.tags);
         }
         let mut ops = Vec::new();
         let mut reasons = Vec::new();
@@ -100,7 +97,7 @@ impl<'a> Planner<'a> {
             });
             reasons.push("trust policy differs");
         }
-        ops.extend(Kind::Role.tag_ops(&want.name, &want.tags, &have.tags));
+        ops.extend(IdentityKind::Role.tag_ops(&want.name, &want.tags, &have.tags));
         if ops.len() > usize::from(!reasons.is_empty()) {
             reasons.push(if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added"
@@ -128,7 +125,7 @@ impl<'a> Planner<'a> {
 
     /// Inline and managed policies s3dest did not put on a role it owns: reported, never touched.
     pub(super) fn foreign_policies_on(&mut self, role: &ObservedRole, dest: &str) {
-        let address = format!("destination.{dest}.role");
+        let address = Address::part(dest, Part::Role);
         for name in role
             .inline_policies
             .keys()
@@ -150,7 +147,7 @@ impl<'a> Planner<'a> {
         reason: &str,
     ) -> Vec<Change> {
         let identity = Identity {
-            kind: Kind::Role,
+            kind: IdentityKind::Role,
             name: &old.name,
             inline_policies: &old.inline_policies,
             managed_policies: &old.managed_policy_arns,
@@ -187,14 +184,22 @@ impl<'a> Planner<'a> {
         let observed: &'a Observed = self.observed;
         let (kind, identity, existing) = if let Some(role) = &dest.role {
             let have = observed.roles.get(&role.name);
-            (Kind::Role, &role.name, have.map(|r| &r.inline_policies))
+            (
+                IdentityKind::Role,
+                &role.name,
+                have.map(|r| &r.inline_policies),
+            )
         } else if let Some(user) = &dest.user {
             let have = observed.users.get(&user.name);
-            (Kind::User, &user.name, have.map(|u| &u.inline_policies))
+            (
+                IdentityKind::User,
+                &user.name,
+                have.map(|u| &u.inline_policies),
+            )
         } else {
             return;
         };
-        let address = format!("destination.{}.{}_policy", dest.name, kind.as_str());
+        let address = Address::part(&dest.name, kind.policy_part());
         let have = existing.and_then(|p| p.get(INLINE_POLICY_NAME));
         let view = |doc: &PolicyDocument| kind.policy_view(identity, doc);
         match (&dest.inline_policy, have) {
@@ -252,33 +257,25 @@ pub(super) fn delete_role_op(role: &ObservedRole) -> Op {
 }
 
 /// Roles and users both carry one s3dest inline policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Role,
-    User,
-}
-
-impl Kind {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Kind::Role => "role",
-            Kind::User => "user",
+impl IdentityKind {
+    pub(super) fn policy_view(self, identity: &str, policy: &PolicyDocument) -> Resource {
+        Resource::InlinePolicy {
+            kind: self,
+            identity: identity.to_owned(),
+            name: INLINE_POLICY_NAME.to_owned(),
+            policy: policy.clone(),
         }
-    }
-
-    pub(super) fn policy_view(self, identity: &str, policy: &PolicyDocument) -> Value {
-        json!({self.as_str(): identity, "name": INLINE_POLICY_NAME, "policy": policy.canonical().to_value()})
     }
 
     pub(super) fn put_policy(self, identity: &str, policy: &PolicyDocument) -> Op {
         let (name, policy) = (INLINE_POLICY_NAME.to_owned(), policy.clone());
         match self {
-            Kind::Role => Op::PutRolePolicy {
+            IdentityKind::Role => Op::PutRolePolicy {
                 role: identity.to_owned(),
                 name,
                 policy,
             },
-            Kind::User => Op::PutUserPolicy {
+            IdentityKind::User => Op::PutUserPolicy {
                 user: identity.to_owned(),
                 name,
                 policy,
@@ -298,11 +295,11 @@ impl Kind {
         let mut ops = Vec::new();
         if !set.is_empty() {
             ops.push(match self {
-                Kind::Role => Op::TagRole {
+                IdentityKind::Role => Op::TagRole {
                     role: name.clone(),
                     tags: set,
                 },
-                Kind::User => Op::TagUser {
+                IdentityKind::User => Op::TagUser {
                     user: name.clone(),
                     tags: set,
                 },
@@ -310,11 +307,11 @@ impl Kind {
         }
         if !unset.is_empty() {
             ops.push(match self {
-                Kind::Role => Op::UntagRole {
+                IdentityKind::Role => Op::UntagRole {
                     role: name,
                     keys: unset,
                 },
-                Kind::User => Op::UntagUser {
+                IdentityKind::User => Op::UntagUser {
                     user: name,
                     keys: unset,
                 },
@@ -326,11 +323,11 @@ impl Kind {
     pub(super) fn delete_policy(self, identity: &str) -> Op {
         let name = INLINE_POLICY_NAME.to_owned();
         match self {
-            Kind::Role => Op::DeleteRolePolicy {
+            IdentityKind::Role => Op::DeleteRolePolicy {
                 role: identity.to_owned(),
                 name,
             },
-            Kind::User => Op::DeleteUserPolicy {
+            IdentityKind::User => Op::DeleteUserPolicy {
                 user: identity.to_owned(),
                 name,
             },
@@ -338,34 +335,34 @@ impl Kind {
     }
 }
 
-pub(super) fn role_view(role: &RoleDef, account_id: &str) -> Value {
-    json!({
-        "name": role.name,
-        "path": role.path,
-        "arn": role.arn(account_id),
-        "trust_policy": role.trust.canonical().to_value(),
-        "tags": role.tags,
-    })
+pub(super) fn role_view(role: &RoleDef, account_id: &str) -> Resource {
+    Resource::Role {
+        name: role.name.clone(),
+        path: role.path.clone(),
+        arn: role.arn(account_id),
+        trust: role.trust.clone(),
+        tags: role.tags.clone(),
+    }
 }
 
-pub(super) fn observed_role_view(role: &ObservedRole) -> Value {
-    json!({
-        "name": role.name,
-        "path": role.path,
-        "arn": role.arn,
-        "trust_policy": role.trust.canonical().to_value(),
-        "tags": role.tags,
-    })
+pub(super) fn observed_role_view(role: &ObservedRole) -> Resource {
+    Resource::Role {
+        name: role.name.clone(),
+        path: role.path.clone(),
+        arn: role.arn.clone(),
+        trust: role.trust.clone(),
+        tags: role.tags.clone(),
+    }
 }
 
 /// An owned role or user about to be deleted.
 pub(super) struct Identity<'o> {
-    pub kind: Kind,
+    pub kind: IdentityKind,
     pub name: &'o str,
     pub inline_policies: &'o BTreeMap<String, PolicyDocument>,
     pub managed_policies: &'o [String],
     /// How the identity is shown as `before`.
-    pub view: Value,
+    pub view: Resource,
 }
 
 impl Identity<'_> {
@@ -377,11 +374,10 @@ impl Identity<'_> {
         reason: &str,
         delete: impl FnOnce(Vec<String>) -> Op,
     ) -> Vec<Change> {
-        let kind = self.kind.as_str();
         let mut changes = Vec::new();
         if let Some(policy) = self.inline_policies.get(INLINE_POLICY_NAME) {
             changes.push(Change {
-                address: format!("destination.{dest}.{kind}_policy"),
+                address: Address::part(dest, self.kind.policy_part()),
                 action: Action::Delete,
                 before: Some(self.kind.policy_view(self.name, policy)),
                 after: None,
@@ -397,7 +393,7 @@ impl Identity<'_> {
             .collect();
         let reason = reason.to_owned() + &also_removes(&others, self.managed_policies);
         changes.push(Change {
-            address: format!("destination.{dest}.{kind}"),
+            address: Address::part(dest, self.kind.part()),
             action: Action::Delete,
             before: Some(self.view),
             after: None,

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-
 use super::keys::{KeyStep, absorb_orphans, orphaned_keys, plan_keys};
 use super::roles::Identity;
-use super::{Action, Change, Kind, Notice, Op, Planner, SecretDef, SecretFound};
+use super::{
+    Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, SecretDef,
+    SecretFound, UserKeys,
+};
 use crate::model::{
     AccessKey, DesiredDestination, ObservedSecret, ObservedUser, Owner, SECRET_RECOVERY_DAYS,
     TAG_DESTINATION, TAG_KEY_PENDING, TAG_SPEC, UserDef, pending_key_ids,
@@ -16,7 +17,7 @@ use crate::model::{
 
 impl<'a> Planner<'a> {
     pub(super) fn user(&mut self, dest: &DesiredDestination) {
-        let address = format!("destination.{}.user", dest.name);
+        let address = Address::part(&dest.name, Part::User);
         let spec = self.desired.spec.clone();
         let observed = self.observed;
         // A user this destination owned before (auth switched to role, or renamed).
@@ -51,7 +52,7 @@ impl<'a> Planner<'a> {
         if !self.owned_or_adopted(&address, "user", &want.name, &have.owner(), dest) {
             return;
         }
-        let ops = Kind::User.tag_ops(&want.name, &want.tags, &have.tags);
+        let ops = IdentityKind::User.tag_ops(&want.name, &want.tags, &have.tags);
         if !ops.is_empty() {
             let reason = if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added"
@@ -60,8 +61,8 @@ impl<'a> Planner<'a> {
             };
             let before = Some(observed_user_view(have));
             let mut after = after;
-            if let Some(view) = after.as_mut() {
-                view["tags"] = json!(tags_after(&want.tags, &have.tags));
+            if let Some(Resource::User { tags, .. }) = after.as_mut() {
+                *tags = tags_after(&want.tags, &have.tags);
             }
             self.change(address, Action::Update, before, after, reason, ops);
         }
@@ -80,7 +81,7 @@ impl<'a> Planner<'a> {
     /// error when not.
     pub(super) fn owned_or_adopted(
         &mut self,
-        address: &str,
+        address: &Address,
         kind: &str,
         name: &str,
         owner: &Owner,
@@ -90,7 +91,7 @@ impl<'a> Planner<'a> {
             owner if owner.is_spec(&self.desired.spec) => true,
             Owner::Unowned if dest.adopt => true,
             Owner::Unowned => {
-                self.error(address.to_owned(), format!("{kind} `{name}` already exists and is not managed by s3dest; set `adopt: true` on destination `{}` to take it over", dest.name));
+                self.error(address.clone(), format!("{kind} `{name}` already exists and is not managed by s3dest; set `adopt: true` on destination `{}` to take it over", dest.name));
                 false
             }
             Owner::Spec { spec, .. } => {
@@ -104,7 +105,7 @@ impl<'a> Planner<'a> {
                         "; give this destination its own `role_name`, or rename it (default names are `s3dest-<destination>`, per account)"
                     }
                 };
-                self.error(address.to_owned(), format!("{kind} `{name}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources{hint}"));
+                self.error(address.clone(), format!("{kind} `{name}` is managed by another s3dest spec, `{spec}`; s3dest never changes another spec's resources{hint}"));
                 false
             }
         }
@@ -112,16 +113,16 @@ impl<'a> Planner<'a> {
 
     pub(super) fn keys(&mut self, dest: &DesiredDestination) {
         let Some(user) = &dest.user else { return };
-        let address = format!("destination.{}.access_key", dest.name);
+        let address = Address::part(&dest.name, Part::AccessKey);
         let observed = self.observed;
-        let user_address = format!("destination.{}.user", dest.name);
+        let user_address = Address::part(&dest.name, Part::User);
         if self.errors.iter().any(|e| e.address == user_address) {
             return; // the user is not ours: neither are its keys
         }
         let secret = observed.secrets.get(&user.secret_name);
         if let Some(secret) = secret
             && !self.owned_or_adopted(
-                &format!("destination.{}.secret", dest.name),
+                &Address::part(&dest.name, Part::Secret),
                 "secret",
                 &secret.name,
                 &secret.owner(),
@@ -176,8 +177,14 @@ impl<'a> Planner<'a> {
                 None => changes.push(Change {
                     address: address.clone(),
                     action: Action::Update,
-                    before: Some(json!({"user": user.name, TAG_KEY_PENDING: "present"})),
-                    after: Some(json!({"user": user.name, TAG_KEY_PENDING: null})),
+                    before: Some(Resource::KeyPendingTag {
+                        user: user.name.clone(),
+                        present: true,
+                    }),
+                    after: Some(Resource::KeyPendingTag {
+                        user: user.name.clone(),
+                        present: false,
+                    }),
                     reason: "an earlier apply's key creation stopped before it made a key; its record is cleared".to_owned(),
                     ops: vec![untag],
                 }),
@@ -191,21 +198,22 @@ impl<'a> Planner<'a> {
         dest: &DesiredDestination,
         user: &UserDef,
         keys: &[AccessKey],
-        address: &str,
+        address: &Address,
         step: KeyStep,
     ) -> Change {
         let now = self.observed.read_at;
         let key_view = |id: &str, active: bool| {
             let key = keys.iter().find(|k| k.id == id);
-            json!({
-                "user": user.name,
-                "access_key_id": id,
-                "status": if active { "Active" } else { "Inactive" },
-                "created": key.map(|k| k.created.to_string()),
-                "age_days": key.map(|k| super::keys::days(now.duration_since(k.created))),
-                "last_used": key.and_then(|k| k.last_used).map(|t| t.to_string()),
-            })
+            Resource::AccessKey {
+                user: user.name.clone(),
+                id: id.to_owned(),
+                active,
+                created: key.map(|k| k.created),
+                age_days: key.map(|k| super::keys::days(now.duration_since(k.created))),
+                last_used: key.and_then(|k| k.last_used),
+            }
         };
+        let key_address = |id: &str| Address::part(&dest.name, Part::AccessKeyId(id.to_owned()));
         match step {
             KeyStep::Create {
                 reason,
@@ -249,14 +257,12 @@ impl<'a> Planner<'a> {
                     ),
                     None => reason,
                 };
-                let after = json!({
-                    "user": user.name,
-                    "access_key_id": "(known after apply)",
-                    "secret": user.secret_name,
-                    "secret_value": "(sensitive: written only to Secrets Manager)",
-                });
+                let after = Resource::NewAccessKey {
+                    user: user.name.clone(),
+                    secret: user.secret_name.clone(),
+                };
                 Change {
-                    address: address.to_owned(),
+                    address: address.clone(),
                     action: Action::Create,
                     before: None,
                     after: Some(after),
@@ -265,7 +271,7 @@ impl<'a> Planner<'a> {
                 }
             }
             KeyStep::Deactivate { id, reason } => Change {
-                address: format!("{address}.{id}"),
+                address: key_address(&id),
                 action: Action::Update,
                 before: Some(key_view(&id, true)),
                 after: Some(key_view(&id, false)),
@@ -277,7 +283,7 @@ impl<'a> Planner<'a> {
                 }],
             },
             KeyStep::Delete { id, reason } => Change {
-                address: format!("{address}.{id}"),
+                address: key_address(&id),
                 action: Action::Delete,
                 before: Some(key_view(&id, false)),
                 after: None,
@@ -294,7 +300,7 @@ impl<'a> Planner<'a> {
     /// user with its keys and anything else hanging on it.
     fn delete_user_changes(&self, dest: &str, old: &ObservedUser, reason: &str) -> Vec<Change> {
         let identity = Identity {
-            kind: Kind::User,
+            kind: IdentityKind::User,
             name: &old.name,
             inline_policies: &old.inline_policies,
             managed_policies: &old.managed_policy_arns,
@@ -342,7 +348,11 @@ impl<'a> Planner<'a> {
                     .get(TAG_DESTINATION)
                     .cloned()
                     .unwrap_or_else(|| secret.name.clone());
-                let before = json!({"name": secret.name, "arn": secret.arn, "access_key_id": secret.access_key_id()});
+                let before = Resource::Secret {
+                    name: secret.name.clone(),
+                    arn: secret.arn.clone(),
+                    access_key_id: secret.access_key_id().map(str::to_owned),
+                };
                 let reason = format!(
                     "no access-key destination uses it any more; recoverable for {SECRET_RECOVERY_DAYS} days"
                 );
@@ -351,7 +361,7 @@ impl<'a> Planner<'a> {
                     recovery_days: SECRET_RECOVERY_DAYS,
                 };
                 self.change(
-                    format!("destination.{dest}.secret"),
+                    Address::part(dest, Part::Secret),
                     Action::Delete,
                     Some(before),
                     None,
@@ -398,24 +408,27 @@ pub(super) fn tag_changes(
     (set, unset)
 }
 
-fn user_view(user: &UserDef, account_id: &str) -> Value {
-    json!({
-        "name": user.name,
-        "path": user.path,
-        "arn": user.arn(account_id),
-        "tags": user.tags,
-        "secret": user.secret_name,
-        "key_max_age_days": user.key_rules.max_age_days,
-        "key_grace_days": user.key_rules.grace_days,
-    })
+fn user_view(user: &UserDef, account_id: &str) -> Resource {
+    Resource::User {
+        name: user.name.clone(),
+        path: user.path.clone(),
+        arn: user.arn(account_id),
+        tags: user.tags.clone(),
+        keys: UserKeys::Wanted {
+            secret: user.secret_name.clone(),
+            rules: user.key_rules,
+        },
+    }
 }
 
-fn observed_user_view(user: &ObservedUser) -> Value {
-    json!({
-        "name": user.name,
-        "path": user.path,
-        "arn": user.arn,
-        "tags": user.tags,
-        "access_keys": user.access_keys.iter().map(|k| &k.id).collect::<Vec<_>>(),
-    })
+fn observed_user_view(user: &ObservedUser) -> Resource {
+    Resource::User {
+        name: user.name.clone(),
+        path: user.path.clone(),
+        arn: user.arn.clone(),
+        tags: user.tags.clone(),
+        keys: UserKeys::Held {
+            ids: user.access_keys.iter().map(|k| k.id.clone()).collect(),
+        },
+    }
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::view;
 use crate::plan::Plan;
 
 pub const FORMAT_VERSION: &str = "1";
@@ -11,7 +12,7 @@ pub fn json(plan: &Plan) -> Value {
     let s = plan.summary();
     let notices = |list: &[crate::plan::Notice]| -> Vec<Value> {
         list.iter()
-            .map(|n| json!({"address": n.address, "message": n.message}))
+            .map(|n| json!({"address": n.address.to_string(), "message": n.message}))
             .collect()
     };
     json!({
@@ -19,10 +20,10 @@ pub fn json(plan: &Plan) -> Value {
         "spec": plan.spec,
         "account_id": plan.account_id,
         "changes": plan.changes.iter().map(|c| json!({
-            "address": c.address,
+            "address": c.address.to_string(),
             "action": c.action.as_str(),
-            "before": c.before,
-            "after": c.after,
+            "before": c.before.as_ref().map(view),
+            "after": c.after.as_ref().map(view),
             "reason": c.reason,
         })).collect::<Vec<_>>(),
         "warnings": notices(&plan.warnings),

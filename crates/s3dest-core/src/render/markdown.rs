@@ -167,7 +167,7 @@ fn details(change: &Change) -> String {
         out,
         "\n<details><summary><code>{} {}</code>: {}</summary>\n",
         symbol(change.action),
-        escape_html(&change.address),
+        escape_html(&change.address.to_string()),
         escape_html(&one_line(&change.reason))
     );
     let _ = writeln!(out, "{fence}diff");
@@ -258,10 +258,12 @@ fn thousands(n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+
+    use s3dest_policy::{PolicyDocument, Statement};
 
     use super::*;
-    use crate::plan::Action;
+    use crate::plan::{Action, Address, IdentityKind, Part, Resource};
 
     fn plan(changes: Vec<Change>) -> Plan {
         Plan {
@@ -275,10 +277,10 @@ mod tests {
     }
 
     fn change(
-        address: String,
+        address: Address,
         action: Action,
-        before: Option<Value>,
-        after: Option<Value>,
+        before: Option<Resource>,
+        after: Option<Resource>,
     ) -> Change {
         Change {
             address,
@@ -291,39 +293,60 @@ mod tests {
     }
 
     /// An inline policy of `n` resources: a few kilobytes of diff.
-    fn big_policy(i: usize, n: usize) -> Value {
+    fn big_policy(i: usize, n: usize) -> Resource {
         let resources: Vec<String> = (0..n)
             .map(|r| format!("arn:aws:s3:::acme-bucket-{i}/some/long/prefix/number/{r}/*"))
             .collect();
-        json!({"role": format!("role-{i}"), "name": "s3dest", "policy": {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": resources}]}})
+        let statement = Statement::allow()
+            .with_actions(["s3:PutObject"])
+            .with_resources(resources);
+        Resource::InlinePolicy {
+            kind: IdentityKind::Role,
+            identity: format!("role-{i}"),
+            name: "s3dest".into(),
+            policy: PolicyDocument::new(vec![statement]),
+        }
     }
 
-    fn trust(principal: &str) -> Value {
-        json!({"name": "r", "path": "/s3dest/", "arn": "arn:aws:iam::111111111111:role/s3dest/r", "tags": {},
-            "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Principal": {"AWS": [principal]}, "Action": ["sts:AssumeRole"]}]}})
+    fn trust(principal: &str) -> Resource {
+        let statement = Statement::allow()
+            .with_principal_aws([principal])
+            .with_actions(["sts:AssumeRole"]);
+        Resource::Role {
+            name: "r".into(),
+            path: "/s3dest/".into(),
+            arn: "arn:aws:iam::111111111111:role/s3dest/r".into(),
+            trust: PolicyDocument::new(vec![statement]),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn folder(key: String) -> Resource {
+        Resource::Folder {
+            bucket: "acme".into(),
+            key,
+        }
     }
 
     /// A plan with a trust widened, a delete, and `n` big new inline policies.
     fn big_plan(n: usize) -> Plan {
         let mut changes = vec![
             change(
-                "destination.d.role".into(),
+                Address::part("d", Part::Role),
                 Action::Update,
                 Some(trust("arn:aws:iam::222222222222:root")),
                 Some(trust("*")),
             ),
             change(
-                "destination.gone.folder".into(),
+                Address::part("gone", Part::Folder),
                 Action::Delete,
-                Some(json!({"bucket": "acme", "key": "gone/"})),
+                Some(folder("gone/".into())),
                 None,
             ),
         ];
         changes.extend((0..n).map(|i| {
             change(
-                format!("destination.d{i}.role_policy"),
+                Address::part(format!("d{i}"), Part::RolePolicy),
                 Action::Create,
                 None,
                 Some(big_policy(i, 60)),
@@ -331,7 +354,7 @@ mod tests {
         }));
         let mut plan = plan(changes);
         plan.errors.push(Notice::new(
-            "bucket.missing",
+            Address::bucket("missing"),
             "bucket `missing` does not exist",
         ));
         plan
@@ -436,9 +459,9 @@ mod tests {
         let changes = (0..3_000)
             .map(|i| {
                 change(
-                    format!("destination.d{i:04}.folder"),
+                    Address::part(format!("d{i:04}"), Part::Folder),
                     Action::Delete,
-                    Some(json!({"bucket": "acme", "key": format!("d{i}/")})),
+                    Some(folder(format!("d{i}/"))),
                     None,
                 )
             })
@@ -465,17 +488,19 @@ mod tests {
     #[test]
     fn other_warnings_and_notes_are_listed_apart_from_findings() {
         let mut p = plan(Vec::new());
-        let notice = |address: &str, message: &str| Notice::new(address, message);
+        let notice = |address: Address, message: &str| Notice::new(address, message);
         p.warnings.push(Notice {
             concern: crate::model::Concern::MissingExternalId,
-            ..notice("destination.walkme", "no external ID is possible")
+            ..notice(Address::destination("walkme"), "no external ID is possible")
         });
         p.warnings.push(notice(
-            "destination.x.folder",
+            Address::part("x", Part::Folder),
             "folder kept:\nit is not empty",
         ));
-        p.notes
-            .push(notice("destination.k.access_key", "key is 12 days old"));
+        p.notes.push(notice(
+            Address::part("k", Part::AccessKey),
+            "key is 12 days old",
+        ));
         let md = markdown(&p);
         assert_eq!(
             md,
@@ -488,12 +513,11 @@ mod tests {
 
     #[test]
     fn fences_outgrow_backticks_and_summaries_are_escaped() {
-        let mut c = change(
-            "bucket.b".into(),
-            Action::Create,
-            None,
-            Some(json!({"name": "a ```` b"})),
-        );
+        let bucket = Resource::Bucket {
+            name: "a ```` b".into(),
+            region: "us-east-1".into(),
+        };
+        let mut c = change(Address::bucket("b"), Action::Create, None, Some(bucket));
         c.reason = "x <y> & z".into();
         let md = details(&c);
         assert!(

@@ -4,15 +4,16 @@
 mod json;
 mod markdown;
 mod text;
+mod view;
 
 pub use json::{FORMAT_VERSION, json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, markdown, markdown_with_limit};
 pub use text::text;
+pub use view::view;
 
-use serde_json::Value;
 use similar::TextDiff;
 
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, Resource};
 
 /// Terraform's symbols, so the plan reads the way reviewers already know.
 pub fn symbol(action: Action) -> &'static str {
@@ -33,14 +34,15 @@ pub fn verb(action: Action) -> &'static str {
     }
 }
 
-fn pretty(value: &Option<Value>) -> String {
-    match value {
-        Some(v) => serde_json::to_string_pretty(v).expect("a JSON value always serializes") + "\n",
+fn pretty(resource: &Option<Resource>) -> String {
+    match resource {
+        // A `Value` has only string keys: its serialization cannot fail.
+        Some(r) => serde_json::to_string_pretty(&view(r)).unwrap_or_default() + "\n",
         None => String::new(),
     }
 }
 
-/// A unified diff of the canonical pretty JSON before and after: every line of a new
+/// A unified diff of the canonical pretty JSON views before and after: every line of a new
 /// or deleted resource, only the changed hunks of an update.
 pub fn diff_lines(change: &Change) -> Vec<(char, String)> {
     let before = pretty(&change.before);
