@@ -18,10 +18,13 @@ use model::{BucketRead, Desired, IdentityNames, ReadRequest, TAG_BUCKET, TAG_FOL
 pub fn wanted_identities(spec: &s3dest_spec::Spec) -> IdentityNames {
     IdentityNames {
         spec: spec.name.clone(),
+        // Existing roles' default names (Datadog's) always: a removed destination's
+        // policy on one is found there.
         roles: spec
             .destinations
             .values()
-            .filter_map(presets::role_name)
+            .filter_map(|d| d.effective_role_name())
+            .chain(presets::existing_role_default_names().map(str::to_owned))
             .collect(),
         users: spec
             .destinations
@@ -54,7 +57,9 @@ pub fn read_request<'t>(
         .collect();
     for dest in desired.destinations.values() {
         let read = buckets.entry(dest.bucket.clone()).or_default();
-        read.folders.extend(dest.folder.clone());
+        if dest.marker_key().is_some() {
+            read.folders.extend(dest.folder.clone());
+        }
         read.lock |= dest.bucket_statement.is_some();
     }
     for tags in owned_tags {

@@ -135,9 +135,17 @@ pub struct DesiredDestination {
 }
 
 impl DesiredDestination {
-    /// The folder marker's key, when the destination has a folder.
+    /// The folder marker's key: for a destination with a folder and an identity s3dest
+    /// owns, whose tags remember the folder so that prune finds the marker again. A
+    /// vendor that takes no folder, or writes as its own principal (Cloudflare) or
+    /// through a role s3dest does not own (Datadog), gets no marker: nothing is left
+    /// behind when the destination goes.
     pub fn marker_key(&self) -> Option<String> {
-        self.folder.as_ref().map(|f| format!("{f}/"))
+        let remembered = self.role.is_some() || self.user.is_some();
+        self.folder
+            .as_ref()
+            .filter(|_| remembered)
+            .map(|f| format!("{f}/"))
     }
 }
 

@@ -12,6 +12,7 @@ use crate::model::{
 use crate::sid;
 
 mod buckets;
+mod existing_roles;
 pub mod keys;
 mod resource;
 mod roles;
@@ -314,6 +315,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         }
         planner.role(dest);
         planner.user(dest);
+        planner.existing_role_policy(dest);
         planner.folder(dest);
         // Not ours to change: the error says so, and nothing of it is planned.
         if !planner.identity_refused(dest) {
@@ -328,6 +330,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         }
     }
     planner.prune();
+    planner.prune_existing_role_policies();
     planner.check_limits();
     planner.check_policy_writes();
     let Planner {

@@ -219,8 +219,7 @@ impl<'a> Planner<'a> {
     }
 
     pub(super) fn folder(&mut self, dest: &DesiredDestination) {
-        // A vendor that takes no folder gets no marker.
-        let Some(want) = dest.folder.clone() else {
+        let Some(want) = dest.marker_key().and(dest.folder.clone()) else {
             return;
         };
         let address = Address::part(&dest.name, Part::Folder);

@@ -82,6 +82,15 @@ pub fn fixed_role_names() -> impl Iterator<Item = &'static str> {
     s3dest_spec::Vendor::all().filter_map(|v| v.fixed_role().map(|f| f.name))
 }
 
+/// The default names of the customer's roles that vendors add a policy to (Datadog's
+/// `DatadogIntegrationRole`).
+pub fn existing_role_default_names() -> impl Iterator<Item = &'static str> {
+    s3dest_spec::Vendor::all().filter_map(|v| match v.description().identity {
+        Identity::ExistingRole { default_name, .. } => Some(default_name),
+        _ => None,
+    })
+}
+
 /// The IAM user name of an access-key destination.
 pub fn user_name(dest: &Destination) -> Option<String> {
     (dest.auth == Auth::AccessKey).then(|| default_name(dest))

@@ -1,0 +1,133 @@
+//! Destinations that add one inline policy to a role of the customer's (Datadog's
+//! integration role). s3dest owns that policy, by its name (the destination's statement
+//! id, which names spec and destination), and nothing else of the role: never its trust,
+//! tags, or other policies.
+
+use s3dest_spec::vendors::Identity;
+
+use super::{Action, Address, IdentityKind, Op, Part, Planner, Resource};
+use crate::model::{DesiredDestination, ObservedRole};
+use crate::sid;
+
+impl Planner<'_> {
+    /// The destination's policy on the existing role it names.
+    pub(super) fn existing_role_policy(&mut self, dest: &DesiredDestination) {
+        let Some(existing) = &dest.existing_role else {
+            return;
+        };
+        let address = Address::part(&dest.name, Part::RolePolicy);
+        let Some(role) = self.observed.roles.get(&existing.name) else {
+            let (what, hint) = match &dest.vendor.description().identity {
+                Identity::ExistingRole { what, hint, .. } => (*what, *hint),
+                _ => ("the role", "create it first"),
+            };
+            return self.error(
+                Address::part(&dest.name, Part::Role),
+                format!(
+                    "role `{}` does not exist: {} adds its policy to {what}, which s3dest does not create; {hint}",
+                    existing.name, dest.vendor
+                ),
+            );
+        };
+        if let crate::model::Owner::Spec { spec, destination } = role.owner() {
+            let whose = destination.map_or(String::new(), |d| format!(" of destination `{d}`"));
+            return self.error(
+                Address::part(&dest.name, Part::Role),
+                format!(
+                    "role `{}` is a role s3dest made (spec `{spec}`{whose}), not {}; set `role_name` to the role Datadog's integration made",
+                    role.name,
+                    match &dest.vendor.description().identity {
+                        Identity::ExistingRole { what, .. } => *what,
+                        _ => "the role this destination needs",
+                    }
+                ),
+            );
+        }
+        let Some(want) = &dest.inline_policy else {
+            return;
+        };
+        let view = |policy| Resource::InlinePolicy {
+            kind: IdentityKind::Role,
+            identity: role.name.clone(),
+            name: existing.policy_name.clone(),
+            policy,
+        };
+        let put = Op::PutRolePolicy {
+            role: role.name.clone(),
+            name: existing.policy_name.clone(),
+            policy: want.clone(),
+        };
+        match role.inline_policies.get(&existing.policy_name) {
+            None => self.change(
+                address,
+                Action::Create,
+                None,
+                Some(view(want.clone())),
+                format!(
+                    "the destination's policy is added to role `{}` (nothing else of the role is changed)",
+                    role.name
+                ),
+                vec![put],
+            ),
+            Some(have) if !have.equivalent(want) => self.change(
+                address,
+                Action::Update,
+                Some(view(have.clone())),
+                Some(view(want.clone())),
+                "inline policy differs",
+                vec![put],
+            ),
+            Some(_) => {}
+        }
+    }
+
+    /// This spec's policies on roles it does not own whose destination is gone, or no
+    /// longer uses that role.
+    pub(super) fn prune_existing_role_policies(&mut self) {
+        let spec = self.desired.spec.clone();
+        let observed = self.observed;
+        let stale: Vec<(&ObservedRole, String, String)> = observed
+            .roles
+            .values()
+            .filter(|r| !r.owner().is_spec(&spec))
+            .flat_map(|role| {
+                role.inline_policies
+                    .keys()
+                    .filter_map(|name| Some((role, name.clone(), sid::owned_destination(&spec, name)?)))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|(role, _, dest)| {
+                !self.desired.destinations.get(dest).is_some_and(|d| {
+                    d.existing_role.as_ref().is_some_and(|e| e.name == role.name)
+                })
+            })
+            .collect();
+        for (role, policy_name, dest) in stale {
+            let Some(have) = role.inline_policies.get(&policy_name) else {
+                continue;
+            };
+            let before = Resource::InlinePolicy {
+                kind: IdentityKind::Role,
+                identity: role.name.clone(),
+                name: policy_name.clone(),
+                policy: have.clone(),
+            };
+            let reason = if self.desired.destinations.contains_key(&dest) {
+                "the destination no longer uses this role"
+            } else {
+                "the destination is no longer in the spec"
+            };
+            self.change(
+                Address::part(&dest, Part::RolePolicy),
+                Action::Delete,
+                Some(before),
+                None,
+                format!("{reason}; nothing else of role `{}` is changed", role.name),
+                vec![Op::DeleteRolePolicy {
+                    role: role.name.clone(),
+                    name: policy_name,
+                }],
+            );
+        }
+    }
+}
