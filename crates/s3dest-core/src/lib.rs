@@ -56,6 +56,9 @@ pub fn read_request<'t>(
         let read = buckets.entry(dest.bucket.clone()).or_default();
         read.folders.insert(dest.folder.clone());
         read.lock |= dest.bucket_statement.is_some();
+        // Vendors differ on encryption: every bucket a destination uses is asked once.
+        read.encryption = true;
+        read.object_lock |= dest.needs_object_lock_check();
     }
     for tags in owned_tags {
         let (Some(bucket), Some(folder)) = (tags.get(TAG_BUCKET), tags.get(TAG_FOLDER)) else {
@@ -80,5 +83,39 @@ pub fn read_request<'t>(
             .map(|r| r.name.clone())
             .collect(),
         buckets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_used_bucket_reads_its_encryption_and_braze_currents_buckets_object_lock() {
+        let text = r#"
+version: 1
+name: acme
+buckets:
+  events: {}
+  exports: {}
+  idle: {}
+destinations:
+  currents: { vendor: braze-currents, bucket: events, principal: "987654321098", external_id: ext }
+  walkme: { vendor: walkme, auth: access-key, bucket: exports, folder: walkme }
+"#;
+        let spec = match s3dest_spec::parse("s3dest.yaml", text) {
+            Ok(checked) => checked.spec,
+            Err(d) => panic!("{d:?}"),
+        };
+        let desired = presets::expand(&spec, "123456789012");
+        let request = read_request(&desired, []);
+        let asked = |b: &str| {
+            let read = &request.buckets[b];
+            (read.encryption, read.object_lock)
+        };
+        assert_eq!(asked("events"), (true, true));
+        assert_eq!(asked("exports"), (true, false));
+        // No destination uses it: nothing depends on its encryption.
+        assert_eq!(asked("idle"), (false, false));
     }
 }
