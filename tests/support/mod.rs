@@ -24,6 +24,7 @@ pub fn realistic() -> Behaviours {
         encode_iam_documents: true,
         rewrite_deleted_principals: true,
         realistic_bucket_policies: true,
+        sse_s3_by_default: true,
         ..Behaviours::default()
     }
 }

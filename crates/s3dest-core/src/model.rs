@@ -265,6 +265,8 @@ impl ObservedRole {
     }
 }
 
+// One per bucket, kept in a map: boxing `Present` would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObservedBucket {
     Missing,
