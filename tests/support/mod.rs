@@ -192,6 +192,36 @@ impl Aws {
             .unwrap();
     }
 
+    /// Sets the bucket's default encryption to SSE-KMS with `key`.
+    pub fn put_bucket_kms_encryption(&self, bucket: &str, key: &str) {
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        let by_default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::AwsKms)
+            .kms_master_key_id(key)
+            .build()
+            .unwrap();
+        let configuration = ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(by_default)
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        self.rt
+            .block_on(
+                self.s3
+                    .put_bucket_encryption()
+                    .bucket(bucket)
+                    .server_side_encryption_configuration(configuration)
+                    .send(),
+            )
+            .unwrap();
+    }
+
     pub fn bucket_policy(&self, bucket: &str) -> Option<serde_json::Value> {
         let out = self
             .rt
