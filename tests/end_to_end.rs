@@ -378,6 +378,25 @@ fn a_saved_plan_applies_when_nothing_changed_and_refuses_when_stale() {
 }
 
 #[test]
+fn a_saved_plan_is_refused_when_the_buckets_encryption_changed() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let w = Workdir::new(&spec(PENDO));
+    w.run(&moto, &["plan", "--out", "tfplan"]).expect(0);
+    // What vendors need depends on it (SSE-KMS needs `kms:` grants, or is refused).
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    aws.put_bucket_kms_encryption(BUCKET, key);
+    let stale = w.run(&moto, &["apply", "tfplan"]).expect(1);
+    assert!(
+        stale.stderr.contains("bucket acme-vendor-exports"),
+        "{}",
+        stale.stderr
+    );
+    assert!(!aws.role_exists("pendo_datasync"), "nothing was changed");
+}
+
+#[test]
 fn an_interrupted_apply_converges_when_run_again() {
     let moto = moto();
     aws(&moto).create_bucket(BUCKET);

@@ -24,6 +24,7 @@ pub fn realistic() -> Behaviours {
         encode_iam_documents: true,
         rewrite_deleted_principals: true,
         realistic_bucket_policies: true,
+        sse_s3_by_default: true,
         ..Behaviours::default()
     }
 }
@@ -188,6 +189,36 @@ impl Aws {
     pub fn create_bucket(&self, name: &str) {
         self.rt
             .block_on(self.s3.create_bucket().bucket(name).send())
+            .unwrap();
+    }
+
+    /// Sets the bucket's default encryption to SSE-KMS with `key`.
+    pub fn put_bucket_kms_encryption(&self, bucket: &str, key: &str) {
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        let by_default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::AwsKms)
+            .kms_master_key_id(key)
+            .build()
+            .unwrap();
+        let configuration = ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(by_default)
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        self.rt
+            .block_on(
+                self.s3
+                    .put_bucket_encryption()
+                    .bucket(bucket)
+                    .server_side_encryption_configuration(configuration)
+                    .send(),
+            )
             .unwrap();
     }
 

@@ -42,7 +42,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule,
 };
-use s3dest_core::model::{META_DESTINATION, META_SPEC, RoleDef, role_arn};
+use s3dest_core::model::{BucketEncryption, META_DESTINATION, META_SPEC, RoleDef, role_arn};
 use s3dest_core::plan::{Op, Phase, Plan};
 use s3dest_policy::{PolicyDocument, Statement};
 
@@ -455,7 +455,7 @@ impl<'a> Run<'a> {
             .await
             .map_err(|e| CloudError::from_sdk("PutBucketEncryption", resource, e))?;
         self.aws
-            .remember_encryption(bucket, &crate::objects::DefaultEncryption::SseS3);
+            .remember_encryption(bucket, &BucketEncryption::SseS3);
         Ok(())
     }
 
@@ -556,7 +556,9 @@ impl<'a> Run<'a> {
             .metadata(META_SPEC, spec)
             .metadata(META_DESTINATION, destination)
             .body(ByteStream::from_static(b""));
-        let result = encryption.apply(put).send().await;
+        let result = crate::objects::with_encryption_header(&encryption, put)
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) => {

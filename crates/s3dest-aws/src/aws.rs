@@ -11,10 +11,11 @@ use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
 use aws_smithy_types::retry::RetryConfig;
 
-use s3dest_core::model::{IdentityNames, ObservedBucket, ObservedSecret, ReadRequest};
+use s3dest_core::model::{
+    BucketEncryption, IdentityNames, ObservedBucket, ObservedSecret, ReadRequest,
+};
 use s3dest_core::plan::Plan;
 
-use crate::objects::DefaultEncryption;
 use crate::{ApplyConfig, ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot, ReadConfig};
 
 /// Where buckets and calls go when nothing configures a region.
@@ -38,8 +39,9 @@ pub struct Aws {
     /// Learned from `GetBucketLocation` (or `CreateBucket`), so that apply after a read
     /// in the same process does not ask again.
     bucket_regions: Mutex<BTreeMap<String, String>>,
-    /// Learned from `GetBucketEncryption`, once per bucket s3dest writes an object into.
-    bucket_encryption: Mutex<BTreeMap<String, DefaultEncryption>>,
+    /// Learned from `GetBucketEncryption` (by the read, or by apply before it writes an
+    /// object), so that apply after a read in the same process does not ask again.
+    bucket_encryption: Mutex<BTreeMap<String, BucketEncryption>>,
     /// Whether the endpoint implements `DeleteObject` with `If-Match` (until it says not).
     pub(crate) conditional_deletes: AtomicBool,
     pub(crate) read_config: ReadConfig,
@@ -195,7 +197,7 @@ impl Aws {
         regions.get(bucket).cloned()
     }
 
-    pub(crate) fn remember_encryption(&self, bucket: &str, encryption: &DefaultEncryption) {
+    pub(crate) fn remember_encryption(&self, bucket: &str, encryption: &BucketEncryption) {
         let mut known = self
             .bucket_encryption
             .lock()
@@ -203,7 +205,7 @@ impl Aws {
         known.insert(bucket.to_owned(), encryption.clone());
     }
 
-    pub(crate) fn known_encryption(&self, bucket: &str) -> Option<DefaultEncryption> {
+    pub(crate) fn known_encryption(&self, bucket: &str) -> Option<BucketEncryption> {
         let known = self
             .bucket_encryption
             .lock()

@@ -43,8 +43,9 @@ pub use lock::LOCK_KEY;
 /// - `read_secrets` returns the spec's secrets (`s3dest/<spec>/…`): names, ARNs and
 ///   tags, never a value.
 /// - `read_buckets` returns one entry for every bucket of the request: `Missing` when
-///   it does not exist, otherwise its region, its policy, the settings when asked for,
-///   and exactly the folders asked for.
+///   it does not exist, otherwise its region, its policy, the settings, default
+///   encryption and Object Lock each when asked for (never guessed: `Unknown` when
+///   reading it is denied), and exactly the folders asked for.
 /// - `apply` runs the plan's changes phase by phase ([`s3dest_core::plan::Phase`]),
 ///   reports each change through `events` as it starts, finishes or fails, and stops
 ///   after the first phase with a failure. It returns what it did; an `Err` means it

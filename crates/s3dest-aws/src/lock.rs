@@ -192,7 +192,10 @@ pub(crate) async fn acquire(
             .metadata(META_EXPIRES, expires.to_string())
             .content_type("application/json")
             .body(ByteStream::from(body.to_string().into_bytes()));
-        let err = match encryption.apply(put).send().await {
+        let err = match crate::objects::with_encryption_header(&encryption, put)
+            .send()
+            .await
+        {
             Ok(out) => {
                 return Ok(BucketLock {
                     s3: s3.clone(),

@@ -4,9 +4,10 @@
 //!
 //! - **Encryption header.** A common bucket policy denies every upload without an
 //!   `x-amz-server-side-encryption` header (or with another one than the bucket's). So
-//!   s3dest sends the header that matches the bucket's default encryption, read once per
-//!   bucket with `GetBucketEncryption`. With SSE-KMS it also names the bucket's key:
-//!   without it S3 would use the account's `aws/s3` key, not the bucket's.
+//!   s3dest sends the header that matches the bucket's default encryption: as the read
+//!   found it, else read once per bucket with `GetBucketEncryption`. With SSE-KMS it
+//!   also names the bucket's key: without it S3 would use the account's `aws/s3` key,
+//!   not the bucket's.
 //! - **Checked deletes.** A delete carries `If-Match` with the ETag that was checked, so
 //!   that nothing written in between is deleted. Where the endpoint does not implement
 //!   conditional deletes (LocalStack answers `NotImplemented`), s3dest falls back to a
@@ -16,84 +17,51 @@ use std::sync::atomic::Ordering;
 
 use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::types::ServerSideEncryption;
+use s3dest_core::model::{BucketEncryption, KmsKey};
 
 use crate::{Aws, CloudError};
 
-/// A bucket's default encryption, as far as the header of a new object goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum DefaultEncryption {
-    /// SSE-S3 (`AES256`): every bucket has at least this since January 2023.
-    SseS3,
-    /// SSE-KMS or DSSE-KMS, with the bucket's key when it names one.
-    Kms { dsse: bool, key_id: Option<String> },
-    /// Not known (the caller may not read it): no header is sent, S3 applies the default.
-    Unknown,
-}
-
-impl DefaultEncryption {
-    /// Adds the encryption headers matching the default to an upload.
-    pub(crate) fn apply(&self, put: PutObjectFluentBuilder) -> PutObjectFluentBuilder {
-        match self {
-            DefaultEncryption::SseS3 => put.server_side_encryption(ServerSideEncryption::Aes256),
-            DefaultEncryption::Kms { dsse, key_id } => {
-                let algorithm = match dsse {
-                    true => ServerSideEncryption::AwsKmsDsse,
-                    false => ServerSideEncryption::AwsKms,
-                };
-                put.server_side_encryption(algorithm)
-                    .set_ssekms_key_id(key_id.clone())
-            }
-            DefaultEncryption::Unknown => put,
+/// Adds the encryption headers matching the bucket's default to an upload.
+pub(crate) fn with_encryption_header(
+    encryption: &BucketEncryption,
+    put: PutObjectFluentBuilder,
+) -> PutObjectFluentBuilder {
+    match encryption {
+        // S3 applies SSE-S3 to every bucket without a configuration (since January
+        // 2023): the header says the same, for policies that demand one.
+        BucketEncryption::None | BucketEncryption::SseS3 => {
+            put.server_side_encryption(ServerSideEncryption::Aes256)
         }
+        BucketEncryption::Kms { algorithm, key } => {
+            let put = put.server_side_encryption(ServerSideEncryption::from(algorithm.as_str()));
+            match key {
+                // Without a key id S3 uses `aws/s3`, as the bucket does.
+                KmsKey::AwsManaged => put,
+                KmsKey::Customer(id) => put.ssekms_key_id(id.as_str()),
+            }
+        }
+        // Not readable: no header, S3 applies the default.
+        BucketEncryption::Unknown => put,
     }
 }
 
 impl Aws {
-    /// The bucket's default encryption, asked once per bucket and remembered.
+    /// The bucket's default encryption: what this process's read found, else asked
+    /// once and remembered.
     pub(crate) async fn default_encryption(
         &self,
         s3: &aws_sdk_s3::Client,
         bucket: &str,
-    ) -> Result<DefaultEncryption, CloudError> {
+    ) -> Result<BucketEncryption, CloudError> {
         if let Some(known) = self.known_encryption(bucket) {
             return Ok(known);
         }
-        let found = match s3.get_bucket_encryption().bucket(bucket).send().await {
-            Ok(out) => {
-                let rule = out
-                    .server_side_encryption_configuration()
-                    .and_then(|c| c.rules().first())
-                    .and_then(|r| r.apply_server_side_encryption_by_default());
-                match rule {
-                    Some(rule) => match rule.sse_algorithm() {
-                        ServerSideEncryption::AwsKms => DefaultEncryption::Kms {
-                            dsse: false,
-                            key_id: rule.kms_master_key_id().map(str::to_owned),
-                        },
-                        ServerSideEncryption::AwsKmsDsse => DefaultEncryption::Kms {
-                            dsse: true,
-                            key_id: rule.kms_master_key_id().map(str::to_owned),
-                        },
-                        _ => DefaultEncryption::SseS3,
-                    },
-                    None => DefaultEncryption::SseS3,
-                }
-            }
-            Err(e) => {
-                let err =
-                    CloudError::from_sdk("GetBucketEncryption", format!("bucket `{bucket}`"), e);
-                if err.is_code("ServerSideEncryptionConfigurationNotFoundError") {
-                    DefaultEncryption::SseS3
-                } else if err.status() == Some(403) {
-                    // Without `s3:GetEncryptionConfiguration` the upload goes without a
-                    // header: fine unless a bucket policy demands one (then it says so).
-                    tracing::debug!("{err}; uploads go without an encryption header");
-                    DefaultEncryption::Unknown
-                } else {
-                    return Err(err);
-                }
-            }
-        };
+        let found = crate::read::encryption(s3, bucket).await?;
+        if found == BucketEncryption::Unknown {
+            // Without `s3:GetEncryptionConfiguration` the upload goes without a header:
+            // fine unless a bucket policy demands one (then it says so).
+            tracing::debug!("bucket `{bucket}`: uploads go without an encryption header");
+        }
         self.remember_encryption(bucket, &found);
         Ok(found)
     }

@@ -7,9 +7,11 @@
 //!   calls per identity the spec names (1 for one that does not exist), 1 per other
 //!   identity under `/s3dest/`; for a larger spec, `GetAccountSummary` and whichever is
 //!   cheaper per kind, the above or one `GetAccountAuthorizationDetails` per page;
-//! - per bucket: `GetBucketLocation` (only call for a missing bucket) +
-//!   `GetBucketPolicy`, + `GetPublicAccessBlock` and `GetBucketEncryption` when its
-//!   settings are asked for;
+//! - per bucket: `GetBucketLocation` (only call for a missing bucket; none when the
+//!   expected region answers) and `GetBucketPolicy`; `GetBucketEncryption` for a
+//!   bucket a destination uses; `GetObjectLockConfiguration` where a destination needs
+//!   it; `GetPublicAccessBlock` when its settings are asked for; the lock's
+//!   `HeadObject` where the spec edits the policy;
 //! - per folder: one `HeadObject` of its marker, + one `ListObjectsV2` (at most 2 keys)
 //!   when prune may delete it.
 
@@ -20,9 +22,11 @@ use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 
 use aws_sdk_iam::types::StatusType;
+use aws_sdk_s3::types::ObjectLockEnabled;
 use s3dest_core::model::{
-    AccessKey, BucketInfo, BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC,
-    ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest,
+    AccessKey, BucketEncryption, BucketInfo, BucketRead, FolderInfo, IdentityNames,
+    META_DESTINATION, META_SPEC, ObjectLock, ObservedBucket, ObservedRole, ObservedSecret,
+    ObservedUser, Owner, ReadRequest,
 };
 use s3dest_core::sid;
 use s3dest_policy::PolicyDocument;
@@ -239,8 +243,22 @@ async fn bucket(
             ))
         }
     });
-    // Default encryption is not read: S3 encrypts every bucket (SSE-S3 at least) since
-    // January 2023 and it cannot be turned off, so reading it would only cost a call.
+    // Vendors differ on encryption (SSE-KMS needs `kms:` grants, or is refused); what is
+    // found also gives apply its upload headers, so it need not ask again.
+    let encryption = async {
+        if !read.encryption {
+            return Ok(None);
+        }
+        let found = limited(limit, encryption(&s3, name)).await?;
+        aws.remember_encryption(name, &found);
+        Ok(Some(found))
+    };
+    let object_lock = async {
+        match read.object_lock {
+            true => limited(limit, object_lock(&s3, name)).await.map(Some),
+            false => Ok(None),
+        }
+    };
     let settings = async {
         if !read.settings {
             return Ok(None);
@@ -270,15 +288,96 @@ async fn bucket(
         };
         Ok::<_, CloudError>((policy, lock))
     };
-    let ((policy, lock), public_access_blocked, folders) =
-        tokio::try_join!(policy_and_lock, settings, try_join_all(folder_reads))?;
+    let ((policy, lock), public_access_blocked, encryption, object_lock, folders) = tokio::try_join!(
+        policy_and_lock,
+        settings,
+        encryption,
+        object_lock,
+        try_join_all(folder_reads)
+    )?;
     Ok(ObservedBucket::Present(BucketInfo {
         region,
         policy,
         public_access_blocked,
         folders: folders.into_iter().collect(),
         lock,
+        encryption,
+        object_lock,
     }))
+}
+
+/// The bucket's default encryption (`GetBucketEncryption`): `None` without a
+/// configuration, `Unknown` when the caller may not read it.
+pub(crate) async fn encryption(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<BucketEncryption, CloudError> {
+    match s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => {
+            let rule = out
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default());
+            Ok(match rule {
+                Some(rule) => BucketEncryption::from_aws(
+                    rule.sse_algorithm().as_str(),
+                    rule.kms_master_key_id(),
+                ),
+                None => BucketEncryption::None,
+            })
+        }
+        Err(e) => {
+            let err = CloudError::from_sdk("GetBucketEncryption", format!("bucket `{bucket}`"), e);
+            if err.is_code("ServerSideEncryptionConfigurationNotFoundError") {
+                Ok(BucketEncryption::None)
+            } else if err.status() == Some(403) {
+                // Without `s3:GetEncryptionConfiguration`: not known, and never guessed.
+                tracing::debug!("{err}; its default encryption is not known");
+                Ok(BucketEncryption::Unknown)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Whether the bucket has Object Lock (`GetObjectLockConfiguration`): `Disabled`
+/// without a configuration, `Unknown` when the caller may not read it.
+async fn object_lock(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<ObjectLock, CloudError> {
+    match s3
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let enabled = out
+                .object_lock_configuration()
+                .and_then(|c| c.object_lock_enabled());
+            Ok(match enabled {
+                Some(ObjectLockEnabled::Enabled) => ObjectLock::Enabled,
+                None => ObjectLock::Disabled,
+                // A value this SDK does not know: not guessed.
+                Some(_) => ObjectLock::Unknown,
+            })
+        }
+        Err(e) => {
+            let err = CloudError::from_sdk(
+                "GetObjectLockConfiguration",
+                format!("bucket `{bucket}`"),
+                e,
+            );
+            if err.is_code("ObjectLockConfigurationNotFoundError") {
+                Ok(ObjectLock::Disabled)
+            } else if err.status() == Some(403) {
+                // Without `s3:GetBucketObjectLockConfiguration`: not known, never guessed.
+                tracing::debug!("{err}; whether it has Object Lock is not known");
+                Ok(ObjectLock::Unknown)
+            } else {
+                Err(err)
+            }
+        }
+    }
 }
 
 /// The bucket policy as text, `None` when the bucket has none.

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyEvent, ApplyReport, Aws, Cloud, CloudError, IamRead, LOCK_KEY, ReadConfig};
 use s3dest_core::model::{
-    BucketRead, FolderInfo, IdentityNames, META_DESTINATION, META_SPEC, ObservedBucket, Owner,
-    ReadRequest, RoleDef, TAG_DESTINATION, TAG_SPEC,
+    BucketEncryption, BucketRead, FolderInfo, IdentityNames, KmsAlgorithm, KmsKey, KmsKeyId,
+    META_DESTINATION, META_SPEC, ObjectLock, ObservedBucket, Owner, ReadRequest, RoleDef,
+    TAG_DESTINATION, TAG_SPEC,
 };
 use s3dest_core::plan::{Action, Address, Change, Notice, Op, Part, Plan};
 use s3dest_moto::{MotoGuard, moto};
@@ -392,6 +393,8 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     prune_folders: set(&["full", "empty"]),
                     lock: false,
                     expected_region: None,
+                    encryption: true,
+                    object_lock: false,
                 },
             ),
             (
@@ -402,6 +405,8 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     prune_folders: set(&[]),
                     lock: false,
                     expected_region: None,
+                    encryption: true,
+                    object_lock: true,
                 },
             ),
             (
@@ -412,6 +417,8 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     prune_folders: set(&[]),
                     lock: false,
                     expected_region: None,
+                    encryption: false,
+                    object_lock: true,
                 },
             ),
             (
@@ -422,6 +429,8 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                     prune_folders: set(&[]),
                     lock: false,
                     expected_region: None,
+                    encryption: true,
+                    object_lock: true,
                 },
             ),
         ]),
@@ -443,6 +452,9 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
             .equivalent(&PolicyDocument::parse(&policy).unwrap())
     );
     assert_eq!(east.public_access_blocked, None);
+    // moto has no configuration where AWS would answer SSE-S3.
+    assert_eq!(east.encryption, Some(BucketEncryption::None));
+    assert_eq!(east.object_lock, None, "not asked");
     let owned = |destination: &str| {
         Some(Owner::Spec {
             spec: "acme".to_owned(),
@@ -469,6 +481,8 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
     assert_eq!(west.region, "eu-west-1");
     assert_eq!(west.policy, None);
     assert_eq!(west.public_access_blocked, Some(true));
+    assert_eq!(west.encryption, Some(BucketEncryption::SseS3));
+    assert_eq!(west.object_lock, Some(ObjectLock::Disabled));
     assert_eq!(
         west.folders,
         BTreeMap::from([("x".to_owned(), folder(None, None))])
@@ -477,11 +491,14 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
         panic!("plain is missing")
     };
     assert_eq!(plain.public_access_blocked, Some(false));
+    assert_eq!(plain.encryption, None, "not asked");
+    assert_eq!(plain.object_lock, Some(ObjectLock::Disabled));
     assert!(plain.folders.is_empty());
 
-    // east: location, policy, 5 markers, 2 listings; west: location, policy, public
-    // access block, 1 marker; plain: location, policy, public access block; missing: location.
-    let expected = 9 + 4 + 3 + 1;
+    // east: location, policy, encryption, 5 markers, 2 listings; west: location, policy,
+    // public access block, encryption, object lock, 1 marker; plain: location, policy,
+    // public access block, object lock; missing: location.
+    let expected = 10 + 6 + 4 + 1;
     assert_eq!(cloud.calls(), expected);
     let recorded = moto.recorded_calls();
     assert_eq!(
@@ -496,6 +513,115 @@ async fn read_buckets_reports_what_was_asked_with_a_fixed_number_of_calls() {
                 || r["url"].as_str().unwrap().contains("max-keys=2")),
         "every listing is bounded"
     );
+}
+
+#[tokio::test]
+async fn apply_after_a_read_sends_the_encryption_it_found_without_asking_again() {
+    let moto = moto();
+    let fx = fixture(&moto).await;
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    fx.bucket("sealed", false).await;
+    let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        .kms_master_key_id(key)
+        .build()
+        .unwrap();
+    fx.s3
+        .put_bucket_encryption()
+        .bucket("sealed")
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(by_default)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let request = ReadRequest {
+        spec: "acme".to_owned(),
+        buckets: BTreeMap::from([(
+            "sealed".to_owned(),
+            BucketRead {
+                encryption: true,
+                ..BucketRead::default()
+            },
+        )]),
+        ..ReadRequest::default()
+    };
+    let marker = |folder: &str| {
+        plan(
+            "acme",
+            vec![change(
+                &format!("destination.{folder}.folder"),
+                Action::Create,
+                vec![Op::CreateFolder {
+                    bucket: "sealed".to_owned(),
+                    key: format!("{folder}/"),
+                    spec: "acme".to_owned(),
+                    destination: folder.to_owned(),
+                }],
+            )],
+        )
+    };
+    let asked_encryption = |calls: &[Value]| {
+        calls
+            .iter()
+            .filter(|c| c["url"].as_str().unwrap().contains("encryption"))
+            .count()
+    };
+
+    let reader = cloud(&moto).await;
+    let buckets = reader.read_buckets(&request).await.unwrap();
+    let ObservedBucket::Present(sealed) = &buckets["sealed"] else {
+        panic!("sealed is missing")
+    };
+    assert_eq!(
+        sealed.encryption,
+        Some(BucketEncryption::Kms {
+            algorithm: KmsAlgorithm::SseKms,
+            key: KmsKey::Customer(KmsKeyId::new(key)),
+        })
+    );
+    moto.start_recording();
+    let (report, _) = apply(&reader, &marker("d")).await;
+    moto.stop_recording();
+    assert!(report.is_success(), "{report:#?}");
+    let calls = moto.recorded_calls();
+    assert_eq!(asked_encryption(&calls), 0, "the read's answer is used");
+    let put = calls
+        .iter()
+        .find(|c| c["method"] == "PUT" && c["url"].as_str().unwrap().contains("/d/"))
+        .expect("the marker was put");
+    let header = |name: &str| {
+        put["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("x-amz-server-side-encryption").as_deref(),
+        Some("aws:kms")
+    );
+    assert_eq!(
+        header("x-amz-server-side-encryption-aws-kms-key-id").as_deref(),
+        Some(key)
+    );
+
+    // Without a read first, apply asks once itself.
+    let fresh = cloud(&moto).await;
+    moto.start_recording();
+    let (report, _) = apply(&fresh, &marker("e")).await;
+    moto.stop_recording();
+    assert!(report.is_success(), "{report:#?}");
+    assert_eq!(asked_encryption(&moto.recorded_calls()), 1);
 }
 
 #[tokio::test]
@@ -599,6 +725,8 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
                     prune_folders: BTreeSet::new(),
                     lock: false,
                     expected_region: None,
+                    encryption: true,
+                    object_lock: true,
                 },
             ),
         ]),
@@ -610,6 +738,12 @@ async fn apply_creates_then_deletes_and_keeps_foreign_statements() {
     };
     assert_eq!(new.region, "eu-west-1");
     assert_eq!(new.public_access_blocked, Some(true));
+    assert_eq!(
+        new.encryption,
+        Some(BucketEncryption::SseS3),
+        "as CreateBucket puts it"
+    );
+    assert_eq!(new.object_lock, Some(ObjectLock::Disabled));
     assert_eq!(
         new.folders["d"].marker,
         Some(Owner::Spec {
@@ -908,6 +1042,8 @@ async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
         let bucket = format!("bucket-{b:02}");
         fx.bucket(&bucket, b % 2 == 1).await;
         let read = request.buckets.entry(bucket.clone()).or_default();
+        // As a plan asks: every bucket a destination uses reads its encryption.
+        read.encryption = true;
         for d in 0..10 {
             let dest = format!("d{b:02}{d}");
             read.folders.insert(dest.clone());
@@ -952,8 +1088,9 @@ async fn reading_200_destinations_costs_under_one_and_a_half_calls_each() {
         .sum::<usize>();
     assert_eq!(markers, 200);
     // 4 for IAM (GetCallerIdentity, GetAccountSummary, one page of roles in bulk,
-    // ListUsers under /s3dest/), 2 per bucket, 1 per folder.
-    assert_eq!(cloud.calls(), 4 + 20 * 2 + 200);
+    // ListUsers under /s3dest/), 3 per bucket (location, policy, encryption), 1 per
+    // folder.
+    assert_eq!(cloud.calls(), 4 + 20 * 3 + 200);
     assert!(cloud.calls() as f64 / 200.0 <= 1.5);
 }
 

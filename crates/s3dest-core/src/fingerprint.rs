@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::model::{Observed, ObservedBucket};
+use crate::model::{BucketEncryption, KmsKey, ObjectLock, Observed, ObservedBucket};
 
 /// FNV-1a, 64 bits, as 16 hex digits: stable across versions and platforms.
 fn hash(text: &str) -> String {
@@ -17,8 +17,23 @@ fn hash(text: &str) -> String {
     format!("{h:016x}")
 }
 
-/// One entry per object read: `role NAME`, `bucket NAME` (its region, settings and
-/// whole policy, statements of others included), `folder s3://BUCKET/FOLDER/`.
+/// A stable spelling of a bucket's default encryption (not its `Debug` form, which
+/// may change with the type).
+fn encryption_view(encryption: &BucketEncryption) -> String {
+    match encryption {
+        BucketEncryption::None => "none".to_owned(),
+        BucketEncryption::SseS3 => "AES256".to_owned(),
+        BucketEncryption::Kms { algorithm, key } => match key {
+            KmsKey::AwsManaged => format!("{} aws/s3", algorithm.as_str()),
+            KmsKey::Customer(id) => format!("{} {id}", algorithm.as_str()),
+        },
+        BucketEncryption::Unknown => "unknown".to_owned(),
+    }
+}
+
+/// One entry per object read: `role NAME`, `bucket NAME` (its region, settings,
+/// default encryption, Object Lock and whole policy, statements of others included),
+/// `folder s3://BUCKET/FOLDER/`.
 pub fn fingerprints(observed: &Observed) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     out.insert("account".to_owned(), hash(&observed.account_id));
@@ -63,6 +78,14 @@ pub fn fingerprints(observed: &Observed) -> BTreeMap<String, String> {
             "region": info.region,
             "policy": info.policy.as_ref().map(|p| p.to_value()),
             "public_access_blocked": info.public_access_blocked,
+            // A saved plan is refused when these change: the vendors' grants and errors
+            // depend on them.
+            "encryption": info.encryption.as_ref().map(encryption_view),
+            "object_lock": info.object_lock.map(|l| match l {
+                ObjectLock::Disabled => "disabled",
+                ObjectLock::Enabled => "enabled",
+                ObjectLock::Unknown => "unknown",
+            }),
         });
         out.insert(format!("bucket {name}"), hash(&view.to_string()));
         for (folder, state) in &info.folders {
@@ -82,4 +105,64 @@ pub fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, Strin
         .filter(|k| before.get(*k) != after.get(*k))
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BucketInfo, KmsAlgorithm, KmsKeyId};
+
+    fn with_bucket(info: BucketInfo) -> BTreeMap<String, String> {
+        let mut observed = Observed::default();
+        observed
+            .buckets
+            .insert("b".to_owned(), ObservedBucket::Present(info));
+        fingerprints(&observed)
+    }
+
+    #[test]
+    fn a_bucket_changes_with_its_encryption_and_object_lock() {
+        let base = BucketInfo {
+            region: "us-east-1".to_owned(),
+            encryption: Some(BucketEncryption::SseS3),
+            object_lock: Some(ObjectLock::Disabled),
+            ..BucketInfo::default()
+        };
+        let before = with_bucket(base.clone());
+        let kms = |id: &str| BucketEncryption::Kms {
+            algorithm: KmsAlgorithm::SseKms,
+            key: KmsKey::Customer(KmsKeyId::new(id)),
+        };
+        let variants = [
+            BucketInfo {
+                encryption: Some(kms("k1")),
+                ..base.clone()
+            },
+            BucketInfo {
+                encryption: Some(BucketEncryption::Unknown),
+                ..base.clone()
+            },
+            BucketInfo {
+                object_lock: Some(ObjectLock::Enabled),
+                ..base.clone()
+            },
+        ];
+        for info in variants {
+            assert_eq!(
+                changed(&before, &with_bucket(info.clone())),
+                ["bucket b"],
+                "{info:?}"
+            );
+        }
+        let key_one = with_bucket(BucketInfo {
+            encryption: Some(kms("k1")),
+            ..base.clone()
+        });
+        let key_two = with_bucket(BucketInfo {
+            encryption: Some(kms("k2")),
+            ..base
+        });
+        assert_eq!(changed(&key_one, &key_two), ["bucket b"], "another key");
+        assert_eq!(changed(&key_one, &key_one.clone()), Vec::<String>::new());
+    }
 }

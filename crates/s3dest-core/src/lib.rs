@@ -61,6 +61,9 @@ pub fn read_request<'t>(
             read.folders.extend(dest.folder.clone());
         }
         read.lock |= dest.bucket_statement.is_some();
+        // Asked once per bucket, where a vendor on it depends on the answer.
+        read.encryption |= dest.needs_encryption_check();
+        read.object_lock |= dest.needs_object_lock_check();
     }
     for tags in owned_tags {
         let (Some(bucket), Some(folder)) = (tags.get(TAG_BUCKET), tags.get(TAG_FOLDER)) else {
@@ -85,5 +88,45 @@ pub fn read_request<'t>(
             .map(|r| r.name.clone())
             .collect(),
         buckets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_reads_what_its_vendors_depend_on() {
+        let text = r#"
+version: 1
+name: acme
+buckets:
+  events: {}
+  exports: {}
+  idle: {}
+  logs: {}
+destinations:
+  currents: { vendor: braze-currents, bucket: events, principal: "987654321098", external_id: ext }
+  walkme: { vendor: walkme, auth: access-key, bucket: exports, folder: walkme }
+  segment: { vendor: segment, bucket: logs, external_id: ws-1 }
+"#;
+        let spec = match s3dest_spec::parse("s3dest.yaml", text) {
+            Ok(checked) => checked.spec,
+            Err(d) => panic!("{d:?}"),
+        };
+        let desired = presets::expand(&spec, "123456789012");
+        let request = read_request(&desired, []);
+        let asked = |b: &str| {
+            let read = &request.buckets[b];
+            (read.encryption, read.object_lock)
+        };
+        // Braze: no SSE-KMS, and Currents no Object Lock.
+        assert_eq!(asked("events"), (true, true));
+        // WalkMe's guide says nothing about SSE-KMS: nothing depends on it.
+        assert_eq!(asked("exports"), (false, false));
+        // Segment needs a grant on a customer key.
+        assert_eq!(asked("logs"), (true, false));
+        // No destination uses it: nothing depends on its encryption.
+        assert_eq!(asked("idle"), (false, false));
     }
 }

@@ -147,6 +147,23 @@ impl DesiredDestination {
             .filter(|_| remembered)
             .map(|f| format!("{f}/"))
     }
+
+    /// Whether the plan must know if the bucket has Object Lock: its vendor cannot
+    /// write into such a bucket (Braze Currents).
+    pub fn needs_object_lock_check(&self) -> bool {
+        let preflight = &self.vendor.description().preflight;
+        preflight.object_lock_unsupported.is_some()
+    }
+
+    /// Whether the plan must know the bucket's default encryption: its vendor does not
+    /// work with SSE-KMS, or needs a grant or a key-policy statement for the key. For the
+    /// others nothing depends on it (apply reads it when it writes an object).
+    pub fn needs_encryption_check(&self) -> bool {
+        !matches!(
+            self.vendor.description().encryption,
+            s3dest_spec::vendors::Encryption::Unverified
+        )
+    }
 }
 
 /// A role s3dest does not own and only writes one inline policy to, by its name.
@@ -282,6 +299,8 @@ impl ObservedRole {
     }
 }
 
+// One per bucket, kept in a map: boxing `Present` would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObservedBucket {
     Missing,
@@ -298,6 +317,176 @@ pub struct BucketInfo {
     pub folders: BTreeMap<String, FolderInfo>,
     /// The bucket-policy lock found in the bucket, when it was asked for and is there.
     pub lock: Option<ObservedLock>,
+    /// Its default encryption (`GetBucketEncryption`); `None` when not asked for.
+    pub encryption: Option<BucketEncryption>,
+    /// Whether Object Lock is enabled (`GetObjectLockConfiguration`); `None` when not
+    /// asked for.
+    pub object_lock: Option<ObjectLock>,
+}
+
+/// A bucket's default encryption, as `GetBucketEncryption` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketEncryption {
+    /// No default encryption configured (`ServerSideEncryptionConfigurationNotFoundError`).
+    /// AWS gives every bucket SSE-S3 since January 2023; emulators still answer this.
+    None,
+    /// SSE-S3 (`AES256`).
+    SseS3,
+    /// SSE-KMS (`aws:kms`) or DSSE-KMS (`aws:kms:dsse`), with the key objects get.
+    Kms {
+        algorithm: KmsAlgorithm,
+        key: KmsKey,
+    },
+    /// Not known: reading it was denied, or AWS named an algorithm s3dest does not
+    /// know. Never guessed.
+    Unknown,
+}
+
+/// The two ways S3 encrypts with KMS keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KmsAlgorithm {
+    /// `aws:kms`.
+    SseKms,
+    /// `aws:kms:dsse` (dual-layer).
+    DsseKms,
+}
+
+impl KmsAlgorithm {
+    /// The `SSEAlgorithm` (and `x-amz-server-side-encryption` header) value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KmsAlgorithm::SseKms => "aws:kms",
+            KmsAlgorithm::DsseKms => "aws:kms:dsse",
+        }
+    }
+}
+
+/// Which KMS key a bucket's default encryption uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsKey {
+    /// The account's AWS managed key `aws/s3`: no `KMSMasterKeyID`, or that alias.
+    /// Its key policy cannot be edited, so other accounts can never be granted it.
+    AwsManaged,
+    /// A customer managed key, as the configuration names it.
+    Customer(KmsKeyId),
+}
+
+/// A `KMSMasterKeyID` as AWS reports it: a key ARN, a bare key id, or an alias
+/// (`alias/NAME` or its ARN). Kept as written: an alias can only be resolved by KMS.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KmsKeyId(String);
+
+/// The AWS managed key's alias name.
+const AWS_MANAGED_ALIAS: &str = "alias/aws/s3";
+
+impl KmsKeyId {
+    pub fn new(id: impl Into<String>) -> KmsKeyId {
+        KmsKeyId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it names the key by an alias (`alias/NAME` or `arn:…:alias/NAME`).
+    pub fn is_alias(&self) -> bool {
+        self.0.starts_with("alias/") || (self.is_arn() && self.resource().starts_with("alias/"))
+    }
+
+    /// The key's ARN: itself when it is a key ARN, built from the bucket's region and
+    /// account when it is a bare key id (S3 resolves those there); `None` for an alias,
+    /// which only KMS can resolve.
+    pub fn key_arn(&self, region: &str, account_id: &str) -> Option<String> {
+        if self.is_alias() || self.0.is_empty() {
+            return None;
+        }
+        if self.is_arn() {
+            return self.resource().starts_with("key/").then(|| self.0.clone());
+        }
+        Some(format!("arn:aws:kms:{region}:{account_id}:key/{}", self.0))
+    }
+
+    fn is_arn(&self) -> bool {
+        self.0.starts_with("arn:")
+    }
+
+    /// The part of an ARN after `arn:PARTITION:kms:REGION:ACCOUNT:`.
+    fn resource(&self) -> &str {
+        self.0.splitn(6, ':').nth(5).unwrap_or("")
+    }
+
+    /// The AWS managed key `aws/s3`, named by its alias.
+    fn is_aws_managed(&self) -> bool {
+        self.0 == AWS_MANAGED_ALIAS || (self.is_arn() && self.resource() == AWS_MANAGED_ALIAS)
+    }
+}
+
+impl std::fmt::Display for KmsKeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl BucketEncryption {
+    /// From the first rule of a `GetBucketEncryption` answer: its `SSEAlgorithm` and
+    /// `KMSMasterKeyID`. The one place AWS's spelling becomes this type.
+    pub fn from_aws(algorithm: &str, key_id: Option<&str>) -> BucketEncryption {
+        let algorithm = match algorithm {
+            "AES256" => return BucketEncryption::SseS3,
+            "aws:kms" => KmsAlgorithm::SseKms,
+            "aws:kms:dsse" => KmsAlgorithm::DsseKms,
+            _ => return BucketEncryption::Unknown,
+        };
+        let key = match key_id.map(str::trim).filter(|k| !k.is_empty()) {
+            None => KmsKey::AwsManaged,
+            Some(id) => {
+                let id = KmsKeyId::new(id);
+                match id.is_aws_managed() {
+                    true => KmsKey::AwsManaged,
+                    false => KmsKey::Customer(id),
+                }
+            }
+        };
+        BucketEncryption::Kms { algorithm, key }
+    }
+
+    /// The customer managed key new objects are encrypted with, if any.
+    pub fn customer_key(&self) -> Option<&KmsKeyId> {
+        match self {
+            BucketEncryption::Kms {
+                key: KmsKey::Customer(id),
+                ..
+            } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether new objects are encrypted with a KMS key (SSE-KMS or DSSE-KMS).
+    pub fn is_kms(&self) -> bool {
+        matches!(self, BucketEncryption::Kms { .. })
+    }
+}
+
+/// A bucket's Object Lock state, as `GetObjectLockConfiguration` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectLock {
+    /// `ObjectLockConfigurationNotFoundError`, or a configuration not `Enabled`.
+    Disabled,
+    /// `ObjectLockEnabled` = `Enabled`: objects may be unremovable for a retention period.
+    Enabled,
+    /// Reading it was denied: never guessed.
+    Unknown,
+}
+
+impl ObjectLock {
+    /// `Some(enabled)` when known.
+    pub fn is_enabled(self) -> Option<bool> {
+        match self {
+            ObjectLock::Disabled => Some(false),
+            ObjectLock::Enabled => Some(true),
+            ObjectLock::Unknown => None,
+        }
+    }
 }
 
 /// A bucket-policy lock found by a read: an apply editing the policy right now, or one
@@ -389,11 +578,93 @@ pub struct BucketRead {
     /// The region the bucket should be in (declared, or where s3dest creates it): its
     /// policy can be asked of that region at once, which also tells if it exists.
     pub expected_region: Option<String>,
+    /// Read its default encryption (one `GetBucketEncryption`).
+    pub encryption: bool,
+    /// Read whether Object Lock is on (one `GetObjectLockConfiguration`): a destination
+    /// in it needs to know ([`DesiredDestination::needs_object_lock_check`]).
+    pub object_lock: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bucket_encryption_keeps_what_aws_names() {
+        let kms = |key: KmsKey| BucketEncryption::Kms {
+            algorithm: KmsAlgorithm::SseKms,
+            key,
+        };
+        assert_eq!(
+            BucketEncryption::from_aws("AES256", None),
+            BucketEncryption::SseS3
+        );
+        assert_eq!(
+            BucketEncryption::from_aws("aws:kms", None),
+            kms(KmsKey::AwsManaged)
+        );
+        assert_eq!(
+            BucketEncryption::from_aws("aws:kms", Some(" ")),
+            kms(KmsKey::AwsManaged)
+        );
+        for alias in [
+            "alias/aws/s3",
+            "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3",
+        ] {
+            assert_eq!(
+                BucketEncryption::from_aws("aws:kms", Some(alias)),
+                kms(KmsKey::AwsManaged),
+                "{alias}"
+            );
+        }
+        let dsse = BucketEncryption::from_aws("aws:kms:dsse", Some("k-1"));
+        assert_eq!(
+            dsse,
+            BucketEncryption::Kms {
+                algorithm: KmsAlgorithm::DsseKms,
+                key: KmsKey::Customer(KmsKeyId::new("k-1")),
+            }
+        );
+        assert_eq!(dsse.customer_key().map(KmsKeyId::as_str), Some("k-1"));
+        assert!(dsse.is_kms());
+        assert_eq!(
+            BucketEncryption::from_aws("aws:fancy", Some("k")),
+            BucketEncryption::Unknown,
+            "an algorithm s3dest does not know is not guessed"
+        );
+        assert_eq!(BucketEncryption::SseS3.customer_key(), None);
+    }
+
+    #[test]
+    fn a_kms_key_id_gives_its_arn_unless_it_is_an_alias() {
+        let arn = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let of = |id: &str| KmsKeyId::new(id).key_arn("eu-west-1", "123456789012");
+        assert_eq!(
+            of(arn).as_deref(),
+            Some(arn),
+            "a key ARN, even of another account"
+        );
+        assert_eq!(
+            of("1234abcd-12ab-34cd-56ef-1234567890ab").as_deref(),
+            Some("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+        );
+        assert_eq!(
+            of("mrk-1234abcd12ab34cd56ef1234567890ab").as_deref(),
+            Some("arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab")
+        );
+        assert_eq!(of("alias/exports"), None);
+        assert_eq!(of("arn:aws:kms:us-east-2:111122223333:alias/exports"), None);
+        assert_eq!(of(""), None);
+        assert!(KmsKeyId::new("alias/exports").is_alias());
+        assert!(!KmsKeyId::new(arn).is_alias());
+    }
+
+    #[test]
+    fn object_lock_is_known_or_not() {
+        assert_eq!(ObjectLock::Enabled.is_enabled(), Some(true));
+        assert_eq!(ObjectLock::Disabled.is_enabled(), Some(false));
+        assert_eq!(ObjectLock::Unknown.is_enabled(), None);
+    }
 
     #[test]
     fn a_secret_version_carries_its_access_key_id() {

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use s3dest_core::model::{
-    AccessKey, BucketInfo, FolderInfo, Observed, ObservedBucket, ObservedRole, ObservedSecret,
-    ObservedUser, Owner, role_arn,
+    AccessKey, BucketEncryption, BucketInfo, FolderInfo, ObjectLock, Observed, ObservedBucket,
+    ObservedRole, ObservedSecret, ObservedUser, Owner, role_arn,
 };
 use s3dest_core::{plan, presets, render};
 use s3dest_policy::PolicyDocument;
@@ -34,6 +34,16 @@ fn owner(v: &Value) -> Option<Owner> {
             })
         }
     }
+}
+
+/// A bucket's `"encryption"`: AWS's `SSEAlgorithm` (with `"kms_key"`), `"none"` or
+/// `"unknown"`; absent, not read.
+fn encryption(b: &Value) -> Option<BucketEncryption> {
+    Some(match b["encryption"].as_str()? {
+        "none" => BucketEncryption::None,
+        "unknown" => BucketEncryption::Unknown,
+        algorithm => BucketEncryption::from_aws(algorithm, b["kms_key"].as_str()),
+    })
 }
 
 /// The observed.json format: see `tests/cases/README.md`.
@@ -81,6 +91,13 @@ fn observed(v: &Value) -> Observed {
                     })
                     .collect(),
                 lock: None,
+                encryption: encryption(b),
+                object_lock: match &b["object_lock"] {
+                    Value::Bool(true) => Some(ObjectLock::Enabled),
+                    Value::Bool(false) => Some(ObjectLock::Disabled),
+                    Value::String(s) if s == "unknown" => Some(ObjectLock::Unknown),
+                    _ => None,
+                },
             })
         };
         buckets.insert(name.clone(), bucket);

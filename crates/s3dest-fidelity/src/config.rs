@@ -26,6 +26,10 @@ pub struct Behaviours {
     pub faults: Option<FaultPlan>,
     /// Bucket → KMS key ARN: buckets whose default encryption is SSE-KMS.
     pub kms_buckets: BTreeMap<String, String>,
+    /// GetBucketEncryption of a bucket without a configuration answers SSE-S3
+    /// (`AES256`), as AWS does for every bucket since January 2023; moto answers
+    /// `ServerSideEncryptionConfigurationNotFoundError`.
+    pub sse_s3_by_default: bool,
     pub rewrite_deleted_principals: bool,
     pub encode_iam_documents: bool,
     pub realistic_bucket_policies: bool,

@@ -1,12 +1,14 @@
 //! SSE-KMS buckets as S3 reports them: an object encrypted with SSE-KMS has an ETag
 //! that is not the MD5 of its content (Amazon S3 API Reference: Object, `ETag`;
 //! "Protecting data with server-side encryption using AWS KMS keys"), its responses
-//! carry `x-amz-server-side-encryption: aws:kms` and the key id, and
-//! GetBucketEncryption names the key. moto gives MD5 ETags whatever the encryption.
+//! carry `x-amz-server-side-encryption` (`aws:kms`, or `aws:kms:dsse`) and the key id,
+//! and GetBucketEncryption names the algorithm and the key the configuration named.
+//! moto gives MD5 ETags whatever the encryption.
 
 use crate::xml::{self, Splices};
 
-/// The key ARN reported when a bucket asked for SSE-KMS without naming a key.
+/// The key an object's headers name when the bucket asked for SSE-KMS without
+/// naming a key (GetBucketEncryption then names none).
 pub const AWS_MANAGED_KEY: &str = "arn:aws:kms:us-east-1:123456789012:alias/aws/s3";
 
 /// The ETag (quoted, as S3 sends it) an SSE-KMS object gets in place of moto's:
@@ -39,11 +41,14 @@ pub fn requested_encryption(body: &str) -> Option<(String, Option<String>)> {
     Some((algorithm, key))
 }
 
-/// GetBucketEncryption's answer for an SSE-KMS bucket.
-pub fn encryption_configuration(key: &str) -> String {
+/// GetBucketEncryption's answer: the algorithm, and the key only when the
+/// configuration named one (AWS reports no `KMSMasterKeyID` for `aws/s3`).
+pub fn encryption_configuration(algorithm: &str, key: Option<&str>) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>{}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>",
-        xml::element("KMSMasterKeyID", key)
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault>{}{}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>",
+        xml::element("SSEAlgorithm", algorithm),
+        key.map(|k| xml::element("KMSMasterKeyID", k))
+            .unwrap_or_default()
     )
 }
 
@@ -133,8 +138,17 @@ mod tests {
         let copy = "<CopyObjectResult><LastModified>x</LastModified><ETag>\"abc\"</ETag></CopyObjectResult>";
         let (body, _) = rewrite_copy_result(copy, "bk", "a").unwrap();
         assert!(body.contains(&xml::escape(&kms_etag("bk", "a", "abc"))));
+        let named = encryption_configuration("aws:kms:dsse", Some("arn:k"));
         assert!(
-            encryption_configuration("arn:k").contains("<KMSMasterKeyID>arn:k</KMSMasterKeyID>")
+            named.contains("<SSEAlgorithm>aws:kms:dsse</SSEAlgorithm>"),
+            "{named}"
         );
+        assert!(
+            named.contains("<KMSMasterKeyID>arn:k</KMSMasterKeyID>"),
+            "{named}"
+        );
+        let managed = encryption_configuration("aws:kms", None);
+        assert!(!managed.contains("KMSMasterKeyID"), "{managed}");
+        assert!(encryption_configuration("AES256", None).contains("<SSEAlgorithm>AES256<"));
     }
 }

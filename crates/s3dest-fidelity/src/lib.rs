@@ -62,13 +62,23 @@
 //!   [`FaultKind`]. `ResetAfterForward` is the one that matters most: the write
 //!   happened, the reply was lost, and the retry finds it done.
 //! - **SSE-KMS buckets** (`kms_buckets`, and learned from PutBucketEncryption with
-//!   `aws:kms`). Amazon S3 API Reference, "Object" (`ETag`: "Objects encrypted by
-//!   SSE-KMS … have ETags that are not an MD5 digest of their object data"), and
-//!   PutObject/HeadObject/GetObject response headers
+//!   `aws:kms` or `aws:kms:dsse`). Amazon S3 API Reference, "Object" (`ETag`: "Objects
+//!   encrypted by SSE-KMS … have ETags that are not an MD5 digest of their object
+//!   data"), and PutObject/HeadObject/GetObject response headers
 //!   `x-amz-server-side-encryption` and `x-amz-server-side-encryption-aws-kms-key-id`.
 //!   ETags of PutObject, HeadObject, GetObject, CopyObject and ListObjects(V2) become a
 //!   stable 32-hex value that is not the MD5; conditional headers naming that value
-//!   are translated back for moto. GetBucketEncryption reports `aws:kms` and the key.
+//!   are translated back for moto. GetBucketEncryption reports the algorithm as put,
+//!   and `KMSMasterKeyID` only when the configuration named a key (none for the AWS
+//!   managed `aws/s3`; Amazon S3 API Reference, ServerSideEncryptionByDefault).
+//! - **SSE-S3 by default** (`sse_s3_by_default`). Amazon S3 API Reference,
+//!   GetBucketEncryption ("By default, all buckets have a default encryption
+//!   configuration that uses server-side encryption with Amazon S3 managed keys
+//!   (SSE-S3)", since January 2023). moto answers a bucket without a configuration
+//!   with 404 `ServerSideEncryptionConfigurationNotFoundError`; the proxy answers
+//!   `AES256` instead. (Object Lock needs nothing: moto answers
+//!   GetObjectLockConfiguration as AWS does, 404 `ObjectLockConfigurationNotFoundError`
+//!   without it and `ObjectLockEnabled` `Enabled` with it.)
 //! - **Deleted principals** (`rewrite_deleted_principals`). IAM User Guide, "AWS JSON
 //!   policy elements: Principal" ("If you delete the role … the principal ARN … is
 //!   replaced with the role's unique ID"), and "IAM identifiers: Unique

@@ -207,6 +207,7 @@ fn s3_name(
         ("policy", "BucketPolicy"),
         ("policyStatus", "BucketPolicyStatus"),
         ("encryption", "BucketEncryption"),
+        ("object-lock", "ObjectLockConfiguration"),
         ("tagging", "BucketTagging"),
         ("versioning", "BucketVersioning"),
         ("publicAccessBlock", "PublicAccessBlock"),
@@ -351,6 +352,10 @@ mod tests {
         assert_eq!(
             name(Method::GET, "/b", "encryption", &none),
             "GetBucketEncryption"
+        );
+        assert_eq!(
+            name(Method::GET, "/b", "object-lock", &none),
+            "GetObjectLockConfiguration"
         );
         let op = detect(&Method::HEAD, "/my-bucket/a%20b/c", "", &none, b"");
         assert_eq!(

@@ -28,22 +28,42 @@ pub struct Learned {
     pub created: BTreeMap<String, Instant>,
     /// Deleted roles' ARNs → their unique ids.
     pub deleted_roles: BTreeMap<String, String>,
-    /// Buckets whose PutBucketEncryption asked for SSE-KMS → the key.
-    pub kms_buckets: BTreeMap<String, String>,
+    /// Buckets whose PutBucketEncryption asked for SSE-KMS or DSSE-KMS.
+    pub kms_buckets: BTreeMap<String, KmsDefault>,
     /// ETags shown for SSE-KMS objects → moto's, for conditional requests.
     pub kms_etags: BTreeMap<String, String>,
     /// Whole bucket policies, as put (with `realistic_bucket_policies`).
     pub bucket_policies: BTreeMap<String, String>,
 }
 
+/// A bucket's default encryption with a KMS key, as the proxy reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsDefault {
+    /// `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    /// The `KMSMasterKeyID` the configuration names; `None`: the AWS managed `aws/s3`.
+    pub named_key: Option<String>,
+}
+
+impl KmsDefault {
+    /// The key an object's headers name.
+    pub fn object_key(&self) -> &str {
+        self.named_key
+            .as_deref()
+            .unwrap_or(crate::kms::AWS_MANAGED_KEY)
+    }
+}
+
 impl State {
-    /// The key of an SSE-KMS bucket: configured, or learned.
-    pub fn kms_key(&self, bucket: &str) -> Option<String> {
-        self.behaviours
-            .kms_buckets
-            .get(bucket)
-            .or_else(|| self.learned.kms_buckets.get(bucket))
-            .cloned()
+    /// The KMS default of a bucket: configured (SSE-KMS with that key), or learned.
+    pub fn kms_default(&self, bucket: &str) -> Option<KmsDefault> {
+        match self.behaviours.kms_buckets.get(bucket) {
+            Some(key) => Some(KmsDefault {
+                algorithm: "aws:kms".to_owned(),
+                named_key: Some(key.clone()),
+            }),
+            None => self.learned.kms_buckets.get(bucket).cloned(),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::pagination::{iam, s3, secrets};
 use crate::principals::{self, aws_principals, is_unique_id, parse_document};
 use crate::proxy::{self, Context, INTERNAL_HEADER, OutBody, Outgoing};
 use crate::reply::{self, Reply};
-use crate::state::Shared;
+use crate::state::{KmsDefault, Shared};
 use crate::xml;
 
 /// What a hook before forwarding leaves for the hooks after.
@@ -293,10 +293,11 @@ fn kms_after(shared: &Shared, op: &Operation, pending: &Pending, reply: &mut Rep
     match op.name.as_str() {
         "PutBucketEncryption" if reply.is_success() => match &pending.encryption {
             Some((algorithm, key)) if algorithm.starts_with("aws:kms") => {
-                let key = key
-                    .clone()
-                    .unwrap_or_else(|| kms::AWS_MANAGED_KEY.to_owned());
-                state.learned.kms_buckets.insert(bucket.to_owned(), key);
+                let default = KmsDefault {
+                    algorithm: algorithm.clone(),
+                    named_key: key.clone(),
+                };
+                state.learned.kms_buckets.insert(bucket.to_owned(), default);
             }
             _ => {
                 state.learned.kms_buckets.remove(bucket);
@@ -310,19 +311,27 @@ fn kms_after(shared: &Shared, op: &Operation, pending: &Pending, reply: &mut Rep
                 && reply
                     .text()
                     .is_some_and(|t| t.contains("ServerSideEncryptionConfigurationNotFound"));
-            if let Some(key) = state
-                .kms_key(bucket)
-                .filter(|_| reply.is_success() || moto_has_none)
-            {
+            let kms = state
+                .kms_default(bucket)
+                .filter(|_| reply.is_success() || moto_has_none);
+            let answer = match kms {
+                Some(kms) => Some((kms.algorithm, kms.named_key)),
+                // Every AWS bucket has SSE-S3 at least (since January 2023).
+                None if moto_has_none && state.behaviours.sse_s3_by_default => {
+                    Some(("AES256".to_owned(), None))
+                }
+                None => None,
+            };
+            if let Some((algorithm, key)) = answer {
                 *reply = Reply::new(
                     StatusCode::OK,
                     "application/xml",
-                    kms::encryption_configuration(&key),
+                    kms::encryption_configuration(&algorithm, key.as_deref()),
                 );
             }
         }
         "ListObjectsV2" | "ListObjects" | "CopyObject"
-            if reply.is_success() && state.kms_key(bucket).is_some() =>
+            if reply.is_success() && state.kms_default(bucket).is_some() =>
         {
             let rewritten = reply.text().and_then(|text| match op.key.as_deref() {
                 Some(key) if op.is("CopyObject") => kms::rewrite_copy_result(text, bucket, key),
@@ -355,7 +364,7 @@ pub fn object_headers(
         return;
     };
     let mut state = shared.lock();
-    let Some(kms_key) = state.kms_key(bucket) else {
+    let Some(kms) = state.kms_default(bucket) else {
         return;
     };
     if let Some(real) = operation::header(headers, "etag").map(str::to_owned) {
@@ -365,11 +374,10 @@ pub fn object_headers(
         }
         state.learned.kms_etags.insert(fake, real);
     }
-    headers.insert(
-        "x-amz-server-side-encryption",
-        HeaderValue::from_static("aws:kms"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&kms_key) {
+    if let Ok(value) = HeaderValue::from_str(&kms.algorithm) {
+        headers.insert("x-amz-server-side-encryption", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(kms.object_key()) {
         headers.insert("x-amz-server-side-encryption-aws-kms-key-id", value);
     }
 }

@@ -25,8 +25,9 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot};
 use s3dest_core::model::{
-    BucketRead, Desired, FolderInfo, IdentityNames, Observed, ObservedBucket, Owner, ReadRequest,
-    RoleDef, TAG_DESTINATION, TAG_SPEC,
+    BucketEncryption, BucketRead, Desired, FolderInfo, IdentityNames, KmsAlgorithm, KmsKey,
+    KmsKeyId, ObjectLock, Observed, ObservedBucket, Owner, ReadRequest, RoleDef, TAG_DESTINATION,
+    TAG_SPEC,
 };
 use s3dest_core::plan::{Action, Address, Change, Op, Part, Plan};
 use s3dest_core::{plan, presets, sid};
@@ -52,6 +53,7 @@ macro_rules! for_each_case {
             a_folder_with_other_objects_is_kept,
             an_access_key_user_has_one_key_named_by_its_secret,
             a_plan_with_errors_is_refused,
+            buckets_read_their_encryption_and_object_lock,
         );
     };
 }
@@ -180,6 +182,16 @@ async fn read_buckets(
             info.public_access_blocked.is_some(),
             read.settings,
             "bucket `{name}`: settings are read when asked for, only then"
+        );
+        assert_eq!(
+            info.encryption.is_some(),
+            read.encryption,
+            "bucket `{name}`: its encryption is read when asked for, only then"
+        );
+        assert_eq!(
+            info.object_lock.is_some(),
+            read.object_lock,
+            "bucket `{name}`: its Object Lock is read when asked for, only then"
         );
     }
     Ok(buckets)
@@ -462,6 +474,8 @@ pub async fn a_missing_bucket_reads_missing(
         prune_folders: prune.iter().map(|f| (*f).to_owned()).collect(),
         lock: false,
         expected_region: expected.map(str::to_owned),
+        encryption: settings,
+        object_lock: settings,
     };
     let request = ReadRequest {
         spec: "acme".to_owned(),
@@ -1029,5 +1043,94 @@ pub async fn a_plan_with_errors_is_refused(
     assert_eq!(again.roles, observed.roles);
     assert_eq!(again.buckets, observed.buckets);
     outcome.note("refused", count);
+    Ok(outcome)
+}
+
+/// A customer managed key of the account, by ARN.
+const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+/// Another one, by its bare key id.
+const KEY_ID: &str = "0987dcba-09fe-87dc-65ba-ab0987654321";
+
+/// Each bucket reads its default encryption as S3 reports it (a customer key by ARN or
+/// by bare id, SSE-S3) and whether Object Lock is on, each only when asked for.
+pub async fn buckets_read_their_encryption_and_object_lock(
+    cloud: &impl Cloud,
+    scene: &impl Scene,
+) -> Result<Outcome, CloudError> {
+    let mut outcome = Outcome::default();
+    let kms = |algorithm, id: &str| BucketEncryption::Kms {
+        algorithm,
+        key: KmsKey::Customer(KmsKeyId::new(id)),
+    };
+    scene.create_bucket("sealed", "us-east-1").await;
+    let sealed = kms(KmsAlgorithm::SseKms, KEY_ARN);
+    scene.put_bucket_encryption("sealed", &sealed).await;
+    scene.create_bucket("dual", "us-east-1").await;
+    let dual = kms(KmsAlgorithm::DsseKms, KEY_ID);
+    scene.put_bucket_encryption("dual", &dual).await;
+    scene.create_bucket("plain", "us-east-1").await;
+    scene
+        .put_bucket_encryption("plain", &BucketEncryption::SseS3)
+        .await;
+    scene
+        .create_bucket_with_object_lock("locked", "us-east-1")
+        .await;
+    scene.create_bucket("unasked", "us-east-1").await;
+    let asked = |encryption, object_lock| BucketRead {
+        encryption,
+        object_lock,
+        ..BucketRead::default()
+    };
+    let request = ReadRequest {
+        spec: "acme".to_owned(),
+        role_names: BTreeSet::new(),
+        buckets: BTreeMap::from([
+            ("sealed".to_owned(), asked(true, true)),
+            ("dual".to_owned(), asked(true, false)),
+            ("plain".to_owned(), asked(true, false)),
+            ("locked".to_owned(), asked(true, true)),
+            ("absent".to_owned(), asked(true, true)),
+            ("unasked".to_owned(), asked(false, false)),
+        ]),
+    };
+    let buckets = read_buckets(cloud, &request).await?;
+    let info = |name: &str| match &buckets[name] {
+        ObservedBucket::Present(info) => info,
+        ObservedBucket::Missing => panic!("bucket `{name}` exists"),
+    };
+    assert_eq!(info("sealed").encryption.as_ref(), Some(&sealed));
+    assert_eq!(info("sealed").object_lock, Some(ObjectLock::Disabled));
+    let key = |name: &str| {
+        let encryption = info(name).encryption.as_ref();
+        encryption
+            .and_then(BucketEncryption::customer_key)
+            .and_then(|k| k.key_arn(&info(name).region, ACCOUNT))
+    };
+    assert_eq!(key("sealed").as_deref(), Some(KEY_ARN));
+    assert_eq!(info("dual").encryption.as_ref(), Some(&dual));
+    assert_eq!(
+        key("dual"),
+        Some(format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{KEY_ID}")),
+        "a bare key id is the bucket's account's and region's"
+    );
+    assert_eq!(info("plain").encryption, Some(BucketEncryption::SseS3));
+    // Nothing set: AWS (and the fidelity layer) answer SSE-S3, moto no configuration.
+    assert!(
+        matches!(
+            info("locked").encryption,
+            Some(BucketEncryption::SseS3 | BucketEncryption::None)
+        ),
+        "{:?}",
+        info("locked").encryption
+    );
+    assert_eq!(info("locked").object_lock, Some(ObjectLock::Enabled));
+    assert_eq!(buckets["absent"], ObservedBucket::Missing);
+    assert_eq!(info("unasked").encryption, None);
+    assert_eq!(info("unasked").object_lock, None);
+    for (name, bucket) in &buckets {
+        if let ObservedBucket::Present(info) = bucket {
+            outcome.note(name, (&info.encryption, info.object_lock));
+        }
+    }
     Ok(outcome)
 }

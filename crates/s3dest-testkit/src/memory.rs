@@ -18,9 +18,9 @@ use serde_json::Value;
 
 use s3dest_aws::{ApplyEvent, ApplyReport, Cloud, CloudError, IamSnapshot};
 use s3dest_core::model::{
-    BucketInfo, FolderInfo, IAM_PATH, IdentityNames, META_DESTINATION, META_SPEC, Observed,
-    ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner, ReadRequest, RoleDef,
-    TAG_SPEC,
+    BucketEncryption, BucketInfo, FolderInfo, IAM_PATH, IdentityNames, META_DESTINATION, META_SPEC,
+    ObjectLock, Observed, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser, Owner,
+    ReadRequest, RoleDef, TAG_SPEC,
 };
 use s3dest_core::plan::{Op, Phase, Plan};
 use s3dest_core::presets::fixed_role_names;
@@ -32,6 +32,7 @@ use crate::simulate;
 /// An in-memory AWS account (moto's account id by default) behind `Cloud`.
 ///
 /// Set the scene with [`MemoryCloud::create_bucket`], [`MemoryCloud::put_bucket_policy`],
+/// [`MemoryCloud::set_bucket_encryption`], [`MemoryCloud::set_object_lock`],
 /// [`MemoryCloud::create_role`] and [`MemoryCloud::put_object`] (or through its
 /// [`crate::Scene`] implementation); then read and apply as with `Aws`.
 pub struct MemoryCloud {
@@ -50,13 +51,31 @@ struct World {
     keys_made: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Bucket {
     region: String,
     public_access_blocked: bool,
     /// The policy text as last written.
     policy: Option<String>,
     objects: BTreeMap<String, Object>,
+    /// What `GetBucketEncryption` answers (`Unknown`: as if it were denied).
+    encryption: BucketEncryption,
+    object_lock: ObjectLock,
+}
+
+impl Default for Bucket {
+    /// A new bucket as AWS makes it: SSE-S3 (every bucket since January 2023), no
+    /// Object Lock.
+    fn default() -> Self {
+        Bucket {
+            region: String::new(),
+            public_access_blocked: false,
+            policy: None,
+            objects: BTreeMap::new(),
+            encryption: BucketEncryption::SseS3,
+            object_lock: ObjectLock::Disabled,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +127,28 @@ impl MemoryCloud {
                 ..Bucket::default()
             },
         );
+    }
+
+    /// Sets what the bucket's `GetBucketEncryption` answers; `Unknown` answers as if the
+    /// caller may not read it.
+    ///
+    /// # Panics
+    /// When the bucket does not exist.
+    pub fn set_bucket_encryption(&self, bucket: &str, encryption: BucketEncryption) {
+        let mut world = self.world();
+        let bucket = world.buckets.get_mut(bucket).expect("no such bucket");
+        bucket.encryption = encryption;
+    }
+
+    /// Sets what the bucket's `GetObjectLockConfiguration` answers; `Unknown` answers
+    /// as if the caller may not read it.
+    ///
+    /// # Panics
+    /// When the bucket does not exist.
+    pub fn set_object_lock(&self, bucket: &str, object_lock: ObjectLock) {
+        let mut world = self.world();
+        let bucket = world.buckets.get_mut(bucket).expect("no such bucket");
+        bucket.object_lock = object_lock;
     }
 
     /// Replaces a bucket's policy with this text, as another tool would.
@@ -443,6 +484,7 @@ impl World {
                     });
                 // `BucketAlreadyOwnedByYou` is success; the settings are put again.
                 entry.public_access_blocked = true;
+                entry.encryption = BucketEncryption::SseS3;
                 Ok(())
             }
             Op::PutStatement { bucket, statement } => {
@@ -635,12 +677,22 @@ impl World {
             calls += 1;
             bucket.public_access_blocked
         });
+        let encryption = read.encryption.then(|| {
+            calls += 1;
+            bucket.encryption.clone()
+        });
+        let object_lock = read.object_lock.then(|| {
+            calls += 1;
+            bucket.object_lock
+        });
         let info = BucketInfo {
             region: bucket.region.clone(),
             policy,
             public_access_blocked,
             folders,
             lock: None,
+            encryption,
+            object_lock,
         };
         Ok((ObservedBucket::Present(info), calls))
     }

@@ -8,6 +8,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use s3dest_core::model::{BucketEncryption, KmsKey, ObjectLock};
 use serde_json::Value;
 
 use crate::MemoryCloud;
@@ -17,6 +18,19 @@ use crate::MemoryCloud;
 pub trait Scene {
     /// A bucket made outside s3dest.
     fn create_bucket(&self, bucket: &str, region: &str) -> impl Future<Output = ()>;
+    /// A bucket made outside s3dest with Object Lock enabled.
+    fn create_bucket_with_object_lock(
+        &self,
+        bucket: &str,
+        region: &str,
+    ) -> impl Future<Output = ()>;
+    /// Sets the bucket's default encryption (`None`: deletes its configuration;
+    /// `Unknown` cannot be set).
+    fn put_bucket_encryption(
+        &self,
+        bucket: &str,
+        encryption: &BucketEncryption,
+    ) -> impl Future<Output = ()>;
     /// Replaces the bucket's policy with this text, as another tool would.
     fn put_bucket_policy(&self, bucket: &str, policy: &str) -> impl Future<Output = ()>;
     /// The bucket's policy as stored (`None` without one), to compare exactly.
@@ -40,6 +54,20 @@ pub trait Scene {
 impl Scene for MemoryCloud {
     async fn create_bucket(&self, bucket: &str, region: &str) {
         MemoryCloud::create_bucket(self, bucket, region);
+    }
+
+    async fn create_bucket_with_object_lock(&self, bucket: &str, region: &str) {
+        MemoryCloud::create_bucket(self, bucket, region);
+        MemoryCloud::set_object_lock(self, bucket, ObjectLock::Enabled);
+    }
+
+    async fn put_bucket_encryption(&self, bucket: &str, encryption: &BucketEncryption) {
+        assert_ne!(
+            *encryption,
+            BucketEncryption::Unknown,
+            "`Unknown` is what a read denied gives, not a setting"
+        );
+        MemoryCloud::set_bucket_encryption(self, bucket, encryption.clone());
     }
 
     async fn put_bucket_policy(&self, bucket: &str, policy: &str) {
@@ -106,20 +134,80 @@ fn s3_client(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+impl SdkScene {
+    async fn make_bucket(&self, bucket: &str, region: &str, object_lock: bool) {
+        let s3 = s3_client(&self.config, region);
+        let mut create = s3.create_bucket().bucket(bucket);
+        if region != "us-east-1" {
+            create = create.create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(region.into())
+                    .build(),
+            );
+        }
+        if object_lock {
+            create = create.object_lock_enabled_for_bucket(true);
+        }
+        create.send().await.expect("CreateBucket");
+    }
+}
+
 impl Scene for SdkScene {
     async fn create_bucket(&self, bucket: &str, region: &str) {
-        {
-            let s3 = s3_client(&self.config, region);
-            let mut create = s3.create_bucket().bucket(bucket);
-            if region != "us-east-1" {
-                create = create.create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(region.into())
-                        .build(),
-                );
+        self.make_bucket(bucket, region, false).await;
+    }
+
+    async fn create_bucket_with_object_lock(&self, bucket: &str, region: &str) {
+        self.make_bucket(bucket, region, true).await;
+    }
+
+    async fn put_bucket_encryption(&self, bucket: &str, encryption: &BucketEncryption) {
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        let (algorithm, key) = match encryption {
+            BucketEncryption::None => {
+                self.s3
+                    .delete_bucket_encryption()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .expect("DeleteBucketEncryption");
+                return;
             }
-            create.send().await.expect("CreateBucket");
-        }
+            BucketEncryption::SseS3 => (ServerSideEncryption::Aes256, None),
+            BucketEncryption::Kms { algorithm, key } => (
+                ServerSideEncryption::from(algorithm.as_str()),
+                match key {
+                    KmsKey::AwsManaged => None,
+                    KmsKey::Customer(id) => Some(id.as_str().to_owned()),
+                },
+            ),
+            BucketEncryption::Unknown => {
+                panic!("`Unknown` is what a read denied gives, not a setting")
+            }
+        };
+        let default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(algorithm)
+            .set_kms_master_key_id(key)
+            .build()
+            .expect("the algorithm is set");
+        let configuration = ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(default)
+                    .build(),
+            )
+            .build()
+            .expect("the rules are set");
+        self.s3
+            .put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(configuration)
+            .send()
+            .await
+            .expect("PutBucketEncryption");
     }
 
     async fn put_bucket_policy(&self, bucket: &str, policy: &str) {

@@ -3,8 +3,8 @@
 //! apply followed by a new plan is empty) without a server.
 
 use s3dest_core::model::{
-    AccessKey, BucketInfo, Observed, ObservedBucket, ObservedRole, ObservedSecret, ObservedUser,
-    Owner, TAG_ACCESS_KEY_ID, role_arn,
+    AccessKey, BucketEncryption, BucketInfo, ObjectLock, Observed, ObservedBucket, ObservedRole,
+    ObservedSecret, ObservedUser, Owner, TAG_ACCESS_KEY_ID, role_arn,
 };
 use s3dest_core::plan::{Op, Phase, Plan};
 
@@ -35,6 +35,9 @@ pub fn apply_op(op: &Op, world: &mut Observed) {
             let info = BucketInfo {
                 region: region.clone(),
                 public_access_blocked: Some(true),
+                // What the edge's CreateBucket puts (PutBucketEncryption AES256).
+                encryption: Some(BucketEncryption::SseS3),
+                object_lock: Some(ObjectLock::Disabled),
                 ..BucketInfo::default()
             };
             world

@@ -4,8 +4,9 @@
 //! - `moto`: against `Aws` on the process's moto server, the scene set with plain SDK
 //!   clients;
 //! - `fidelity`: the same through the fidelity proxy, which makes moto page (2 items
-//!   a page), percent-encode IAM documents, rewrite deleted principals and keep
-//!   bucket policies as S3 does;
+//!   a page), percent-encode IAM documents, rewrite deleted principals, keep bucket
+//!   policies as S3 does and answer SSE-S3 for a bucket without an encryption
+//!   configuration;
 //! - `faults`: as `fidelity` (the scene talking to moto directly), first without
 //!   faults, then on a fresh moto with 5 % of the cloud's requests faulted (throttling, 5xx, resets before or
 //!   after moto acted, latency; seeded per case). A case may then fail with an error,
@@ -23,6 +24,7 @@ fn realistic() -> Behaviours {
         encode_iam_documents: true,
         rewrite_deleted_principals: true,
         realistic_bucket_policies: true,
+        sse_s3_by_default: true,
         ..Behaviours::default()
     }
 }
