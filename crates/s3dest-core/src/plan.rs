@@ -295,6 +295,9 @@ impl Plan {
 
 /// Diffs what the spec wants against what AWS holds.
 pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
+    // What the grants need of the buckets as read (a key's `kms:` grant).
+    let completed = crate::presets::with_bucket_facts(desired, observed);
+    let desired = &completed;
     let mut planner = Planner {
         desired,
         observed,

@@ -95,14 +95,14 @@ impl<'a> Planner<'a> {
                 role: want.name.clone(),
                 trust: want.trust.clone(),
             });
-            reasons.push("trust policy differs");
+            reasons.push(trust_reason(dest, have));
         }
         ops.extend(IdentityKind::Role.tag_ops(&want.name, &want.tags, &have.tags));
         if ops.len() > usize::from(!reasons.is_empty()) {
             reasons.push(if have.owner() == Owner::Unowned {
-                "adopting: s3dest ownership tags are added"
+                "adopting: s3dest ownership tags are added".to_owned()
             } else {
-                "tags differ"
+                "tags differ".to_owned()
             });
         }
         if !ops.is_empty() {
@@ -423,4 +423,40 @@ pub(super) fn also_removes(inline: &[String], managed: &[String]) -> String {
         "; IAM deletes nothing that still has policies, so this also removes {}, which s3dest did not create",
         parts.join(", ")
     )
+}
+
+/// Why a role's trust is rewritten: when it trusts another of the vendor's documented
+/// sets of principals (WalkMe's earlier roles), which one, and how to keep it.
+fn trust_reason(dest: &DesiredDestination, have: &ObservedRole) -> String {
+    let trusted: std::collections::BTreeSet<&str> = have
+        .trust
+        .statements
+        .iter()
+        .flat_map(|s| s.aws_principals())
+        .collect();
+    let wanted = dest
+        .role
+        .as_ref()
+        .map(|r| {
+            r.trust
+                .statements
+                .iter()
+                .flat_map(|s| s.aws_principals())
+                .collect::<std::collections::BTreeSet<&str>>()
+        })
+        .unwrap_or_default();
+    let variants = dest.vendor.trust_variants();
+    let as_set = |v: &s3dest_spec::TrustVariant| -> std::collections::BTreeSet<&str> {
+        v.principals.iter().copied().collect()
+    };
+    let found = variants.iter().find(|v| as_set(v) == trusted);
+    let asked = variants.iter().find(|v| as_set(v) == wanted);
+    match (found, asked) {
+        (Some(found), Some(asked)) if found.name != asked.name => format!(
+            "the role trusts {}, and the spec asks for {} (`trust: {}`); to keep the \
+             principals it trusts now, set `trust: {}`",
+            found.summary, asked.summary, asked.name, found.name
+        ),
+        _ => "trust policy differs".to_owned(),
+    }
 }

@@ -2,7 +2,10 @@
 //! vendor's description in the catalogue (`s3dest-vendors`). Nothing here names a vendor:
 //! what differs between vendors is data there (see `docs/presets.md`).
 
+mod bucket_facts;
 mod custom;
+
+pub use bucket_facts::{KMS_GRANT_SID, unsupported, with_bucket_facts};
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,98 @@
+//! What a preset can only decide once the bucket is read: the `kms:` grant a vendor
+//! needs on the bucket's customer managed key, and what the vendor cannot work with
+//! (SSE-KMS, Object Lock, the bucket's region).
+
+use s3dest_policy::Statement;
+use s3dest_spec::vendors::{Encryption, Regions};
+
+use crate::model::{
+    BucketEncryption, BucketInfo, Concern, Desired, DesiredDestination, Observed, ObservedBucket,
+    ObjectLock,
+};
+
+/// The Sid of the statement granting a vendor its `kms:` actions on the bucket's key.
+pub const KMS_GRANT_SID: &str = "S3destBucketKey";
+
+/// `desired`, with each destination's grant completed by what its bucket needs.
+pub fn with_bucket_facts(desired: &Desired, observed: &Observed) -> Desired {
+    let mut completed = desired.clone();
+    for dest in completed.destinations.values_mut() {
+        let Some(ObservedBucket::Present(bucket)) = observed.buckets.get(&dest.bucket) else {
+            continue;
+        };
+        complete(dest, bucket, &desired.account_id);
+    }
+    completed
+}
+
+/// Adds the `kms:` grant on the bucket's customer managed key, for a vendor that needs
+/// one (none for the AWS managed `aws/s3` key, which the bucket's own account uses
+/// through S3 without a grant).
+fn complete(dest: &mut DesiredDestination, bucket: &BucketInfo, account_id: &str) {
+    let Encryption::GrantOnKey(actions) = dest.vendor.description().encryption else {
+        return;
+    };
+    let Some(key) = bucket.encryption.as_ref().and_then(BucketEncryption::customer_key) else {
+        return;
+    };
+    let Some(policy) = dest.inline_policy.as_mut() else {
+        return;
+    };
+    match key.key_arn(&bucket.region, account_id) {
+        Some(arn) => policy.statements.push(
+            Statement::allow()
+                .with_sid(KMS_GRANT_SID)
+                .with_actions(actions.iter().copied())
+                .with_resources([arn]),
+        ),
+        None => dest.warnings.push((
+            Concern::General,
+            format!(
+                "bucket `{}` encrypts with the KMS key `{key}`, named by an alias: s3dest \
+                 cannot scope a grant to a key it cannot resolve, so {} gets none. Name the \
+                 key by its ARN in the bucket's default encryption, or allow it {} on the key \
+                 yourself",
+                dest.bucket,
+                dest.vendor,
+                actions.join(", ")
+            ),
+        )),
+    }
+}
+
+/// Why the destination's vendor cannot work with its bucket as read (each an
+/// `unsupported` error of the plan); empty when it can, or when it is not known.
+pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String> {
+    let d = dest.vendor.description();
+    let name = &dest.bucket;
+    let mut problems = Vec::new();
+    if let (Encryption::Unsupported { reason }, Some(encryption)) = (&d.encryption, &bucket.encryption) {
+        if let BucketEncryption::Kms { algorithm, .. } = encryption {
+            problems.push(format!(
+                "bucket `{name}` encrypts new objects with {} by default: {reason}. Switch \
+                 its default encryption to SSE-S3, or use another bucket",
+                match algorithm {
+                    crate::model::KmsAlgorithm::SseKms => "SSE-KMS",
+                    crate::model::KmsAlgorithm::DsseKms => "DSSE-KMS",
+                }
+            ));
+        }
+    }
+    if let (Some(reason), Some(ObjectLock::Enabled)) = (d.preflight.object_lock_unsupported, &bucket.object_lock) {
+        problems.push(format!(
+            "bucket `{name}` has Object Lock enabled: {reason}. Use a bucket without Object Lock"
+        ));
+    }
+    if !d.preflight.regions.allows(&bucket.region) {
+        let supported = match &d.preflight.regions {
+            Regions::Only(list) => format!("supports only {}", list.join(", ")),
+            Regions::Except(list) => format!("does not support {}", list.join(", ")),
+            Regions::Any => String::new(),
+        };
+        problems.push(format!(
+            "bucket `{name}` is in `{}`, and {} {supported}. Use a bucket in another region",
+            bucket.region, d.title
+        ));
+    }
+    problems
+}
