@@ -153,6 +153,21 @@ impl<'a> Planner<'a> {
         for warning in plan.warnings {
             self.warn(address.clone(), warning);
         }
+        // A new key to paste, or an old one retired: what the vendor does when its key
+        // stops working (Braze drops events for good after 5 days).
+        let key_changes = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, KeyStep::Create { .. } | KeyStep::Deactivate { .. }));
+        let stops = dest
+            .vendor
+            .description()
+            .access_key
+            .as_ref()
+            .and_then(|m| m.when_key_stops);
+        if let (true, Some(stops), false) = (key_changes, stops, keys.is_empty()) {
+            self.warn(address.clone(), stops.to_owned());
+        }
         if let Some(error) = plan.error {
             return self.error(address, error);
         }
