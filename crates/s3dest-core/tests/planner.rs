@@ -914,3 +914,113 @@ fn plans_say_what_the_next_apply_does_about_a_lock_left_in_the_bucket() {
         assert_eq!(found, [message.as_str()], "{kind}");
     }
 }
+
+const NEW_VENDORS: &str = r#"
+version: 1
+name: acme
+buckets:
+  acme-exports: {}
+destinations:
+  segment: { vendor: segment, bucket: acme-exports, folder: events, external_id: ws-1 }
+  mixpanel: { vendor: mixpanel, bucket: acme-exports, external_id: token-1 }
+  logpush: { vendor: cloudflare-logpush, bucket: acme-exports, folder: logs/http }
+  archives: { vendor: datadog-log-archives, bucket: acme-exports, folder: datadog }
+"#;
+
+/// The customer's Datadog integration role, as Datadog's own setup makes it.
+fn datadog_role(world: &mut Observed, name: &str) {
+    let trust = PolicyDocument::new(vec![
+        Statement::allow()
+            .with_principal_aws(["arn:aws:iam::464622532012:root"])
+            .with_actions(["sts:AssumeRole"])
+            .with_condition("StringEquals", "sts:ExternalId", ["dd-generated"]),
+    ]);
+    let integration = PolicyDocument::new(vec![
+        Statement::allow()
+            .with_actions(["cloudwatch:Get*", "ec2:Describe*"])
+            .with_resources(["*"]),
+    ]);
+    world.roles.insert(
+        name.into(),
+        s3dest_core::model::ObservedRole {
+            name: name.into(),
+            path: "/".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+            trust,
+            tags: [("team".to_owned(), "observability".to_owned())].into(),
+            inline_policies: [("DatadogAWSIntegrationPolicy".to_owned(), integration)].into(),
+            managed_policy_arns: vec!["arn:aws:iam::aws:policy/SecurityAudit".into()],
+        },
+    );
+}
+
+#[test]
+fn new_vendors_converge_and_datadog_touches_only_its_policy_on_the_role() {
+    let mut world = world(&["acme-exports"]);
+    datadog_role(&mut world, "DatadogIntegrationRole");
+    let before = world.roles["DatadogIntegrationRole"].clone();
+    let first = converge(NEW_VENDORS, &mut world);
+    assert_eq!(
+        actions(&first),
+        [
+            ("destination.mixpanel.role", Action::Create),
+            ("destination.segment.role", Action::Create),
+            ("destination.archives.role_policy", Action::Create),
+            ("destination.mixpanel.role_policy", Action::Create),
+            ("destination.segment.role_policy", Action::Create),
+            ("bucket.acme-exports.statement.logpush", Action::Create),
+            ("destination.segment.folder", Action::Create),
+        ]
+        .map(|(a, b)| (a.to_owned(), b))
+    );
+    // The role keeps its trust, tags and other policies; one policy is added.
+    let after = &world.roles["DatadogIntegrationRole"];
+    assert_eq!((&after.trust, &after.tags), (&before.trust, &before.tags));
+    assert_eq!(after.managed_policy_arns, before.managed_policy_arns);
+    let names: Vec<&str> = after.inline_policies.keys().map(String::as_str).collect();
+    let ours = s3dest_core::sid::statement_sid("acme", "archives");
+    assert_eq!(names, ["DatadogAWSIntegrationPolicy", ours.as_str()]);
+    // Cloudflare's user is named in the bucket policy, with no lock guard (no identity).
+    let policy = bucket_mut(&mut world, "acme-exports")
+        .policy
+        .clone()
+        .unwrap();
+    let logpush = policy
+        .statements
+        .iter()
+        .find(|s| s.sid.as_deref() == Some(&s3dest_core::sid::statement_sid("acme", "logpush")))
+        .unwrap();
+    assert_eq!(
+        logpush.aws_principals().collect::<Vec<_>>(),
+        ["arn:aws:iam::391854517948:user/cloudflare-logpush"]
+    );
+
+    // Removing the destinations removes exactly what s3dest added.
+    let removed = plan(
+        "version: 1\nname: acme\nbuckets:\n  acme-exports: {}\ndestinations: {}\n",
+        &world,
+    );
+    simulate::apply(&removed, &mut world);
+    assert_eq!(world.roles["DatadogIntegrationRole"], before);
+    assert!(!world.roles.contains_key("s3dest-segment"));
+}
+
+#[test]
+fn a_missing_datadog_role_is_an_error_with_a_hint() {
+    let world = world(&["acme-exports"]);
+    let plan = plan(NEW_VENDORS, &world);
+    let errors: Vec<String> = plan
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.address, e.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "destination.archives.role: role `DatadogIntegrationRole` does not exist: \
+          datadog-log-archives adds its policy to your Datadog AWS integration role, which \
+          s3dest does not create; set up Datadog's AWS integration first (it makes the role), \
+          or set `role_name` to the name of the role it made"
+        ]
+    );
+}

@@ -93,12 +93,16 @@ impl Planner<'_> {
             .flat_map(|role| {
                 role.inline_policies
                     .keys()
-                    .filter_map(|name| Some((role, name.clone(), sid::owned_destination(&spec, name)?)))
+                    .filter_map(|name| {
+                        Some((role, name.clone(), sid::owned_destination(&spec, name)?))
+                    })
                     .collect::<Vec<_>>()
             })
             .filter(|(role, _, dest)| {
                 !self.desired.destinations.get(dest).is_some_and(|d| {
-                    d.existing_role.as_ref().is_some_and(|e| e.name == role.name)
+                    d.existing_role
+                        .as_ref()
+                        .is_some_and(|e| e.name == role.name)
                 })
             })
             .collect();

@@ -6,8 +6,8 @@ use s3dest_policy::Statement;
 use s3dest_spec::vendors::{Encryption, Regions};
 
 use crate::model::{
-    BucketEncryption, BucketInfo, Concern, Desired, DesiredDestination, Observed, ObservedBucket,
-    ObjectLock,
+    BucketEncryption, BucketInfo, Concern, Desired, DesiredDestination, ObjectLock, Observed,
+    ObservedBucket,
 };
 
 /// The Sid of the statement granting a vendor its `kms:` actions on the bucket's key.
@@ -32,7 +32,11 @@ fn complete(dest: &mut DesiredDestination, bucket: &BucketInfo, account_id: &str
     let Encryption::GrantOnKey(actions) = dest.vendor.description().encryption else {
         return;
     };
-    let Some(key) = bucket.encryption.as_ref().and_then(BucketEncryption::customer_key) else {
+    let Some(key) = bucket
+        .encryption
+        .as_ref()
+        .and_then(BucketEncryption::customer_key)
+    else {
         return;
     };
     let Some(policy) = dest.inline_policy.as_mut() else {
@@ -66,7 +70,9 @@ pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String
     let d = dest.vendor.description();
     let name = &dest.bucket;
     let mut problems = Vec::new();
-    if let (Encryption::Unsupported { reason }, Some(encryption)) = (&d.encryption, &bucket.encryption) {
+    if let (Encryption::Unsupported { reason }, Some(encryption)) =
+        (&d.encryption, &bucket.encryption)
+    {
         if let BucketEncryption::Kms { algorithm, .. } = encryption {
             problems.push(format!(
                 "bucket `{name}` encrypts new objects with {} by default: {reason}. Switch \
@@ -78,7 +84,9 @@ pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String
             ));
         }
     }
-    if let (Some(reason), Some(ObjectLock::Enabled)) = (d.preflight.object_lock_unsupported, &bucket.object_lock) {
+    if let (Some(reason), Some(ObjectLock::Enabled)) =
+        (d.preflight.object_lock_unsupported, &bucket.object_lock)
+    {
         problems.push(format!(
             "bucket `{name}` has Object Lock enabled: {reason}. Use a bucket without Object Lock"
         ));
