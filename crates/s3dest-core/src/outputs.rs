@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use s3dest_spec::vendors::{Encryption, Folder, OutputValue};
+use s3dest_spec::vendors::{Folder, OutputValue};
 use s3dest_spec::{Auth, Vendor};
 use serde_json::{Value, json};
 
 use crate::model::{Desired, DesiredDestination, Observed, ObservedBucket};
+use crate::presets::key_policy_note;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationOutputs {
@@ -61,21 +62,6 @@ fn prefix(d: &DesiredDestination) -> Option<&str> {
         .as_deref()?
         .strip_suffix(subfolder)?
         .strip_suffix('/')
-}
-
-/// The key-policy statement a vendor needs on an SSE-KMS bucket, which s3dest does not
-/// write (it does not edit key policies).
-fn key_policy_note(account_id: &str, role: &str, actions: &[&str]) -> String {
-    let actions = actions
-        .iter()
-        .map(|a| format!("\"{a}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "if the bucket uses SSE-KMS, add to the key's policy (s3dest does not edit key policies): \
-         {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{account_id}:role/{role}\"}}, \
-         \"Action\": [{actions}], \"Resource\": \"*\"}}"
-    )
 }
 
 pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs> {
@@ -133,10 +119,8 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 .map(|f| (f.value, f.label.to_owned(), value(f.value)))
                 .collect();
             let mut notes: Vec<String> = outputs.notes.iter().map(|n| (*n).to_owned()).collect();
-            if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption {
-                if let Some(role) = &d.existing_role {
-                    notes.push(key_policy_note(&desired.account_id, &role.name, actions));
-                }
+            if let Some(ObservedBucket::Present(bucket)) = observed.buckets.get(&d.bucket) {
+                notes.extend(key_policy_note(d, bucket, observed));
             }
             if let Some(key) = &access_key {
                 // The access-key method: the key instead of the role, wherever the form asks for it.

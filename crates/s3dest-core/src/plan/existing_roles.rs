@@ -43,6 +43,13 @@ impl Planner<'_> {
                 ),
             );
         }
+        if let Some(super::ObservedBucket::Present(bucket)) =
+            self.observed.buckets.get(&dest.bucket)
+        {
+            if let Some(note) = crate::presets::key_policy_note(dest, bucket, self.observed) {
+                self.notes.push(super::Notice::new(address.clone(), note));
+            }
+        }
         let Some(want) = &dest.inline_policy else {
             return;
         };

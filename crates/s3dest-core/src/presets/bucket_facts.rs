@@ -64,6 +64,36 @@ fn complete(dest: &mut DesiredDestination, bucket: &BucketInfo, account_id: &str
     }
 }
 
+/// The statement a vendor's role needs in the policy of the bucket's customer managed
+/// key, for a vendor that needs one there (Datadog); s3dest does not edit key policies,
+/// so the plan and the outputs show it.
+pub fn key_policy_note(
+    dest: &DesiredDestination,
+    bucket: &BucketInfo,
+    observed: &Observed,
+) -> Option<String> {
+    let Encryption::KeyPolicy(actions) = dest.vendor.description().encryption else {
+        return None;
+    };
+    let key = bucket.encryption.as_ref()?.customer_key()?;
+    let role = dest.existing_role.as_ref()?;
+    let arn = observed.roles.get(&role.name).map_or_else(
+        || format!("arn:aws:iam::{}:role/{}", observed.account_id, role.name),
+        |r| r.arn.clone(),
+    );
+    let actions = actions
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "bucket `{}` encrypts with the KMS key `{key}`: add to that key's policy (s3dest does \
+         not edit key policies) {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"{arn}\"}}, \
+         \"Action\": [{actions}], \"Resource\": \"*\"}}",
+        dest.bucket
+    ))
+}
+
 /// Why the destination's vendor cannot work with its bucket as read (each an
 /// `unsupported` error of the plan); empty when it can, or when it is not known.
 pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String> {

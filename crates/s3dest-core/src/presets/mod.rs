@@ -5,7 +5,7 @@
 mod bucket_facts;
 mod custom;
 
-pub use bucket_facts::{KMS_GRANT_SID, unsupported, with_bucket_facts};
+pub use bucket_facts::{KMS_GRANT_SID, key_policy_note, unsupported, with_bucket_facts};
 
 use std::collections::BTreeMap;
 
