@@ -115,7 +115,8 @@ fn walkme_from_empty_converges_and_warns() {
     let (moto, w) = from_empty(WALKME);
     let plan = w.run(&moto, &["plan"]).expect(0);
     assert!(
-        plan.stdout.contains("warning: destination.walkme"),
+        plan.stdout
+            .contains("warning[missing-external-id]: destination.walkme:"),
         "{}",
         plan.stdout
     );

@@ -122,6 +122,7 @@ fn statements_plan(spec: &str, puts: &[String], deletes: &[String]) -> Plan {
         warnings: vec![],
         notes: vec![],
         errors: vec![],
+        findings: vec![],
     }
 }
 

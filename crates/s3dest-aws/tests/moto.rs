@@ -182,6 +182,7 @@ fn plan(spec: &str, changes: Vec<Change>) -> Plan {
         warnings: vec![],
         notes: vec![],
         errors: vec![],
+        findings: vec![],
     }
 }
 

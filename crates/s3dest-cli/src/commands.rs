@@ -103,7 +103,8 @@ fn plan_command(
         PlanFormat::Markdown => render::markdown(&plan),
     };
     ui.out(&rendered)?;
-    if !plan.errors.is_empty() {
+    // Errors and error findings are in the output; a plan that cannot work is not saved.
+    if plan.has_errors() {
         return Err(Reported.into());
     }
     if let Some(out) = out {
@@ -360,7 +361,7 @@ async fn apply_spec_with(aws: &Aws, spec: &Spec, auto_approve: bool, ui: &Ui) ->
     let (desired, observed) = read(aws, spec).await?;
     let plan = plan::diff(&desired, &observed);
     ui.out(&render::text(&plan, ui.color_stdout))?;
-    if !plan.errors.is_empty() {
+    if plan.has_errors() {
         ui.error("the plan has errors; nothing was changed");
         return Err(Reported.into());
     }
@@ -462,7 +463,7 @@ async fn apply_saved_with(
         );
     }
     ui.out(&render::text(&plan, ui.color_stdout))?;
-    if !plan.errors.is_empty() {
+    if plan.has_errors() {
         return Err(Reported.into());
     }
     if plan.is_empty() {

@@ -72,8 +72,8 @@ pub fn key_id_of_version(version: &str) -> Option<&str> {
     (!key_id.is_empty()).then_some(key_id)
 }
 
-/// What a warning is about, for readers that single some out (the security review of
-/// a pull-request comment) without matching on its words.
+/// What a warning is about, so that the planner can make the warnings that matter to a
+/// reviewer findings too (`FindingKind::of_concern`) without matching on their words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Concern {
     #[default]

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use s3dest_policy::{PolicyDocument, Statement};
 
+use crate::findings::{self, Finding, FindingKind, FindingSeverity};
 use crate::model::{
     BucketInfo, Concern, Desired, DesiredDestination, Observed, ObservedBucket, ObservedRole,
     RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER, UserDef,
@@ -251,6 +252,13 @@ impl Notice {
             concern: Concern::General,
         }
     }
+
+    /// Whether this warning is also a finding of the plan. It stays among the warnings
+    /// (the JSON plan has always listed it there); outputs for people show it once,
+    /// as the finding.
+    pub fn is_finding(&self) -> bool {
+        FindingKind::of_concern(self.concern).is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +272,9 @@ pub struct Plan {
     /// Conflicts that make the plan impossible to apply (unowned resources, missing
     /// buckets…). A plan with errors is never applied.
     pub errors: Vec<Notice>,
+    /// What a reviewer must know (see [`crate::findings`]), in the order shown. A plan
+    /// with an `error` finding is never applied either.
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -291,6 +302,15 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+
+    /// Whether the plan must not be applied: it has errors, or an `error` finding.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| f.severity == FindingSeverity::Error)
+    }
 }
 
 /// Diffs what the spec wants against what AWS holds.
@@ -305,16 +325,15 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         warnings: Vec::new(),
         notes: Vec::new(),
         errors: Vec::new(),
+        findings: Vec::new(),
     };
     for bucket in desired.buckets.values() {
         planner.bucket(bucket);
     }
     for dest in desired.destinations.values() {
         for (concern, message) in &dest.warnings {
-            planner.warnings.push(Notice {
-                concern: *concern,
-                ..Notice::new(Address::destination(&dest.name), message.clone())
-            });
+            let address = Address::destination(&dest.name);
+            planner.concern_warning(address, *concern, message.clone());
         }
         planner.role(dest);
         planner.user(dest);
@@ -341,10 +360,13 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         warnings,
         notes,
         errors,
+        mut findings,
         ..
     } = planner;
     // By address as shown, so that the order reads alphabetically.
     changes.sort_by_cached_key(|c| (c.phase(), c.address.to_string()));
+    findings.extend(crate::security::access_findings(&changes));
+    findings::sort(&mut findings);
     Plan {
         spec: desired.spec.clone(),
         account_id: desired.account_id.clone(),
@@ -352,6 +374,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         warnings,
         notes,
         errors,
+        findings,
     }
 }
 
@@ -362,6 +385,7 @@ struct Planner<'a> {
     warnings: Vec<Notice>,
     notes: Vec<Notice>,
     errors: Vec<Notice>,
+    findings: Vec<Finding>,
 }
 
 impl<'a> Planner<'a> {
@@ -375,6 +399,30 @@ impl<'a> Planner<'a> {
 
     fn error(&mut self, address: Address, message: String) {
         self.errors.push(Notice::new(address, message));
+    }
+
+    /// Records a finding (the security review's are added once the changes are known).
+    fn finding(
+        &mut self,
+        severity: FindingSeverity,
+        kind: FindingKind,
+        address: Address,
+        message: impl Into<String>,
+    ) {
+        self.findings
+            .push(Finding::new(severity, kind, address, message));
+    }
+
+    /// A warning about `concern`, which is also a finding when the concern is one
+    /// (a missing external ID, public access).
+    fn concern_warning(&mut self, address: Address, concern: Concern, message: String) {
+        if let Some(kind) = FindingKind::of_concern(concern) {
+            self.finding(FindingSeverity::Warning, kind, address.clone(), &message);
+        }
+        self.warnings.push(Notice {
+            concern,
+            ..Notice::new(address, message)
+        });
     }
 
     fn change(

@@ -1,15 +1,14 @@
-//! A security review of a plan: the changes a reviewer must not miss, computed from
-//! the changes' typed `before`/`after` resources and the plan's warnings. Pure.
+//! A security review of a plan's changes: the grants and trust they widen, computed
+//! from the changes' typed `before`/`after` resources. Pure. Each widening is a finding
+//! of the plan (`access-widens`); what a plan destroys or replaces is in its changes.
 //!
 //! What counts:
-//! - destroying or replacing anything;
 //! - a trust policy that lets more principals assume a role: a principal added, an
 //!   external-ID (or other) condition removed or changed, a new role whose trust has
 //!   no external-ID condition;
 //! - a grant that widens access: an inline policy or bucket-policy statement whose
 //!   update adds a principal, action or resource (or relaxes a condition), or a new one
-//!   granting a wildcard (`*`, `s3:*`, every bucket, everyone);
-//! - the plan's warnings about a missing external ID or a public bucket.
+//!   granting a wildcard (`*`, `s3:*`, every bucket, everyone).
 //!
 //! Widening is decided grant by grant: after a change, every (principal, action,
 //! resource) it allows must be allowed by a statement before it, with conditions at
@@ -19,32 +18,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use s3dest_policy::{Effect, Principal, Statement};
 
-use crate::model::Concern;
-use crate::plan::{Action, Address, Change, Notice, Plan, Resource};
+use crate::findings::{Finding, FindingKind, FindingSeverity};
+use crate::plan::{Address, Change, Resource};
 
-/// How loudly a finding is shown: `Caution` (access is widened) before `Warning`.
+/// How a widening ranks: `Caution` (trust, wildcards, what cannot be enumerated)
+/// before `Warning` (a named action or resource more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
+enum Emphasis {
     Caution,
     Warning,
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Caution => "caution",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// What a finding is about.
+/// What widens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// A resource is destroyed.
-    Destroy,
-    /// A resource is destroyed and created again.
-    Replace,
+enum Kind {
     /// An existing trust policy lets more principals assume the role, or under weaker conditions.
     TrustWidened,
     /// A new trust policy lets a principal assume the role without an external ID.
@@ -53,97 +40,43 @@ pub enum Kind {
     GrantWidened,
     /// A new policy or statement grants a wildcard.
     WildcardGrant,
-    /// A plan warning: the destination cannot or does not use an external ID.
-    MissingExternalId,
-    /// A plan warning: a bucket's public access is not blocked.
-    PublicAccess,
 }
 
-impl Kind {
-    /// A short label for a reviewer.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Destroy => "destroyed",
-            Kind::Replace => "replaced",
-            Kind::TrustWidened => "trust widened",
-            Kind::NoExternalId => "no external ID",
-            Kind::GrantWidened => "access widened",
-            Kind::WildcardGrant => "wildcard grant",
-            Kind::MissingExternalId => "no external ID",
-            Kind::PublicAccess => "public access",
-        }
-    }
-}
-
+/// One change's widening.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub address: Address,
-    pub severity: Severity,
-    pub kind: Kind,
-    pub message: String,
+struct Widened {
+    address: Address,
+    emphasis: Emphasis,
+    kind: Kind,
+    message: String,
 }
 
-/// The security findings of a plan: `Caution` first, then `Warning`; within one
-/// severity, in plan order (changes, then warnings).
-pub fn findings(plan: &Plan) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for change in &plan.changes {
-        change_findings(change, &mut out);
-    }
-    for warning in &plan.warnings {
-        if let Some(kind) = warning_kind(warning) {
-            out.push(Finding {
-                address: warning.address.clone(),
-                severity: Severity::Warning,
-                kind,
-                message: warning.message.clone(),
-            });
-        }
-    }
-    out.sort_by_key(|f| f.severity);
-    out
-}
-
-/// Whether a plan warning is reported as a finding (and need not be shown again).
-pub fn is_security_warning(warning: &Notice) -> bool {
-    warning_kind(warning).is_some()
-}
-
-fn warning_kind(warning: &Notice) -> Option<Kind> {
-    match warning.concern {
-        Concern::MissingExternalId => Some(Kind::MissingExternalId),
-        Concern::PublicAccess => Some(Kind::PublicAccess),
-        Concern::General => None,
-    }
-}
-
-fn change_findings(change: &Change, out: &mut Vec<Finding>) {
-    let mut push = |severity, kind, message: String| {
-        out.push(Finding {
-            address: change.address.clone(),
-            severity,
-            kind,
-            message,
+/// The `access-widens` findings of `changes` (in plan order): those to be read with
+/// caution first, then in plan order.
+pub fn access_findings(changes: &[Change]) -> Vec<Finding> {
+    widenings(changes)
+        .into_iter()
+        .map(|w| {
+            Finding::new(
+                FindingSeverity::Warning,
+                FindingKind::AccessWidens,
+                w.address,
+                w.message,
+            )
         })
-    };
-    match change.action {
-        Action::Delete => push(
-            Severity::Warning,
-            Kind::Destroy,
-            format!("destroyed: {}", change.reason),
-        ),
-        Action::Replace => push(
-            Severity::Warning,
-            Kind::Replace,
-            format!("destroyed and created again: {}", change.reason),
-        ),
-        Action::Create | Action::Update => {}
-    }
-    // Removing a resource only narrows access; what is destroyed is reported above.
-    let Some(after) = &change.after else { return };
-    let Some(after_statements) = grants(after) else {
-        return;
-    };
+        .collect()
+}
+
+fn widenings(changes: &[Change]) -> Vec<Widened> {
+    let mut found: Vec<Widened> = changes.iter().filter_map(widened).collect();
+    found.sort_by_key(|w| w.emphasis);
+    found
+}
+
+fn widened(change: &Change) -> Option<Widened> {
+    // Removing a resource only narrows access.
+    let after = change.after.as_ref()?;
+    let after_statements = grants(after)?;
     // A resource of another kind before (never, today) grants nothing to compare with.
     let before_statements = change
         .before
@@ -163,9 +96,12 @@ fn change_findings(change: &Change, out: &mut Vec<Finding>) {
         ),
         _ => None,
     };
-    if let Some((severity, kind, message)) = found {
-        push(severity, kind, message);
-    }
+    found.map(|(emphasis, kind, message)| Widened {
+        address: change.address.clone(),
+        emphasis,
+        kind,
+        message,
+    })
 }
 
 /// The canonical statements of what a resource grants: a role's trust policy (who may
@@ -179,7 +115,7 @@ fn grants(resource: &Resource) -> Option<Vec<Statement>> {
     }
 }
 
-type Found = Option<(Severity, Kind, String)>;
+type Found = Option<(Emphasis, Kind, String)>;
 
 /// A trust policy: who can assume the role.
 fn trust_finding(role: &str, before: Option<&[Statement]>, after: &[Statement]) -> Found {
@@ -210,7 +146,7 @@ fn trust_finding(role: &str, before: Option<&[Statement]>, after: &[Statement]) 
             return None;
         }
         return Some((
-            Severity::Caution,
+            Emphasis::Caution,
             Kind::NoExternalId,
             format!("new role `{role}` {}", parts.join("; ")),
         ));
@@ -241,7 +177,7 @@ fn trust_finding(role: &str, before: Option<&[Statement]>, after: &[Statement]) 
     }
     parts.extend(w.other_parts());
     Some((
-        Severity::Caution,
+        Emphasis::Caution,
         Kind::TrustWidened,
         format!("trust policy of role `{role}` widens: {}", parts.join("; ")),
     ))
@@ -257,7 +193,7 @@ fn grant_finding(what: &str, before: Option<&[Statement]>, after: &[Statement]) 
         let mut granted: Vec<String> = w.wildcards.iter().map(|x| code(x)).collect();
         granted.extend(w.opaque.iter().cloned());
         return Some((
-            Severity::Caution,
+            Emphasis::Caution,
             Kind::WildcardGrant,
             format!("new {what} grants {}", list(granted.into_iter())),
         ));
@@ -277,13 +213,13 @@ fn grant_finding(what: &str, before: Option<&[Statement]>, after: &[Statement]) 
     if !w.relaxed_principals.is_empty() || w.relaxed {
         parts.push("relaxes its conditions or combines existing actions and resources anew".into());
     }
-    let severity = if w.wildcards.is_empty() && w.opaque.is_empty() {
-        Severity::Warning
+    let emphasis = if w.wildcards.is_empty() && w.opaque.is_empty() {
+        Emphasis::Warning
     } else {
-        Severity::Caution
+        Emphasis::Caution
     };
     Some((
-        severity,
+        emphasis,
         Kind::GrantWidened,
         format!("{what} widens: {}", parts.join("; ")),
     ))
@@ -686,21 +622,10 @@ mod tests {
     use s3dest_policy::PolicyDocument;
 
     use super::*;
-    use crate::plan::{Action, Change, IdentityKind, Notice, Part, Plan};
+    use crate::plan::{Action, Change, IdentityKind, Part};
 
     const ROLE: &str = "s3dest-partner";
     const VENDOR: &str = "arn:aws:iam::111122223333:role/exporter";
-
-    fn plan(changes: Vec<Change>, warnings: Vec<Notice>) -> Plan {
-        Plan {
-            spec: "acme".into(),
-            account_id: "111111111111".into(),
-            changes,
-            warnings,
-            notes: Vec::new(),
-            errors: Vec::new(),
-        }
-    }
 
     fn change(
         address: Address,
@@ -718,8 +643,8 @@ mod tests {
         }
     }
 
-    fn of(changes: Vec<Change>) -> Vec<Finding> {
-        findings(&plan(changes, Vec::new()))
+    fn of(changes: Vec<Change>) -> Vec<Widened> {
+        widenings(&changes)
     }
 
     /// A trust policy: one statement per (principals, external IDs).
@@ -821,19 +746,20 @@ mod tests {
         json!({"Effect": "Allow", "Action": actions, "Resource": resources})
     }
 
-    fn one(found: &[Finding], kind: Kind, severity: Severity) -> &Finding {
+    fn one(found: &[Widened], kind: Kind, emphasis: Emphasis) -> &Widened {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(
-            (found[0].kind, found[0].severity),
-            (kind, severity),
+            (found[0].kind, found[0].emphasis),
+            (kind, emphasis),
             "{found:#?}"
         );
         &found[0]
     }
 
     #[test]
-    fn deletes_and_replaces_are_warnings() {
+    fn removing_or_moving_finds_nothing() {
         let before = Some(folder("partner/"));
+        let policy = policy_view(json!([allow(&["s3:*"], &["*"])]));
         let found = of(vec![
             change(
                 Address::part("partner", Part::Folder),
@@ -847,25 +773,15 @@ mod tests {
                 before.clone(),
                 before,
             ),
+            // Deleting even a wide policy only narrows access.
+            change(
+                Address::part("p", Part::RolePolicy),
+                Action::Delete,
+                Some(policy),
+                None,
+            ),
         ]);
-        assert_eq!(found.len(), 2, "{found:#?}");
-        assert_eq!(found[0].kind, Kind::Destroy);
-        assert_eq!(found[0].address, "destination.partner.folder");
-        assert!(found[0].message.contains("because"));
-        assert_eq!(found[1].kind, Kind::Replace);
-        assert!(found.iter().all(|f| f.severity == Severity::Warning));
-    }
-
-    #[test]
-    fn deleting_a_policy_is_only_a_destroy() {
-        let view = policy_view(json!([allow(&["s3:*"], &["*"])]));
-        let found = of(vec![change(
-            Address::part("p", Part::RolePolicy),
-            Action::Delete,
-            Some(view),
-            None,
-        )]);
-        one(&found, Kind::Destroy, Severity::Warning);
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
@@ -873,7 +789,7 @@ mod tests {
         let before = trust(&[(&[VENDOR], &["x"])]);
         let after = trust(&[(&[VENDOR, "arn:aws:iam::444455556666:root"], &["x"])]);
         let found = of(vec![role_change(Some(before), after)]);
-        let f = one(&found, Kind::TrustWidened, Severity::Caution);
+        let f = one(&found, Kind::TrustWidened, Emphasis::Caution);
         assert_eq!(f.address, "destination.partner.role");
         assert!(
             f.message
@@ -889,7 +805,7 @@ mod tests {
         let before = trust(&[(&[VENDOR], &["x"])]);
         let after = trust(&[(&[VENDOR], &["x"]), (&["444455556666"], &[])]);
         let found = of(vec![role_change(Some(before), after)]);
-        let f = one(&found, Kind::TrustWidened, Severity::Caution);
+        let f = one(&found, Kind::TrustWidened, Emphasis::Caution);
         assert!(
             f.message
                 .contains("`arn:aws:iam::444455556666:root` without an external ID"),
@@ -903,7 +819,7 @@ mod tests {
         let before = trust(&[(&[VENDOR], &["x"])]);
         let after = trust(&[(&[VENDOR], &[])]);
         let found = of(vec![role_change(Some(before), after)]);
-        let f = one(&found, Kind::TrustWidened, Severity::Caution);
+        let f = one(&found, Kind::TrustWidened, Emphasis::Caution);
         assert!(
             f.message.contains(&format!(
                 "no longer requires an external ID from `{VENDOR}`"
@@ -920,21 +836,21 @@ mod tests {
             Some(before.clone()),
             trust(&[(&[VENDOR], &["new"])]),
         )]);
-        let f = one(&found, Kind::TrustWidened, Severity::Caution);
+        let f = one(&found, Kind::TrustWidened, Emphasis::Caution);
         assert!(f.message.contains("from `old` to `new`"), "{}", f.message);
         // Accepting a second ID widens too.
         let found = of(vec![role_change(
             Some(before),
             trust(&[(&[VENDOR], &["old", "new"])]),
         )]);
-        one(&found, Kind::TrustWidened, Severity::Caution);
+        one(&found, Kind::TrustWidened, Emphasis::Caution);
     }
 
     #[test]
     fn trust_to_everyone() {
         let before = trust(&[(&[VENDOR], &["x"])]);
         let found = of(vec![role_change(Some(before), trust(&[(&["*"], &["x"])]))]);
-        let f = one(&found, Kind::TrustWidened, Severity::Caution);
+        let f = one(&found, Kind::TrustWidened, Emphasis::Caution);
         assert!(f.message.contains("`*` (anyone)"), "{}", f.message);
     }
 
@@ -942,7 +858,7 @@ mod tests {
     fn new_role_without_external_id() {
         let after = trust(&[(&[VENDOR, "arn:aws:iam::444455556666:role/b"], &[])]);
         let found = of(vec![role_change(None, after)]);
-        let f = one(&found, Kind::NoExternalId, Severity::Caution);
+        let f = one(&found, Kind::NoExternalId, Emphasis::Caution);
         assert!(
             f.message
                 .starts_with(&format!("new role `{ROLE}` can be assumed by")),
@@ -1009,7 +925,7 @@ mod tests {
         one(
             &of(vec![role_change(Some(before), after)]),
             Kind::TrustWidened,
-            Severity::Caution,
+            Emphasis::Caution,
         );
     }
 
@@ -1051,7 +967,7 @@ mod tests {
             &["arn:aws:s3:::acme/p/*"]
         )]);
         let found = of(vec![policy_change(Some(before), after)]);
-        let f = one(&found, Kind::GrantWidened, Severity::Warning);
+        let f = one(&found, Kind::GrantWidened, Emphasis::Warning);
         assert_eq!(
             f.message,
             "inline policy widens: adds action `s3:DeleteObject`"
@@ -1098,15 +1014,15 @@ mod tests {
         let after = json!([allow(&["s3:*"], &["arn:aws:s3:::acme/p/*"])]);
         let f = &of(vec![policy_change(Some(before), after)])[0];
         assert_eq!(
-            (f.kind, f.severity),
-            (Kind::GrantWidened, Severity::Caution)
+            (f.kind, f.emphasis),
+            (Kind::GrantWidened, Emphasis::Caution)
         );
         assert_eq!(f.message, "inline policy widens: adds action `s3:*`");
         // An old wildcard on a new resource is named as such.
         let before = json!([allow(&["s3:*"], &["arn:aws:s3:::acme/p/*"])]);
         let after = json!([allow(&["s3:*"], &["arn:aws:s3:::acme/*"])]);
         let f = &of(vec![policy_change(Some(before), after)])[0];
-        assert_eq!(f.severity, Severity::Caution);
+        assert_eq!(f.emphasis, Emphasis::Caution);
         assert_eq!(
             f.message,
             "inline policy widens: adds resource `arn:aws:s3:::acme/*`; grants the wildcard `s3:*`"
@@ -1132,15 +1048,15 @@ mod tests {
     fn new_inline_policy_with_wildcards() {
         let f = &of(vec![policy_change(None, json!([allow(&["s3:*"], &["*"])]))])[0];
         assert_eq!(
-            (f.kind, f.severity),
-            (Kind::WildcardGrant, Severity::Caution)
+            (f.kind, f.emphasis),
+            (Kind::WildcardGrant, Emphasis::Caution)
         );
         assert_eq!(f.message, "new inline policy grants `*`, `s3:*`");
         let found = of(vec![policy_change(
             None,
             json!([allow(&["*"], &["arn:aws:s3:::acme/*"])]),
         )]);
-        one(&found, Kind::WildcardGrant, Severity::Caution);
+        one(&found, Kind::WildcardGrant, Emphasis::Caution);
     }
 
     #[test]
@@ -1157,8 +1073,8 @@ mod tests {
         let after = json!({"Sid": "S3destX", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"});
         let f = &of(vec![statement_change(None, after)])[0];
         assert_eq!(
-            (f.kind, f.severity),
-            (Kind::WildcardGrant, Severity::Caution)
+            (f.kind, f.emphasis),
+            (Kind::WildcardGrant, Emphasis::Caution)
         );
         assert_eq!(f.message, "new bucket-policy statement grants `*`");
     }
@@ -1170,8 +1086,8 @@ mod tests {
         after["Resource"] = json!(["arn:aws:s3:::acme", "arn:aws:s3:::acme/*"]);
         let f = &of(vec![statement_change(Some(before.clone()), after)])[0];
         assert_eq!(
-            (f.kind, f.severity),
-            (Kind::GrantWidened, Severity::Warning)
+            (f.kind, f.emphasis),
+            (Kind::GrantWidened, Emphasis::Warning)
         );
         assert_eq!(
             f.message,
@@ -1229,8 +1145,8 @@ mod tests {
             {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]);
         let f = &of(vec![policy_change(Some(before), after)])[0];
         assert_eq!(
-            (f.kind, f.severity),
-            (Kind::GrantWidened, Severity::Caution)
+            (f.kind, f.emphasis),
+            (Kind::GrantWidened, Emphasis::Caution)
         );
         assert!(f.message.contains("`NotAction`"), "{}", f.message);
         assert!(
@@ -1241,72 +1157,61 @@ mod tests {
     }
 
     #[test]
-    fn warnings_about_external_ids_and_public_access() {
-        let notice = |address: Address, message: &str, concern| Notice {
-            concern,
-            ..Notice::new(address, message)
+    fn cautions_come_first_then_plan_order() {
+        let narrow = |dest: &str| {
+            let mut c = policy_change(
+                Some(json!([allow(
+                    &["s3:PutObject"],
+                    &["arn:aws:s3:::acme/p/*"]
+                )])),
+                json!([allow(
+                    &["s3:PutObject", "s3:GetObject"],
+                    &["arn:aws:s3:::acme/p/*"]
+                )]),
+            );
+            c.address = Address::part(dest, Part::RolePolicy);
+            c
         };
-        let warnings = vec![
-            notice(
-                Address::destination("walkme"),
-                "WalkMe's roles assume this role without an external ID: …",
-                Concern::MissingExternalId,
-            ),
-            notice(
-                Address::destination("partner"),
-                "no external_id: the trusted principal can be tricked",
-                Concern::MissingExternalId,
-            ),
-            notice(
-                Address::bucket("acme"),
-                "public access is not fully blocked on this bucket",
-                Concern::PublicAccess,
-            ),
-            notice(
-                Address::part("p", Part::Folder),
-                "folder `s3://acme/p/` is kept: it is not empty",
-                Concern::General,
-            ),
-        ];
-        let found = findings(&plan(Vec::new(), warnings.clone()));
-        let kinds: Vec<Kind> = found.iter().map(|f| f.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                Kind::MissingExternalId,
-                Kind::MissingExternalId,
-                Kind::PublicAccess
-            ]
-        );
-        assert!(found.iter().all(|f| f.severity == Severity::Warning));
-        assert_eq!(found[0].message, warnings[0].message);
-        assert!(!is_security_warning(&warnings[3]));
+        let found = of(vec![
+            narrow("a"),
+            role_change(None, trust(&[(&[VENDOR], &[])])),
+            policy_change(None, json!([allow(&["s3:*"], &["arn:aws:s3:::acme/*"])])),
+            narrow("b"),
+        ]);
+        let order: Vec<(String, Emphasis)> = found
+            .iter()
+            .map(|f| (f.address.to_string(), f.emphasis))
+            .collect();
+        let expected = [
+            ("destination.partner.role", Emphasis::Caution),
+            ("destination.partner.role_policy", Emphasis::Caution),
+            ("destination.a.role_policy", Emphasis::Warning),
+            ("destination.b.role_policy", Emphasis::Warning),
+        ]
+        .map(|(address, emphasis)| (address.to_owned(), emphasis));
+        assert_eq!(order, expected);
     }
 
     #[test]
-    fn cautions_come_first_then_plan_order() {
-        let before = Some(folder("p/"));
-        let found = of(vec![
-            change(
-                Address::part("a", Part::Folder),
-                Action::Delete,
-                before,
+    fn each_widening_is_an_access_widens_warning_of_its_destination() {
+        let changes = vec![
+            statement_change(
                 None,
+                json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme/*"}),
             ),
-            role_change(None, trust(&[(&[VENDOR], &[])])),
-            policy_change(None, json!([allow(&["s3:*"], &["arn:aws:s3:::acme/*"])])),
-        ]);
-        let order: Vec<(String, Severity)> = found
-            .iter()
-            .map(|f| (f.address.to_string(), f.severity))
-            .collect();
-        let expected = [
-            ("destination.partner.role", Severity::Caution),
-            ("destination.partner.role_policy", Severity::Caution),
-            ("destination.a.folder", Severity::Warning),
-        ]
-        .map(|(address, severity)| (address.to_owned(), severity));
-        assert_eq!(order, expected);
+            role_change(None, trust(&[(&[VENDOR], &["x"])])),
+        ];
+        let found = access_findings(&changes);
+        assert_eq!(
+            found,
+            [Finding {
+                severity: FindingSeverity::Warning,
+                kind: FindingKind::AccessWidens,
+                address: Address::statement("acme", "partner"),
+                destination: Some("partner".into()),
+                message: "new bucket-policy statement grants `*`".into(),
+            }]
+        );
     }
 
     #[test]

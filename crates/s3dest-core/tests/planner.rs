@@ -1024,3 +1024,49 @@ fn a_missing_datadog_role_is_an_error_with_a_hint() {
         ]
     );
 }
+
+#[test]
+fn findings_name_their_destination_and_come_once_in_order() {
+    use s3dest_core::findings::{FindingKind, FindingSeverity};
+    let yaml = "version: 1\nname: acme\nbuckets:\n  acme-exports: { create: true }\ndestinations:\n  \
+                walkme: { vendor: walkme, bucket: acme-exports, folder: walkme }\n";
+    let mut w = world(&["acme-exports"]);
+    // A bucket the spec would create, found with public access not fully blocked.
+    bucket_mut(&mut w, "acme-exports").public_access_blocked = Some(false);
+    let p = plan(yaml, &w);
+    let found: Vec<(FindingSeverity, FindingKind, String, Option<&str>)> = p
+        .findings
+        .iter()
+        .map(|f| {
+            let destination = f.destination.as_deref();
+            (f.severity, f.kind, f.address.to_string(), destination)
+        })
+        .collect();
+    let warning = FindingSeverity::Warning;
+    assert_eq!(
+        found,
+        [
+            (
+                warning,
+                FindingKind::AccessWidens,
+                "destination.walkme.role".to_owned(),
+                Some("walkme")
+            ),
+            (
+                warning,
+                FindingKind::MissingExternalId,
+                "destination.walkme".to_owned(),
+                Some("walkme")
+            ),
+            (
+                warning,
+                FindingKind::PublicAccess,
+                "bucket.acme-exports".to_owned(),
+                None
+            ),
+        ]
+    );
+    // Warnings only: the plan can be applied. The two warnings stay warnings too.
+    assert!(!p.has_errors());
+    assert_eq!(p.warnings.iter().filter(|w| w.is_finding()).count(), 2);
+}

@@ -364,6 +364,7 @@ fn edge_plan(changes: Vec<Change>) -> Plan {
         warnings: vec![],
         notes: vec![],
         errors: vec![],
+        findings: vec![],
     }
 }
 

@@ -25,10 +25,7 @@ impl<'a> Planner<'a> {
                     );
                 }
                 if bucket.create && info.public_access_blocked == Some(false) {
-                    self.warnings.push(Notice {
-                        concern: crate::model::Concern::PublicAccess,
-                        ..Notice::new(address, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned())
-                    });
+                    self.concern_warning(address, crate::model::Concern::PublicAccess, "public access is not fully blocked on this bucket (s3dest did not create it and leaves its settings alone)".to_owned());
                 }
             }
             Some(ObservedBucket::Missing) | None if bucket.create => {

@@ -29,6 +29,13 @@ pub fn json(plan: &Plan) -> Value {
         "warnings": notices(&plan.warnings),
         "notes": notices(&plan.notes),
         "errors": notices(&plan.errors),
+        "findings": plan.findings.iter().map(|f| json!({
+            "severity": f.severity.as_str(),
+            "kind": f.kind.as_str(),
+            "address": f.address.to_string(),
+            "destination": f.destination,
+            "message": f.message,
+        })).collect::<Vec<_>>(),
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete},
     })
 }

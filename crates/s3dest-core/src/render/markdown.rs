@@ -1,13 +1,14 @@
 //! The plan as a pull-request comment. In order:
 //! 1. one line of counts (or "no changes");
-//! 2. errors, which stop the plan from being applied (`[!CAUTION]`);
-//! 3. the security review ([`crate::security`]): what widens access (`[!CAUTION]`),
-//!    then what is destroyed or otherwise sensitive (`[!WARNING]`);
-//! 4. the other warnings and notes;
-//! 5. each change in a collapsible `<details>` with its reason and a unified diff.
+//! 2. the findings ([`crate::findings`]): errors (`[!CAUTION]`), warnings (what widens
+//!    access among them, `[!WARNING]`), then information (`[!NOTE]`);
+//! 3. errors, which stop the plan from being applied (`[!CAUTION]`);
+//! 4. the security review: what is destroyed or replaced (`[!WARNING]`);
+//! 5. the other warnings (those that are findings are shown as findings) and notes;
+//! 6. each change in a collapsible `<details>` with its reason and a unified diff.
 //!
 //! GitHub refuses a comment over 65,536 characters, so the comment is measured as it
-//! is built (in bytes, which are never fewer than characters): the lists of 1–4 get at
+//! is built (in bytes, which are never fewer than characters): the lists of 2–5 get at
 //! most half of the room and end with "… and N more" when cut; the changes' details
 //! stop before the next one would not fit, and a note says how many were left out
 //! and where to see them. What comes first is never cut away for what comes after.
@@ -15,8 +16,8 @@
 use std::fmt::Write;
 
 use super::{diff_lines, symbol};
-use crate::plan::{Change, Notice, Plan};
-use crate::security::{self, Finding, Severity};
+use crate::findings::{Finding, FindingSeverity};
+use crate::plan::{Action, Change, Notice, Plan};
 
 /// GitHub's limit on the body of an issue or pull-request comment, in characters.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -36,18 +37,63 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
     let reserve = (limit / 10).clamp(600, 6_000);
     let body = limit.saturating_sub(reserve);
 
-    let findings = security::findings(plan);
-    let (caution, warning): (Vec<&Finding>, Vec<&Finding>) = findings
-        .iter()
-        .partition(|f| f.severity == Severity::Caution);
-    let finding_line = |f: &&Finding| format!("`{}`: {}", f.address, one_line(&f.message));
+    let finding_line = |f: &Finding| {
+        format!(
+            "`{}` ({}): {}",
+            f.address,
+            f.kind.as_str(),
+            one_line(&f.message)
+        )
+    };
+    let findings_of = |severity: FindingSeverity| -> Vec<String> {
+        plan.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(finding_line)
+            .collect()
+    };
+    let (errors, warnings, infos) = (
+        findings_of(FindingSeverity::Error),
+        findings_of(FindingSeverity::Warning),
+        findings_of(FindingSeverity::Info),
+    );
     let notice_line = |n: &Notice| format!("`{}`: {}", n.address, one_line(&n.message));
-    let other_warnings: Vec<&Notice> = plan
-        .warnings
+    // What a reviewer must not miss that is a change, not a finding.
+    let destructive: Vec<String> = plan
+        .changes
         .iter()
-        .filter(|w| !security::is_security_warning(w))
+        .filter_map(|c| {
+            let what = match c.action {
+                Action::Delete => "destroyed",
+                Action::Replace => "destroyed and created again",
+                Action::Create | Action::Update => return None,
+            };
+            Some(format!("`{}`: {what}: {}", c.address, one_line(&c.reason)))
+        })
         .collect();
-    let blocks: [(&str, String, Vec<String>); 5] = [
+    let other_warnings: Vec<&Notice> = plan.warnings.iter().filter(|w| !w.is_finding()).collect();
+    let blocks: [(&str, String, Vec<String>); 7] = [
+        (
+            "CAUTION",
+            format!(
+                "**Findings: this plan cannot work as specified** ({}):",
+                count(errors.len(), "error")
+            ),
+            errors,
+        ),
+        (
+            "WARNING",
+            format!(
+                "**Findings** ({}). Review before merging:",
+                count(warnings.len(), "warning")
+            ),
+            warnings,
+        ),
+        (
+            "NOTE",
+            format!("**Findings for information** ({}):", infos.len()),
+            infos,
+        ),
         (
             "CAUTION",
             format!(
@@ -57,17 +103,12 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
             plan.errors.iter().map(notice_line).collect(),
         ),
         (
-            "CAUTION",
-            format!(
-                "**Security: access widens** ({}). Review before merging:",
-                count(caution.len(), "finding")
-            ),
-            caution.iter().map(finding_line).collect(),
-        ),
-        (
             "WARNING",
-            format!("**Security review** ({}):", count(warning.len(), "finding")),
-            warning.iter().map(finding_line).collect(),
+            format!(
+                "**Security review** ({}):",
+                count(destructive.len(), "finding")
+            ),
+            destructive,
         ),
         (
             "WARNING",
@@ -265,10 +306,12 @@ mod tests {
     use super::*;
     use crate::plan::{Action, Address, IdentityKind, Part, Resource};
 
+    /// A plan of `changes` with the findings the planner gives them.
     fn plan(changes: Vec<Change>) -> Plan {
         Plan {
             spec: "acme".into(),
             account_id: "111111111111".into(),
+            findings: crate::security::access_findings(&changes),
             changes,
             warnings: Vec::new(),
             notes: Vec::new(),
@@ -399,14 +442,14 @@ mod tests {
         let md = markdown_with_limit(&plan, limit);
         assert!(md.len() <= limit, "{} > {limit}", md.len());
         assert_well_formed(&md);
-        // The summary first, then errors and findings, before any change.
+        // The summary first, then findings and errors, before any change.
         assert!(md.starts_with("**s3dest** `acme`: **40** to create, **1** to update, **0** to replace, **1** to destroy.\n"));
         let first_details = md.find("<details>").unwrap();
         for must in [
+            "> [!WARNING]\n> **Findings** (1 warning). Review before merging:",
+            "`destination.d.role` (access-widens): trust policy of role `r` widens: now trusts `*` (anyone) without an external ID",
             "**This plan cannot be applied** (1 error):",
             "`bucket.missing`: bucket `missing` does not exist",
-            "> [!CAUTION]\n> **Security: access widens** (1 finding).",
-            "`destination.d.role`: trust policy of role `r` widens: now trusts `*` (anyone) without an external ID",
             "> [!WARNING]\n> **Security review** (1 finding):",
             "> - `destination.gone.folder`: destroyed: because",
         ] {
@@ -489,10 +532,17 @@ mod tests {
     fn other_warnings_and_notes_are_listed_apart_from_findings() {
         let mut p = plan(Vec::new());
         let notice = |address: Address, message: &str| Notice::new(address, message);
+        // A warning that is a finding, as the planner records it: both.
         p.warnings.push(Notice {
             concern: crate::model::Concern::MissingExternalId,
             ..notice(Address::destination("walkme"), "no external ID is possible")
         });
+        p.findings.push(Finding::new(
+            FindingSeverity::Warning,
+            crate::findings::FindingKind::MissingExternalId,
+            Address::destination("walkme"),
+            "no external ID is possible",
+        ));
         p.warnings.push(notice(
             Address::part("x", Part::Folder),
             "folder kept:\nit is not empty",
@@ -505,7 +555,7 @@ mod tests {
         assert_eq!(
             md,
             "**s3dest** `acme`: no changes.\n\
-             \n> [!WARNING]\n> **Security review** (1 finding):\n> - `destination.walkme`: no external ID is possible\n\
+             \n> [!WARNING]\n> **Findings** (1 warning). Review before merging:\n> - `destination.walkme` (missing-external-id): no external ID is possible\n\
              \n> [!WARNING]\n> **Warnings** (1):\n> - `destination.x.folder`: folder kept: it is not empty\n\
              \n> [!NOTE]\n> **Notes** (1):\n> - `destination.k.access_key`: key is 12 days old\n"
         );

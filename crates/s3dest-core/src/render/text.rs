@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{diff_lines, symbol, verb};
+use crate::findings::{Finding, FindingSeverity};
 use crate::plan::{Action, Plan};
 
 const RESET: &str = "\x1b[0m";
@@ -83,7 +84,9 @@ pub fn text(plan: &Plan, color: bool) -> String {
     for note in &plan.notes {
         let _ = writeln!(out, "note: {}: {}", note.address, note.message);
     }
-    for warning in &plan.warnings {
+    // A warning that is also a finding is shown once, as the finding.
+    let warnings: Vec<_> = plan.warnings.iter().filter(|w| !w.is_finding()).collect();
+    for warning in &warnings {
         let _ = writeln!(
             out,
             "{} {}: {}",
@@ -92,7 +95,15 @@ pub fn text(plan: &Plan, color: bool) -> String {
             warning.message
         );
     }
-    if !plan.warnings.is_empty() {
+    // Error findings come last, with the errors.
+    let (errors, others): (Vec<&Finding>, Vec<&Finding>) = plan
+        .findings
+        .iter()
+        .partition(|f| f.severity == FindingSeverity::Error);
+    for finding in &others {
+        let _ = writeln!(out, "{}", finding_line(finding, color));
+    }
+    if !warnings.is_empty() || !others.is_empty() {
         let _ = writeln!(out);
     }
     if !plan.changes.is_empty() {
@@ -119,8 +130,12 @@ pub fn text(plan: &Plan, color: bool) -> String {
             error.message
         );
     }
-    if !plan.errors.is_empty() {
-        let count = plan.errors.len();
+    for finding in &errors {
+        let _ = writeln!(out, "{}", finding_line(finding, color));
+    }
+    // An error finding stops the plan as an error does.
+    let count = plan.errors.len() + errors.len();
+    if count > 0 {
         let _ = writeln!(
             out,
             "{}",
@@ -133,4 +148,21 @@ pub fn text(plan: &Plan, color: bool) -> String {
         );
     }
     out
+}
+
+/// `warning[access-widens]: ADDRESS: message`: the severity and kind first, as a
+/// compiler's diagnostics read.
+fn finding_line(finding: &Finding, color: bool) -> String {
+    let label = format!("{}[{}]:", finding.severity.as_str(), finding.kind.as_str());
+    let colour = match finding.severity {
+        FindingSeverity::Error => "\x1b[31m",
+        FindingSeverity::Warning => "\x1b[33m",
+        FindingSeverity::Info => "\x1b[36m",
+    };
+    let label = if color {
+        format!("{colour}{label}{RESET}")
+    } else {
+        label
+    };
+    format!("{label} {}: {}", finding.address, finding.message)
 }
