@@ -13,11 +13,11 @@ use crate::model::{
 use crate::sid;
 
 mod buckets;
-mod existing_roles;
 pub mod keys;
 mod resource;
 mod roles;
 mod users;
+mod vendor;
 
 pub use resource::{Address, IdentityKind, Part, Resource, UserKeys};
 
@@ -335,6 +335,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
             let address = Address::destination(&dest.name);
             planner.concern_warning(address, *concern, message.clone());
         }
+        planner.unsupported(dest);
         planner.role(dest);
         planner.user(dest);
         planner.existing_role_policy(dest);

@@ -1,4 +1,5 @@
-//! Destinations that add one inline policy to a role of the customer's (Datadog's
+//! What depends on a vendor's facts beyond its grant: the bucket it cannot work with,
+//! and destinations that add one inline policy to a role of the customer's (Datadog's
 //! integration role). s3dest owns that policy, by its name (the destination's statement
 //! id, which names spec and destination), and nothing else of the role: never its trust,
 //! tags, or other policies.
@@ -6,10 +7,29 @@
 use s3dest_spec::vendors::Identity;
 
 use super::{Action, Address, IdentityKind, Op, Part, Planner, Resource};
+use crate::findings::{FindingKind, FindingSeverity};
+use crate::model::ObservedBucket;
 use crate::model::{DesiredDestination, ObservedRole};
 use crate::sid;
 
 impl Planner<'_> {
+    /// What the destination's vendor cannot work with in its bucket as read (SSE-KMS
+    /// for Braze, Object Lock for Braze Currents, a region it does not serve): an
+    /// `unsupported` error, which stops the plan from being applied.
+    pub(super) fn unsupported(&mut self, dest: &DesiredDestination) {
+        let Some(ObservedBucket::Present(bucket)) = self.observed.buckets.get(&dest.bucket) else {
+            return;
+        };
+        for message in crate::presets::unsupported(dest, bucket) {
+            self.finding(
+                FindingSeverity::Error,
+                FindingKind::Unsupported,
+                Address::destination(&dest.name),
+                message,
+            );
+        }
+    }
+
     /// The destination's policy on the existing role it names.
     pub(super) fn existing_role_policy(&mut self, dest: &DesiredDestination) {
         let Some(existing) = &dest.existing_role else {
@@ -43,9 +63,7 @@ impl Planner<'_> {
                 ),
             );
         }
-        if let Some(super::ObservedBucket::Present(bucket)) =
-            self.observed.buckets.get(&dest.bucket)
-        {
+        if let Some(ObservedBucket::Present(bucket)) = self.observed.buckets.get(&dest.bucket) {
             if let Some(note) = crate::presets::key_policy_note(dest, bucket, self.observed) {
                 self.notes.push(super::Notice::new(address.clone(), note));
             }
