@@ -558,7 +558,7 @@ async fn apply_after_a_read_sends_the_encryption_it_found_without_asking_again()
         plan(
             "acme",
             vec![change(
-                &format!("destination.{folder}.folder"),
+                Address::part(folder, Part::Folder),
                 Action::Create,
                 vec![Op::CreateFolder {
                     bucket: "sealed".to_owned(),
