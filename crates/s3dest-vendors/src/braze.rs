@@ -75,3 +75,34 @@ pub(crate) const EXPORT_GRANTS: Grants = Grants {
     object_actions: &["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
     ..CURRENTS_GRANTS
 };
+
+/// A Braze export: what all three share, with what differs.
+pub(crate) const fn export(
+    name: &'static str,
+    title: &'static str,
+    folder: Folder,
+    grants: Grants,
+    object_lock_unsupported: Option<&'static str>,
+) -> Description {
+    Description {
+        name,
+        title,
+        source: SOURCE,
+        identity: Identity::OwnRole { fixed: None },
+        trust: TRUST,
+        external_id: EXTERNAL_ID,
+        folder,
+        grants,
+        placement: Placement::IdentityPolicy,
+        scope: ScopeRule::Choice {
+            default: Scope::Bucket,
+        },
+        encryption: ENCRYPTION,
+        preflight: Preflight {
+            object_lock_unsupported,
+            regions: Regions::Any,
+        },
+        access_key: ACCESS_KEY,
+        outputs: OUTPUTS,
+    }
+}

@@ -1,27 +1,13 @@
-//! Braze security-event export to S3: a role that Braze's AWS account assumes with Braze's external ID, and
-//! an inline policy (see `braze.rs` for what the Braze exports share).
+//! Braze security-event export: a daily CSV of the last 24 hours of security events
+//! (00:00 UTC), with the data export's grant. See `braze.rs` for what the three Braze exports share.
 
 use crate::braze;
 use crate::description::*;
 
-pub(crate) static DESCRIPTION: Description = Description {
-    name: "braze-security-events",
-    title: "Braze security-event export",
-    source: braze::SOURCE,
-    identity: Identity::OwnRole { fixed: None },
-    trust: braze::TRUST,
-    external_id: braze::EXTERNAL_ID,
-    folder: Folder::Required,
-    grants: braze::EXPORT_GRANTS,
-    placement: Placement::IdentityPolicy,
-    scope: ScopeRule::Choice {
-        default: Scope::Bucket,
-    },
-    encryption: braze::ENCRYPTION,
-    preflight: Preflight {
-        object_lock_unsupported: None,
-        regions: Regions::Any,
-    },
-    access_key: braze::ACCESS_KEY,
-    outputs: braze::OUTPUTS,
-};
+pub(crate) static DESCRIPTION: Description = braze::export(
+    "braze-security-events",
+    "Braze security-event export",
+    Folder::Required,
+    braze::EXPORT_GRANTS,
+    None,
+);
