@@ -133,10 +133,10 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 .map(|f| (f.value, f.label.to_owned(), value(f.value)))
                 .collect();
             let mut notes: Vec<String> = outputs.notes.iter().map(|n| (*n).to_owned()).collect();
-            if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption {
-                if let Some(role) = &d.existing_role {
-                    notes.push(key_policy_note(&desired.account_id, &role.name, actions));
-                }
+            if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption
+                && let Some(role) = &d.existing_role
+            {
+                notes.push(key_policy_note(&desired.account_id, &role.name, actions));
             }
             if let Some(key) = &access_key {
                 // The access-key method: the key instead of the role, wherever the form asks for it.

@@ -333,20 +333,20 @@ impl Checker<'_, '_> {
                             )),
                     );
                 }
-                if let (Some(Auth::AccessKey), Some(vendor)) = (auth, vendor) {
-                    if !vendor.offers_access_key() {
-                        self.push(
-                            Diagnostic::error(
-                                self.span(a),
-                                format!("{vendor} does not offer `auth: access-key`"),
-                            )
-                            .with_help(format!(
-                                "{}'s guide documents {}: remove `auth`",
-                                vendor.description().title,
-                                method_phrase(vendor.description())
-                            )),
-                        );
-                    }
+                if let (Some(Auth::AccessKey), Some(vendor)) = (auth, vendor)
+                    && !vendor.offers_access_key()
+                {
+                    self.push(
+                        Diagnostic::error(
+                            self.span(a),
+                            format!("{vendor} does not offer `auth: access-key`"),
+                        )
+                        .with_help(format!(
+                            "{}'s guide documents {}: remove `auth`",
+                            vendor.description().title,
+                            method_phrase(vendor.description())
+                        )),
+                    );
                 }
                 auth
             }
@@ -363,13 +363,13 @@ impl Checker<'_, '_> {
                     ),
                 );
             }
-            if let (Some(_), Some(vendor)) = (scope, vendor) {
-                if let ScopeRule::Fixed { reason, .. } = vendor.description().scope {
-                    self.push(
-                        Diagnostic::error(self.span(x), format!("{vendor} destinations take no `scope`"))
-                            .with_help(format!("{reason}: remove `scope`")),
-                    );
-                }
+            if let (Some(_), Some(vendor)) = (scope, vendor)
+                && let ScopeRule::Fixed { reason, .. } = vendor.description().scope
+            {
+                self.push(
+                    Diagnostic::error(self.span(x), format!("{vendor} destinations take no `scope`"))
+                        .with_help(format!("{reason}: remove `scope`")),
+                );
             }
             scope
         });
@@ -419,21 +419,21 @@ impl Checker<'_, '_> {
 
         // folder
         let folder = self.folder(&name, key_span, vendor, raw.folder.as_ref());
-        if let (Some(vendor), Ok(folder)) = (vendor, &folder) {
-            if let Some(data) = data_folder(vendor, folder.as_deref()) {
-                let (span, defaulted) = match (&raw.folder, &vendor.description().folder) {
-                    (Some(f), _) => (self.span(f), None),
-                    (None, Folder::Default(f)) => (
-                        key_span,
-                        Some(format!("{vendor} writes to `{f}` by default")),
-                    ),
-                    (None, _) => (
-                        key_span,
-                        Some(format!("{vendor} writes to `{data}` without a `folder`")),
-                    ),
-                };
-                facts.folder = Some((data, span, defaulted));
-            }
+        if let (Some(vendor), Ok(folder)) = (vendor, &folder)
+            && let Some(data) = data_folder(vendor, folder.as_deref())
+        {
+            let (span, defaulted) = match (&raw.folder, &vendor.description().folder) {
+                (Some(f), _) => (self.span(f), None),
+                (None, Folder::Default(f)) => (
+                    key_span,
+                    Some(format!("{vendor} writes to `{f}` by default")),
+                ),
+                (None, _) => (
+                    key_span,
+                    Some(format!("{vendor} writes to `{data}` without a `folder`")),
+                ),
+            };
+            facts.folder = Some((data, span, defaulted));
         }
         let folder = folder.ok();
 
