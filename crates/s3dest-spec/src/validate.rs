@@ -342,7 +342,7 @@ impl Checker<'_, '_> {
                             format!("{vendor} does not offer `auth: access-key`"),
                         )
                         .with_help(format!(
-                            "{}'s guide documents {}: remove `auth`",
+                            "the guide for {} documents {}: remove `auth`",
                             vendor.description().title,
                             method_phrase(vendor.description())
                         )),
@@ -373,7 +373,7 @@ impl Checker<'_, '_> {
             }
             scope
         });
-        let trust = self.trust_variant(vendor, raw.trust.as_ref());
+        let trust = self.trust_variant(vendor, auth, raw.trust.as_ref());
 
         // bucket
         let bucket = match &raw.bucket {
@@ -952,6 +952,12 @@ impl Checker<'_, '_> {
             {
                 match folders.get(&(bucket.as_str(), folder.as_str())) {
                     Some(first) => {
+                        let mut help = "each destination needs a folder of its own: vendors \
+                                        overwrite, and some delete, what is in theirs"
+                            .to_owned();
+                        if defaulted.is_some() {
+                            help.push_str(&format!("; set `folder` on `{}`", fact.name));
+                        }
                         let mut diag = Diagnostic::error(
                             *span,
                             format!(
@@ -959,10 +965,7 @@ impl Checker<'_, '_> {
                                  destination `{first}`"
                             ),
                         )
-                        .with_help(
-                            "each destination needs a folder of its own: vendors overwrite, and \
-                             some delete, what is in theirs",
-                        );
+                        .with_help(help);
                         if let Some(label) = defaulted {
                             diag = diag.with_label(label.clone());
                         }
@@ -1138,6 +1141,7 @@ impl Checker<'_, '_> {
     fn trust_variant(
         &mut self,
         vendor: Option<Vendor>,
+        auth: Option<Auth>,
         given: Option<&Spanned<String>>,
     ) -> Option<&'static TrustVariant> {
         let given = given?;
@@ -1145,14 +1149,34 @@ impl Checker<'_, '_> {
         let span = self.span(given);
         let variants = vendor.trust_variants();
         if variants.len() < 2 {
+            let several: Vec<&str> = Vendor::all()
+                .filter(|v| v.trust_variants().len() > 1)
+                .map(Vendor::as_str)
+                .collect();
+            let why = match &vendor.description().trust {
+                Trust::Customer { .. } => format!(
+                    "{} trusts the `principal` you give",
+                    vendor.description().title
+                ),
+                _ => fixed_principal_reason(vendor),
+            };
             self.push(
                 Diagnostic::error(span, format!("{vendor} destinations take no `trust`"))
-                    .with_help(
+                    .with_help(format!(
                         "`trust` picks one of a vendor's documented sets of principals, for \
-                         vendors that have several (walkme): remove `trust`",
-                    ),
+                         vendors that have several ({}); {why}: remove `trust`",
+                        several.join(", ")
+                    )),
             );
             return None;
+        }
+        if auth == Some(Auth::AccessKey) {
+            self.push(
+                Diagnostic::warning(span, "`trust` is not used with `auth: access-key`").with_help(
+                    "with an access key the vendor signs in as an IAM user that s3dest \
+                         creates, and no role is trusted: remove `trust`, or use `auth: role`",
+                ),
+            );
         }
         let names = || {
             variants

@@ -24,7 +24,7 @@ pub(crate) static DESCRIPTION: Description = Description {
         default: "logpush",
     },
     external_id: ExternalId::NotUsed {
-        reason: "Cloudflare writes as its own user, allowed by the bucket policy: no role is \
+        reason: "Cloudflare writes as its own user, allowed by the bucket policy; no role is \
                  assumed, so there is no external ID",
     },
     folder: Folder::Required,

@@ -24,8 +24,8 @@ pub(crate) static DESCRIPTION: Description = Description {
     },
     trust: Trust::Unchanged,
     external_id: ExternalId::NotUsed {
-        reason: "the integration role's trust, with Datadog's external ID, is Datadog's \
-                 integration's own: s3dest leaves it as it is",
+        reason: "the integration role's trust (with Datadog's external ID) belongs to Datadog's \
+                 AWS integration, and s3dest leaves it as it is",
     },
     folder: Folder::Required,
     grants: Grants {
