@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use s3dest_spec::vendors::{Encryption, Folder, OutputValue};
+use s3dest_spec::vendors::{Encryption, Folder, Identity, OutputValue};
 use s3dest_spec::{Auth, Vendor};
 use serde_json::{Value, json};
 
@@ -132,7 +132,12 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 .iter()
                 .map(|f| (f.value, f.label.to_owned(), value(f.value)))
                 .collect();
-            let mut notes: Vec<String> = outputs.notes.iter().map(|n| (*n).to_owned()).collect();
+            let written = d.folder.as_deref().unwrap_or("");
+            let mut notes: Vec<String> = outputs
+                .notes
+                .iter()
+                .map(|n| n.replace("{folder}", written))
+                .collect();
             if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption
                 && let Some(role) = &d.existing_role
             {
@@ -201,6 +206,17 @@ pub fn to_json(spec: &str, outputs: &[DestinationOutputs]) -> Value {
     json!({"spec": spec, "destinations": destinations})
 }
 
+/// How the vendor gets its access, for the text's headings: the spec's `auth`, or what
+/// stands in for it for a vendor with no role of s3dest's.
+fn method(o: &DestinationOutputs) -> &'static str {
+    match (&o.vendor.description().identity, o.auth) {
+        (_, Auth::AccessKey) => Auth::AccessKey.as_str(),
+        (Identity::None, _) => "bucket policy",
+        (Identity::ExistingRole { .. }, _) => "existing role",
+        (Identity::OwnRole { .. }, auth) => auth.as_str(),
+    }
+}
+
 pub fn to_text(outputs: &[DestinationOutputs]) -> String {
     let mut out = String::new();
     for o in outputs {
@@ -208,7 +224,7 @@ pub fn to_text(outputs: &[DestinationOutputs]) -> String {
             "{} ({}, {}):\n",
             o.destination,
             o.vendor.as_str(),
-            o.auth.as_str()
+            method(o)
         ));
         let width = o.fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
         for (label, value) in &o.fields {

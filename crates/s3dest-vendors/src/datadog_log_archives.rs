@@ -72,6 +72,8 @@ pub(crate) static DESCRIPTION: Description = Description {
                 value: OutputValue::Folder,
             },
         ],
-        notes: &["In Datadog: Logs > Configuration > Archives > New Archive > Amazon S3."],
+        notes: &[
+            "In Datadog: Log Archiving & Forwarding > Archives > Add a new archive > Amazon S3; pick the AWS account and role above, and enter the bucket and path.",
+        ],
     },
 };

@@ -70,7 +70,8 @@ pub(crate) static DESCRIPTION: Description = Description {
             },
         ],
         notes: &[
-            "Enter the bucket's name, not its URI. Segment copies data about once an hour; it appears under segment-logs/ within about an hour.",
+            "Enter the Bucket Name as shown (the bucket's name, with the prefix when there is one), not its URI. Segment copies data about once an hour: it appears under {folder}/ within about an hour.",
+            "Segment assumes the role through AWS STS in US West (Oregon) for US workspaces and EU West (Ireland) for EU workspaces: keep that region's STS endpoint active in this account (IAM > Account settings).",
         ],
     },
 };
