@@ -65,7 +65,7 @@ fn prefix(d: &DesiredDestination) -> Option<&str> {
 
 /// The key-policy statement a vendor needs on an SSE-KMS bucket, which s3dest does not
 /// write (it does not edit key policies).
-fn key_policy_note(account_id: &str, role: &str, actions: &[&str]) -> String {
+fn key_policy_note(role_arn: &str, actions: &[&str]) -> String {
     let actions = actions
         .iter()
         .map(|a| format!("\"{a}\""))
@@ -73,7 +73,7 @@ fn key_policy_note(account_id: &str, role: &str, actions: &[&str]) -> String {
         .join(", ");
     format!(
         "if the bucket uses SSE-KMS, add to the key's policy (s3dest does not edit key policies): \
-         {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{account_id}:role/{role}\"}}, \
+         {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"{role_arn}\"}}, \
          \"Action\": [{actions}], \"Resource\": \"*\"}}"
     )
 }
@@ -141,7 +141,12 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
             if let Encryption::KeyPolicy(actions) = d.vendor.description().encryption
                 && let Some(role) = &d.existing_role
             {
-                notes.push(key_policy_note(&desired.account_id, &role.name, actions));
+                // The role's real ARN when it was read (a role's ARN includes its path).
+                let arn = match observed.roles.get(&role.name) {
+                    Some(have) => have.arn.clone(),
+                    None => format!("arn:aws:iam::{}:role/{}", desired.account_id, role.name),
+                };
+                notes.push(key_policy_note(&arn, actions));
             }
             if let Some(key) = &access_key {
                 // The access-key method: the key instead of the role, wherever the form asks for it.
@@ -236,4 +241,51 @@ pub fn to_text(outputs: &[DestinationOutputs]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BucketInfo, ObservedRole};
+    use crate::presets;
+    use s3dest_policy::PolicyDocument;
+
+    /// Datadog's form, which no end-to-end test reaches yet (the planner does not write a
+    /// policy onto an existing role): its account, the role by name, bucket, path, and
+    /// the key-policy statement an SSE-KMS bucket needs.
+    #[test]
+    fn datadog_outputs_name_the_existing_role_and_the_key_policy_it_needs() {
+        let yaml = "version: 1\nname: acme\nbuckets:\n  acme-logs: {}\ndestinations:\n  \
+                    archive:\n    vendor: datadog-log-archives\n    bucket: acme-logs\n    \
+                    folder: datadog/archives\n  \
+                    renamed:\n    vendor: datadog-log-archives\n    bucket: acme-logs\n    \
+                    folder: datadog/other\n    role_name: DatadogAWSIntegrationRole\n";
+        let spec = s3dest_spec::parse("s3dest.yaml", yaml).unwrap().spec;
+        let desired = presets::expand(&spec, "123456789012");
+        let mut observed = Observed::default();
+        observed.buckets.insert(
+            "acme-logs".into(),
+            ObservedBucket::Present(BucketInfo {
+                region: "eu-west-1".into(),
+                ..BucketInfo::default()
+            }),
+        );
+        // The renamed role was read, at a path of its own: the key policy names its ARN.
+        let name = "DatadogAWSIntegrationRole";
+        observed.roles.insert(
+            name.into(),
+            ObservedRole {
+                name: name.into(),
+                path: "/integrations/".into(),
+                arn: format!("arn:aws:iam::123456789012:role/integrations/{name}"),
+                trust: PolicyDocument::new(Vec::new()),
+                tags: BTreeMap::new(),
+                inline_policies: BTreeMap::new(),
+                managed_policy_arns: Vec::new(),
+            },
+        );
+        let list = outputs(&desired, &observed);
+        assert!(list.iter().all(|o| o.role_arn.is_none()), "{list:#?}");
+        insta::assert_snapshot!(to_text(&list));
+    }
 }
