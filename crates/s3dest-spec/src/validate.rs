@@ -1045,8 +1045,8 @@ impl Checker<'_, '_> {
     }
 
     /// A vendor that supports only some regions, on a bucket whose region the spec declares
-    /// (or creates it in): refused here, before any AWS call. An undeclared region is
-    /// checked by `plan`, which reads it.
+    /// (or creates it in): refused here, before any AWS call. An undeclared region is not
+    /// known offline.
     fn bucket_region(
         &mut self,
         vendor: Vendor,
