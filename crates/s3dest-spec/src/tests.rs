@@ -2095,3 +2095,29 @@ fn segment_without_a_folder_writes_to_segment_logs_which_two_cannot_share() {
         ("two segment destinations with the same prefix", &same),
     ]));
 }
+
+const MIXPANEL_AFTER_WALKME: &str = "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n";
+const WALKME_AFTER_MIXPANEL: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n";
+
+#[test]
+fn mixpanels_whole_bucket_grant_on_a_shared_bucket_is_a_warning() {
+    let message = "destination `m` (mixpanel) is granted every object of bucket `acme-exports`, \
+                   which destination `w` also writes to";
+    // On the later destination's bucket, whichever comes first.
+    check_warn(&vendors_spec(MIXPANEL_AFTER_WALKME), message, 14, 13);
+    check_warn(&vendors_spec(WALKME_AFTER_MIXPANEL), message, 14, 13);
+    assert_eq!(
+        check_ok(&vendors_spec(MIXPANEL_AFTER_WALKME))
+            .warnings
+            .len(),
+        1
+    );
+    // A bucket of its own: nothing to say.
+    let alone = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n  \
+                 w:\n    vendor: walkme\n    bucket: acme-cape\n    folder: w\n";
+    assert_eq!(check_ok(&vendors_spec(alone)).warnings, vec![]);
+    insta::assert_snapshot!(rendered_cases(&[
+        ("mixpanel after walkme", MIXPANEL_AFTER_WALKME),
+        ("walkme after mixpanel", WALKME_AFTER_MIXPANEL),
+    ]));
+}

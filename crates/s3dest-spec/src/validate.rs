@@ -943,9 +943,17 @@ impl Checker<'_, '_> {
         // The first destination of each vendor whose role name is fixed.
         let mut fixed: HashMap<Vendor, &str> = HashMap::new();
         let mut roles: HashMap<String, (&str, RoleSource)> = HashMap::new();
+        // Each bucket's destinations so far, and whether its vendor is granted all of it.
+        let mut on_bucket: HashMap<&str, Vec<(&str, Option<Vendor>)>> = HashMap::new();
         for fact in facts {
             if let (Some((vendor, _)), Some((bucket, span))) = (fact.vendor, &fact.bucket) {
                 self.bucket_region(vendor, &buckets.get(bucket).cloned(), spec_region, *span);
+            }
+            if let Some((bucket, span)) = &fact.bucket {
+                let vendor = fact.vendor.map(|(v, _)| v);
+                let others = on_bucket.entry(bucket).or_default();
+                self.whole_bucket_shared(bucket, *span, &fact.name, vendor, others);
+                others.push((&fact.name, vendor));
             }
             if let (Some((bucket, _)), Some((folder, span, defaulted))) =
                 (&fact.bucket, &fact.folder)
@@ -1042,6 +1050,46 @@ impl Checker<'_, '_> {
                 }
             }
         }
+    }
+
+    /// A vendor whose grant covers the whole bucket (it takes no folder: Mixpanel) on a
+    /// bucket another destination uses: it may read, overwrite or delete what the other
+    /// vendor writes. A warning on the later of the two.
+    fn whole_bucket_shared(
+        &mut self,
+        bucket: &str,
+        span: Span,
+        name: &str,
+        vendor: Option<Vendor>,
+        others: &[(&str, Option<Vendor>)],
+    ) {
+        let whole = |v: Option<Vendor>| {
+            v.filter(|v| matches!(v.description().folder, Folder::Unknown { .. }))
+        };
+        let found = match whole(vendor) {
+            Some(v) => others.first().map(|(other, _)| (v, name, *other)),
+            None => others
+                .iter()
+                .find_map(|(other, v)| whole(*v).map(|v| (v, *other, name))),
+        };
+        let Some((vendor, granted, other)) = found else {
+            return;
+        };
+        let actions = vendor.description().grants.object_actions.join(", ");
+        self.push(
+            Diagnostic::warning(
+                span,
+                format!(
+                    "destination `{granted}` ({vendor}) is granted every object of bucket \
+                     `{bucket}`, which destination `{other}` also writes to"
+                ),
+            )
+            .with_help(format!(
+                "{vendor} takes no folder, so its role is allowed {actions} anywhere in the \
+                 bucket, the other destination's objects included: give {vendor} a bucket of \
+                 its own"
+            )),
+        );
     }
 
     /// A vendor that supports only some regions, on a bucket whose region the spec declares
