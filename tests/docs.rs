@@ -414,3 +414,30 @@ fn every_shell_gets_completions() {
     }
     assert_ne!(run(&["completions", "tcsh"]).code, 0);
 }
+
+/// Every vendor of the catalogue (the schema's `vendor` values) is in the README's list
+/// and has its section in `docs/presets.md`.
+#[test]
+fn readme_and_presets_name_every_vendor() {
+    let schema = schema();
+    let vendors = schema["definitions"]["Destination"]["properties"]["vendor"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let readme = read("README.md");
+    let presets = read("docs/presets.md");
+    let headings: Vec<&str> = presets.lines().filter(|l| l.starts_with("## ")).collect();
+    for vendor in vendors {
+        let vendor = vendor.as_str().unwrap();
+        assert!(
+            readme.contains(&format!("`{vendor}`")),
+            "README does not list `{vendor}`"
+        );
+        assert!(
+            headings
+                .iter()
+                .any(|h| h.split([' ', '/']).any(|word| word == vendor)),
+            "docs/presets.md has no section for `{vendor}`: {headings:?}"
+        );
+    }
+}

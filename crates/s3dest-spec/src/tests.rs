@@ -1636,3 +1636,488 @@ fn render_not_utf8() {
         false
     ));
 }
+
+// --- the catalogue's newer vendors ------------------------------------------------------------
+//
+// Each rule: where its diagnostic points (line:column, the only diagnostic of the spec), and
+// what it says, as rendered (a snapshot of every case of the rule).
+
+/// Seven lines: buckets whose regions some vendors refuse; the first destination's key is
+/// on line 8.
+const REGIONS_HEADER: &str = "\
+version: 1
+name: acme
+buckets:
+  acme-exports: {}
+  acme-cape: { region: af-south-1 }
+  acme-cn: { region: cn-north-1 }
+destinations:
+";
+
+fn vendors_spec(destinations: &str) -> String {
+    format!("{REGIONS_HEADER}{destinations}")
+}
+
+/// Asserts that `yaml` fails with exactly one diagnostic, this error at `line:column`.
+#[track_caller]
+fn only_at(yaml: &str, message: &str, line: usize, column: usize) -> Diagnostic {
+    let diag = only_error(yaml);
+    assert_eq!(
+        (
+            diag.severity,
+            diag.message.as_str(),
+            diag.span.line,
+            diag.span.column
+        ),
+        (Severity::Error, message, line, column),
+        "--- yaml:\n{yaml}"
+    );
+    // The same check of the span's offset as every other rule's test.
+    find(yaml, Severity::Error, message, line, column)
+}
+
+/// The rendered diagnostics of each case (title, destinations), for one snapshot per rule.
+fn rendered_cases(cases: &[(&str, &str)]) -> String {
+    cases
+        .iter()
+        .map(|(title, destinations)| {
+            format!("## {title}\n{}", rendered(&vendors_spec(destinations)))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const SEGMENT_WITH_PRINCIPAL: &str = "  s:\n    vendor: segment\n    bucket: acme-exports\n    principal: \"987654321098\"\n    external_id: ws-1\n";
+const MIXPANEL_WITH_PRINCIPAL: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    principal: arn:aws:iam::485438090326:user/mixpanel-export\n    external_id: tok-1\n";
+const CLOUDFLARE_WITH_PRINCIPAL: &str = "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs\n    principal: arn:aws:iam::391854517948:user/cloudflare-logpush\n";
+const DATADOG_WITH_PRINCIPAL: &str = "  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n    principal: \"464622532012\"\n";
+
+#[test]
+fn fixed_trust_vendors_take_no_principal() {
+    let s = "segment destinations take no `principal`";
+    only_at(&vendors_spec(SEGMENT_WITH_PRINCIPAL), s, 11, 16);
+    let m = "mixpanel destinations take no `principal`";
+    only_at(&vendors_spec(MIXPANEL_WITH_PRINCIPAL), m, 11, 16);
+    let c = "cloudflare-logpush destinations take no `principal`";
+    only_at(&vendors_spec(CLOUDFLARE_WITH_PRINCIPAL), c, 12, 16);
+    let d = "datadog-log-archives destinations take no `principal`";
+    only_at(&vendors_spec(DATADOG_WITH_PRINCIPAL), d, 12, 16);
+    insta::assert_snapshot!(rendered_cases(&[
+        ("segment", SEGMENT_WITH_PRINCIPAL),
+        ("mixpanel", MIXPANEL_WITH_PRINCIPAL),
+        ("cloudflare-logpush", CLOUDFLARE_WITH_PRINCIPAL),
+        ("datadog-log-archives", DATADOG_WITH_PRINCIPAL),
+    ]));
+}
+
+const SEGMENT_WITHOUT_EXTERNAL_ID: &str = "  s:\n    vendor: segment\n    bucket: acme-exports\n";
+const MIXPANEL_WITHOUT_EXTERNAL_ID: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n";
+const CLOUDFLARE_WITH_EXTERNAL_ID: &str = "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs\n    external_id: abc-123\n";
+const DATADOG_WITH_EXTERNAL_ID: &str = "  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n    external_id: abc-123\n";
+
+#[test]
+fn external_id_is_required_by_segment_and_mixpanel_and_refused_by_cloudflare_and_datadog() {
+    only_at(
+        &vendors_spec(SEGMENT_WITHOUT_EXTERNAL_ID),
+        "destination `s` has no `external_id`",
+        8,
+        3,
+    );
+    only_at(
+        &vendors_spec(MIXPANEL_WITHOUT_EXTERNAL_ID),
+        "destination `m` has no `external_id`",
+        8,
+        3,
+    );
+    only_at(
+        &vendors_spec(CLOUDFLARE_WITH_EXTERNAL_ID),
+        "cloudflare-logpush destinations take no `external_id`",
+        12,
+        18,
+    );
+    only_at(
+        &vendors_spec(DATADOG_WITH_EXTERNAL_ID),
+        "datadog-log-archives destinations take no `external_id`",
+        12,
+        18,
+    );
+    insta::assert_snapshot!(rendered_cases(&[
+        ("segment without one", SEGMENT_WITHOUT_EXTERNAL_ID),
+        ("mixpanel without one", MIXPANEL_WITHOUT_EXTERNAL_ID),
+        ("cloudflare-logpush with one", CLOUDFLARE_WITH_EXTERNAL_ID),
+        ("datadog-log-archives with one", DATADOG_WITH_EXTERNAL_ID),
+    ]));
+    // Given, they are kept as written.
+    let segment = "  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n";
+    assert_eq!(
+        destination(&vendors_spec(segment), "s")
+            .external_id
+            .as_deref(),
+        Some("ws-1")
+    );
+}
+
+const MIXPANEL_WITH_FOLDER: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    folder: mixpanel\n    external_id: tok-1\n";
+
+#[test]
+fn mixpanel_takes_no_folder() {
+    only_at(
+        &vendors_spec(MIXPANEL_WITH_FOLDER),
+        "mixpanel destinations take no `folder`",
+        11,
+        13,
+    );
+    insta::assert_snapshot!(rendered_cases(&[("mixpanel", MIXPANEL_WITH_FOLDER)]));
+    let m = destination(
+        &vendors_spec(MIXPANEL_WITHOUT_EXTERNAL_ID).replace(
+            "bucket: acme-exports\n",
+            "bucket: acme-exports\n    external_id: tok-1\n",
+        ),
+        "m",
+    );
+    assert_eq!((m.folder.as_deref(), m.data_folder()), (None, None));
+}
+
+#[test]
+fn segments_folder_is_an_optional_prefix_over_segment_logs() {
+    let segment = |folder: &str| {
+        destination(
+            &vendors_spec(&format!(
+                "  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n{folder}"
+            )),
+            "s",
+        )
+    };
+    let folders = |d: Destination| (d.folder.clone(), d.data_folder());
+    assert_eq!(
+        folders(segment("")),
+        (None, Some("segment-logs".to_owned()))
+    );
+    assert_eq!(
+        folders(segment("    folder: raw/segment/\n")),
+        (
+            Some("raw/segment".to_owned()),
+            Some("raw/segment/segment-logs".to_owned())
+        )
+    );
+    // An empty prefix (Segment's bucket field holds only the bucket) is no prefix.
+    assert_eq!(
+        folders(segment("    folder: \"/\"\n")),
+        (None, Some("segment-logs".to_owned()))
+    );
+    // A prefix is still a folder: checked like one.
+    only_at(
+        &vendors_spec(
+            "  s:\n    vendor: segment\n    bucket: acme-exports\n    folder: a/../b\n    external_id: ws-1\n",
+        ),
+        "invalid folder `a/../b`: it has a `..` segment",
+        11,
+        13,
+    );
+}
+
+const SEGMENT_ACCESS_KEY: &str =
+    "  s:\n    vendor: segment\n    auth: access-key\n    bucket: acme-exports\n";
+const MIXPANEL_ACCESS_KEY: &str =
+    "  m:\n    vendor: mixpanel\n    auth: access-key\n    bucket: acme-exports\n";
+const CLOUDFLARE_ACCESS_KEY: &str = "  c:\n    vendor: cloudflare-logpush\n    auth: access-key\n    bucket: acme-exports\n    folder: logs\n";
+const DATADOG_ACCESS_KEY: &str = "  d:\n    vendor: datadog-log-archives\n    auth: access-key\n    bucket: acme-exports\n    folder: dd\n";
+
+#[test]
+fn the_newer_vendors_offer_no_access_key() {
+    for (yaml, vendor) in [
+        (SEGMENT_ACCESS_KEY, "segment"),
+        (MIXPANEL_ACCESS_KEY, "mixpanel"),
+        (CLOUDFLARE_ACCESS_KEY, "cloudflare-logpush"),
+        (DATADOG_ACCESS_KEY, "datadog-log-archives"),
+    ] {
+        only_at(
+            &vendors_spec(yaml),
+            &format!("{vendor} does not offer `auth: access-key`"),
+            10,
+            11,
+        );
+    }
+    insta::assert_snapshot!(rendered_cases(&[
+        ("segment", SEGMENT_ACCESS_KEY),
+        ("mixpanel", MIXPANEL_ACCESS_KEY),
+        ("cloudflare-logpush", CLOUDFLARE_ACCESS_KEY),
+        ("datadog-log-archives", DATADOG_ACCESS_KEY),
+    ]));
+}
+
+const CLOUDFLARE_ROLE_NAME: &str = "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs\n    role_name: cloudflare\n";
+const WALKME_TAKES_DATADOGS_ROLE: &str = "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    role_name: datadogintegrationrole\n  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n";
+
+#[test]
+fn role_name_is_refused_by_cloudflare_and_names_datadogs_existing_role() {
+    only_at(
+        &vendors_spec(CLOUDFLARE_ROLE_NAME),
+        "cloudflare-logpush destinations take no `role_name`",
+        12,
+        16,
+    );
+    let role = |destinations: &str, name: &str| {
+        destination(&vendors_spec(destinations), name).effective_role_name()
+    };
+    let datadog =
+        "  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n";
+    assert_eq!(
+        role(datadog, "d").as_deref(),
+        Some("DatadogIntegrationRole")
+    );
+    let named = format!("{datadog}    role_name: DatadogAWSIntegrationRole\n");
+    assert_eq!(
+        role(&named, "d").as_deref(),
+        Some("DatadogAWSIntegrationRole")
+    );
+    // The role is checked like any role name.
+    only_at(
+        &vendors_spec(&format!("{datadog}    role_name: \"Datadog role\"\n")),
+        "invalid role name `Datadog role`: character ` ` is not allowed",
+        12,
+        16,
+    );
+    // Several archives add their policies to the one integration role…
+    let two = "  d1:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd/1\n  \
+               d2:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd/2\n";
+    assert_eq!(check_ok(&vendors_spec(two)).spec.destinations.len(), 2);
+    // …but a role s3dest makes cannot be it (IAM names ignore case).
+    only_at(
+        &vendors_spec(WALKME_TAKES_DATADOGS_ROLE),
+        "role name `DatadogIntegrationRole` is already used by destination `w`",
+        13,
+        3,
+    );
+    // Segment and Mixpanel get a role of s3dest's, which `role_name` names.
+    let segment = "  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n    role_name: segment-export\n";
+    assert_eq!(role(segment, "s").as_deref(), Some("segment-export"));
+    insta::assert_snapshot!(rendered_cases(&[
+        ("cloudflare-logpush", CLOUDFLARE_ROLE_NAME),
+        (
+            "walkme's role_name is datadog's integration role",
+            WALKME_TAKES_DATADOGS_ROLE
+        ),
+    ]));
+}
+
+const SEGMENT_SCOPE: &str = "  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n    scope: bucket\n";
+const MIXPANEL_SCOPE: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n    scope: folder\n";
+const CLOUDFLARE_SCOPE: &str = "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs\n    scope: bucket\n";
+const DATADOG_SCOPE: &str = "  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n    scope: folder\n";
+
+#[test]
+fn scope_is_refused_where_the_guide_fixes_it() {
+    for (yaml, vendor) in [
+        (SEGMENT_SCOPE, "segment"),
+        (MIXPANEL_SCOPE, "mixpanel"),
+        (CLOUDFLARE_SCOPE, "cloudflare-logpush"),
+        (DATADOG_SCOPE, "datadog-log-archives"),
+    ] {
+        only_at(
+            &vendors_spec(yaml),
+            &format!("{vendor} destinations take no `scope`"),
+            12,
+            12,
+        );
+    }
+    insta::assert_snapshot!(rendered_cases(&[
+        ("segment", SEGMENT_SCOPE),
+        ("mixpanel", MIXPANEL_SCOPE),
+        ("cloudflare-logpush", CLOUDFLARE_SCOPE),
+        ("datadog-log-archives", DATADOG_SCOPE),
+    ]));
+}
+
+fn walkme_trust(trust: &str) -> String {
+    format!(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n    trust: {trust}\n"
+    )
+}
+
+const SEGMENT_TRUST: &str = "  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n    trust: production\n";
+const CLOUDFLARE_TRUST: &str = "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs\n    trust: logpush\n";
+const DATADOG_TRUST: &str = "  d:\n    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n    trust: us\n";
+const PENDO_TRUST: &str = "  p:\n    vendor: pendo-data-sync\n    bucket: acme-exports\n    folder: p\n    principal: arn:aws:iam::123456789012:user/pendo-sync\n    external_id: ext-1\n    trust: us\n";
+
+#[test]
+fn trust_picks_one_of_walkmes_variants_and_only_walkmes() {
+    let variant = |trust: &str| {
+        destination(&vendors_spec(&walkme_trust(trust)), "w")
+            .trust
+            .map(|v| v.name)
+    };
+    for name in ["us-and-eu", "us", "eu", "legacy"] {
+        assert_eq!(variant(name), Some(name));
+    }
+    let default = "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n";
+    assert_eq!(destination(&vendors_spec(default), "w").trust, None);
+    only_at(
+        &vendors_spec(&walkme_trust("legasy")),
+        "unknown walkme trust `legasy`",
+        12,
+        12,
+    );
+    only_at(
+        &vendors_spec(&walkme_trust("asia")),
+        "unknown walkme trust `asia`",
+        12,
+        12,
+    );
+    // Vendors with one set of principals, their customer's own, or none of s3dest's.
+    only_at(
+        &vendors_spec(SEGMENT_TRUST),
+        "segment destinations take no `trust`",
+        12,
+        12,
+    );
+    only_at(
+        &vendors_spec(CLOUDFLARE_TRUST),
+        "cloudflare-logpush destinations take no `trust`",
+        12,
+        12,
+    );
+    only_at(
+        &vendors_spec(DATADOG_TRUST),
+        "datadog-log-archives destinations take no `trust`",
+        12,
+        12,
+    );
+    only_at(
+        &vendors_spec(PENDO_TRUST),
+        "pendo-data-sync destinations take no `trust`",
+        14,
+        12,
+    );
+    // With an access key no role is trusted: a warning, as for `principal`.
+    let key = "  w:\n    vendor: walkme\n    auth: access-key\n    bucket: acme-exports\n    folder: w\n    trust: eu\n";
+    check_warn(
+        &vendors_spec(key),
+        "`trust` is not used with `auth: access-key`",
+        13,
+        12,
+    );
+    insta::assert_snapshot!(rendered_cases(&[
+        ("walkme, a typo", &walkme_trust("legasy")),
+        ("walkme, nothing like a variant", &walkme_trust("asia")),
+        ("segment", SEGMENT_TRUST),
+        ("cloudflare-logpush", CLOUDFLARE_TRUST),
+        ("datadog-log-archives", DATADOG_TRUST),
+        ("pendo-data-sync", PENDO_TRUST),
+        ("walkme with an access key", key),
+    ]));
+}
+
+const MIXPANEL_IN_CAPE_TOWN: &str =
+    "  m:\n    vendor: mixpanel\n    bucket: acme-cape\n    external_id: tok-1\n";
+const CLOUDFLARE_IN_BEIJING: &str =
+    "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-cn\n    folder: logs\n";
+
+#[test]
+fn regions_a_vendor_refuses_are_refused_offline_where_the_spec_declares_them() {
+    only_at(
+        &vendors_spec(MIXPANEL_IN_CAPE_TOWN),
+        "mixpanel does not support buckets in `af-south-1`",
+        10,
+        13,
+    );
+    only_at(
+        &vendors_spec(CLOUDFLARE_IN_BEIJING),
+        "cloudflare-logpush does not support buckets in `cn-north-1`",
+        10,
+        13,
+    );
+    // A bucket s3dest creates is in the spec's region when it names none.
+    let created = "version: 1\nname: acme\nregion: cn-northwest-1\nbuckets:\n  acme-new: { create: true }\ndestinations:\n  c:\n    vendor: cloudflare-logpush\n    bucket: acme-new\n    folder: logs\n";
+    only_at(
+        created,
+        "cloudflare-logpush does not support buckets in `cn-northwest-1`",
+        9,
+        13,
+    );
+    // What each allows: Mixpanel's list (`me-south-1` is on its current guide's), and
+    // Cloudflare everywhere but China; a bucket whose region is not declared is `plan`'s
+    // to check.
+    let mixpanel_in = |bucket: &str| {
+        format!("{REGIONS_HEADER}  m:\n    vendor: mixpanel\n    bucket: {bucket}\n    external_id: tok-1\n")
+            .replace("af-south-1", "me-south-1")
+    };
+    check_ok(&mixpanel_in("acme-cape"));
+    check_ok(&mixpanel_in("acme-cn"));
+    check_ok(&mixpanel_in("acme-exports"));
+    check_ok(&vendors_spec(
+        "  c:\n    vendor: cloudflare-logpush\n    bucket: acme-cape\n    folder: logs\n",
+    ));
+    insta::assert_snapshot!(rendered_cases(&[
+        ("mixpanel on a bucket in af-south-1", MIXPANEL_IN_CAPE_TOWN),
+        (
+            "cloudflare-logpush on a bucket in cn-north-1",
+            CLOUDFLARE_IN_BEIJING
+        ),
+    ]));
+}
+
+const TWO_SEGMENTS: &str = "  a:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n  b:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-2\n";
+const WALKME_IN_SEGMENT_LOGS: &str = "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: segment-logs\n  s:\n    vendor: segment\n    bucket: acme-exports\n    external_id: ws-1\n";
+
+#[test]
+fn segment_without_a_folder_writes_to_segment_logs_which_two_cannot_share() {
+    only_at(
+        &vendors_spec(TWO_SEGMENTS),
+        "folder `segment-logs` of bucket `acme-exports` is already used by destination `a`",
+        12,
+        3,
+    );
+    only_at(
+        &vendors_spec(WALKME_IN_SEGMENT_LOGS),
+        "folder `segment-logs` of bucket `acme-exports` is already used by destination `w`",
+        12,
+        3,
+    );
+    // A prefix each (or one without) is two folders.
+    check_ok(&vendors_spec(&TWO_SEGMENTS.replace(
+        "external_id: ws-2\n",
+        "external_id: ws-2\n    folder: b\n",
+    )));
+    // The same prefix is the same folder, blamed on the prefix.
+    let same = TWO_SEGMENTS
+        .replace("external_id: ws-1\n", "external_id: ws-1\n    folder: p\n")
+        .replace("external_id: ws-2\n", "external_id: ws-2\n    folder: p/\n");
+    only_at(
+        &vendors_spec(&same),
+        "folder `p/segment-logs` of bucket `acme-exports` is already used by destination `a`",
+        17,
+        13,
+    );
+    insta::assert_snapshot!(rendered_cases(&[
+        ("two segment destinations without a folder", TWO_SEGMENTS),
+        ("walkme in segment-logs", WALKME_IN_SEGMENT_LOGS),
+        ("two segment destinations with the same prefix", &same),
+    ]));
+}
+
+const MIXPANEL_AFTER_WALKME: &str = "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n";
+const WALKME_AFTER_MIXPANEL: &str = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n";
+
+#[test]
+fn mixpanels_whole_bucket_grant_on_a_shared_bucket_is_a_warning() {
+    let message = "destination `m` (mixpanel) is granted every object of bucket `acme-exports`, \
+                   which destination `w` also writes to";
+    // On the later destination's bucket, whichever comes first.
+    check_warn(&vendors_spec(MIXPANEL_AFTER_WALKME), message, 14, 13);
+    check_warn(&vendors_spec(WALKME_AFTER_MIXPANEL), message, 14, 13);
+    assert_eq!(
+        check_ok(&vendors_spec(MIXPANEL_AFTER_WALKME))
+            .warnings
+            .len(),
+        1
+    );
+    // A bucket of its own: nothing to say.
+    let alone = "  m:\n    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n  \
+                 w:\n    vendor: walkme\n    bucket: acme-cape\n    folder: w\n";
+    assert_eq!(check_ok(&vendors_spec(alone)).warnings, vec![]);
+    insta::assert_snapshot!(rendered_cases(&[
+        ("mixpanel after walkme", MIXPANEL_AFTER_WALKME),
+        ("walkme after mixpanel", WALKME_AFTER_MIXPANEL),
+    ]));
+}

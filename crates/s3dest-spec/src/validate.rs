@@ -333,20 +333,20 @@ impl Checker<'_, '_> {
                             )),
                     );
                 }
-                if let (Some(Auth::AccessKey), Some(vendor)) = (auth, vendor) {
-                    if !vendor.offers_access_key() {
-                        self.push(
-                            Diagnostic::error(
-                                self.span(a),
-                                format!("{vendor} does not offer `auth: access-key`"),
-                            )
-                            .with_help(format!(
-                                "{}'s guide documents {}: remove `auth`",
-                                vendor.description().title,
-                                method_phrase(vendor.description())
-                            )),
-                        );
-                    }
+                if let (Some(Auth::AccessKey), Some(vendor)) = (auth, vendor)
+                    && !vendor.offers_access_key()
+                {
+                    self.push(
+                        Diagnostic::error(
+                            self.span(a),
+                            format!("{vendor} does not offer `auth: access-key`"),
+                        )
+                        .with_help(format!(
+                            "the guide for {} documents {}: remove `auth`",
+                            vendor.description().title,
+                            method_phrase(vendor.description())
+                        )),
+                    );
                 }
                 auth
             }
@@ -363,17 +363,17 @@ impl Checker<'_, '_> {
                     ),
                 );
             }
-            if let (Some(_), Some(vendor)) = (scope, vendor) {
-                if let ScopeRule::Fixed { reason, .. } = vendor.description().scope {
-                    self.push(
-                        Diagnostic::error(self.span(x), format!("{vendor} destinations take no `scope`"))
-                            .with_help(format!("{reason}: remove `scope`")),
-                    );
-                }
+            if let (Some(_), Some(vendor)) = (scope, vendor)
+                && let ScopeRule::Fixed { reason, .. } = vendor.description().scope
+            {
+                self.push(
+                    Diagnostic::error(self.span(x), format!("{vendor} destinations take no `scope`"))
+                        .with_help(format!("{reason}: remove `scope`")),
+                );
             }
             scope
         });
-        let trust = self.trust_variant(vendor, raw.trust.as_ref());
+        let trust = self.trust_variant(vendor, auth, raw.trust.as_ref());
 
         // bucket
         let bucket = match &raw.bucket {
@@ -419,21 +419,21 @@ impl Checker<'_, '_> {
 
         // folder
         let folder = self.folder(&name, key_span, vendor, raw.folder.as_ref());
-        if let (Some(vendor), Ok(folder)) = (vendor, &folder) {
-            if let Some(data) = data_folder(vendor, folder.as_deref()) {
-                let (span, defaulted) = match (&raw.folder, &vendor.description().folder) {
-                    (Some(f), _) => (self.span(f), None),
-                    (None, Folder::Default(f)) => (
-                        key_span,
-                        Some(format!("{vendor} writes to `{f}` by default")),
-                    ),
-                    (None, _) => (
-                        key_span,
-                        Some(format!("{vendor} writes to `{data}` without a `folder`")),
-                    ),
-                };
-                facts.folder = Some((data, span, defaulted));
-            }
+        if let (Some(vendor), Ok(folder)) = (vendor, &folder)
+            && let Some(data) = data_folder(vendor, folder.as_deref())
+        {
+            let (span, defaulted) = match (&raw.folder, &vendor.description().folder) {
+                (Some(f), _) => (self.span(f), None),
+                (None, Folder::Default(f)) => (
+                    key_span,
+                    Some(format!("{vendor} writes to `{f}` by default")),
+                ),
+                (None, _) => (
+                    key_span,
+                    Some(format!("{vendor} writes to `{data}` without a `folder`")),
+                ),
+            };
+            facts.folder = Some((data, span, defaulted));
         }
         let folder = folder.ok();
 
@@ -943,15 +943,29 @@ impl Checker<'_, '_> {
         // The first destination of each vendor whose role name is fixed.
         let mut fixed: HashMap<Vendor, &str> = HashMap::new();
         let mut roles: HashMap<String, (&str, RoleSource)> = HashMap::new();
+        // Each bucket's destinations so far, and whether its vendor is granted all of it.
+        let mut on_bucket: HashMap<&str, Vec<(&str, Option<Vendor>)>> = HashMap::new();
         for fact in facts {
             if let (Some((vendor, _)), Some((bucket, span))) = (fact.vendor, &fact.bucket) {
                 self.bucket_region(vendor, &buckets.get(bucket).cloned(), spec_region, *span);
+            }
+            if let Some((bucket, span)) = &fact.bucket {
+                let vendor = fact.vendor.map(|(v, _)| v);
+                let others = on_bucket.entry(bucket).or_default();
+                self.whole_bucket_shared(bucket, *span, &fact.name, vendor, others);
+                others.push((&fact.name, vendor));
             }
             if let (Some((bucket, _)), Some((folder, span, defaulted))) =
                 (&fact.bucket, &fact.folder)
             {
                 match folders.get(&(bucket.as_str(), folder.as_str())) {
                     Some(first) => {
+                        let mut help = "each destination needs a folder of its own: vendors \
+                                        overwrite, and some delete, what is in theirs"
+                            .to_owned();
+                        if defaulted.is_some() {
+                            help.push_str(&format!("; set `folder` on `{}`", fact.name));
+                        }
                         let mut diag = Diagnostic::error(
                             *span,
                             format!(
@@ -959,10 +973,7 @@ impl Checker<'_, '_> {
                                  destination `{first}`"
                             ),
                         )
-                        .with_help(
-                            "each destination needs a folder of its own: vendors overwrite, and \
-                             some delete, what is in theirs",
-                        );
+                        .with_help(help);
                         if let Some(label) = defaulted {
                             diag = diag.with_label(label.clone());
                         }
@@ -1041,9 +1052,49 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A vendor whose grant covers the whole bucket (it takes no folder: Mixpanel) on a
+    /// bucket another destination uses: it may read, overwrite or delete what the other
+    /// vendor writes. A warning on the later of the two.
+    fn whole_bucket_shared(
+        &mut self,
+        bucket: &str,
+        span: Span,
+        name: &str,
+        vendor: Option<Vendor>,
+        others: &[(&str, Option<Vendor>)],
+    ) {
+        let whole = |v: Option<Vendor>| {
+            v.filter(|v| matches!(v.description().folder, Folder::Unknown { .. }))
+        };
+        let found = match whole(vendor) {
+            Some(v) => others.first().map(|(other, _)| (v, name, *other)),
+            None => others
+                .iter()
+                .find_map(|(other, v)| whole(*v).map(|v| (v, *other, name))),
+        };
+        let Some((vendor, granted, other)) = found else {
+            return;
+        };
+        let actions = vendor.description().grants.object_actions.join(", ");
+        self.push(
+            Diagnostic::warning(
+                span,
+                format!(
+                    "destination `{granted}` ({vendor}) is granted every object of bucket \
+                     `{bucket}`, which destination `{other}` also writes to"
+                ),
+            )
+            .with_help(format!(
+                "{vendor} takes no folder, so its role is allowed {actions} anywhere in the \
+                 bucket, the other destination's objects included: give {vendor} a bucket of \
+                 its own"
+            )),
+        );
+    }
+
     /// A vendor that supports only some regions, on a bucket whose region the spec declares
-    /// (or creates it in): refused here, before any AWS call. An undeclared region is
-    /// checked by `plan`, which reads it.
+    /// (or creates it in): refused here, before any AWS call. An undeclared region is not
+    /// known offline.
     fn bucket_region(
         &mut self,
         vendor: Vendor,
@@ -1138,6 +1189,7 @@ impl Checker<'_, '_> {
     fn trust_variant(
         &mut self,
         vendor: Option<Vendor>,
+        auth: Option<Auth>,
         given: Option<&Spanned<String>>,
     ) -> Option<&'static TrustVariant> {
         let given = given?;
@@ -1145,14 +1197,34 @@ impl Checker<'_, '_> {
         let span = self.span(given);
         let variants = vendor.trust_variants();
         if variants.len() < 2 {
+            let several: Vec<&str> = Vendor::all()
+                .filter(|v| v.trust_variants().len() > 1)
+                .map(Vendor::as_str)
+                .collect();
+            let why = match &vendor.description().trust {
+                Trust::Customer { .. } => format!(
+                    "{} trusts the `principal` you give",
+                    vendor.description().title
+                ),
+                _ => fixed_principal_reason(vendor),
+            };
             self.push(
                 Diagnostic::error(span, format!("{vendor} destinations take no `trust`"))
-                    .with_help(
+                    .with_help(format!(
                         "`trust` picks one of a vendor's documented sets of principals, for \
-                         vendors that have several (walkme): remove `trust`",
-                    ),
+                         vendors that have several ({}); {why}: remove `trust`",
+                        several.join(", ")
+                    )),
             );
             return None;
+        }
+        if auth == Some(Auth::AccessKey) {
+            self.push(
+                Diagnostic::warning(span, "`trust` is not used with `auth: access-key`").with_help(
+                    "with an access key the vendor signs in as an IAM user that s3dest \
+                         creates, and no role is trusted: remove `trust`, or use `auth: role`",
+                ),
+            );
         }
         let names = || {
             variants

@@ -24,7 +24,7 @@ pub(crate) static DESCRIPTION: Description = Description {
         default: "logpush",
     },
     external_id: ExternalId::NotUsed {
-        reason: "Cloudflare writes as its own user, allowed by the bucket policy: no role is \
+        reason: "Cloudflare writes as its own user, allowed by the bucket policy; no role is \
                  assumed, so there is no external ID",
     },
     folder: Folder::Required,
@@ -67,7 +67,7 @@ pub(crate) static DESCRIPTION: Description = Description {
             },
         ],
         notes: &[
-            "Cloudflare proves you own the bucket by writing ownership-challenge.txt into the path: open it and paste its token into the Cloudflare dashboard.",
+            "Cloudflare proves you own the bucket by writing an ownership-challenge file into {folder}/: open it (the bucket policy lets Cloudflare only write; read it with your own access) and paste its token into the Cloudflare dashboard.",
             "Cloudflare recommends a lifecycle rule on the bucket that aborts incomplete multipart uploads.",
         ],
     },

@@ -24,8 +24,8 @@ pub(crate) static DESCRIPTION: Description = Description {
     },
     trust: Trust::Unchanged,
     external_id: ExternalId::NotUsed {
-        reason: "the integration role's trust, with Datadog's external ID, is Datadog's \
-                 integration's own: s3dest leaves it as it is",
+        reason: "the integration role's trust (with Datadog's external ID) belongs to Datadog's \
+                 AWS integration, and s3dest leaves it as it is",
     },
     folder: Folder::Required,
     grants: Grants {
@@ -72,6 +72,8 @@ pub(crate) static DESCRIPTION: Description = Description {
                 value: OutputValue::Folder,
             },
         ],
-        notes: &["In Datadog: Logs > Configuration > Archives > New Archive > Amazon S3."],
+        notes: &[
+            "In Datadog: Log Archiving & Forwarding > Archives > Add a new archive > Amazon S3; pick the AWS account and role above, and enter the bucket and path.",
+        ],
     },
 };

@@ -255,6 +255,8 @@ pub struct AccessKeyMethod {
 #[derive(Debug)]
 pub struct Outputs {
     pub fields: &'static [OutputField],
+    /// Shown under the fields; `{folder}` stands for where the vendor writes (the
+    /// destination's folder, beneath its prefix for a vendor such as Segment's).
     pub notes: &'static [&'static str],
 }
 

@@ -11,7 +11,7 @@ pub(crate) static DESCRIPTION: Description = Description {
     title: "Mixpanel Data Pipelines",
     source: Source {
         guide: "Mixpanel docs, Data Pipelines, \"AWS S3\" (mixpanel/docs, \
-                pages/docs/data-pipelines/integrations/aws-s3.mdx)",
+                docs/data-pipelines/integrations/aws-s3.mdx)",
         url: "https://docs.mixpanel.com/docs/data-pipelines/integrations/aws-s3",
         checked: "2026-11-30",
     },
@@ -75,6 +75,7 @@ pub(crate) static DESCRIPTION: Description = Description {
             "eu-west-2",
             "eu-west-3",
             "sa-east-1",
+            "me-south-1",
         ]),
     },
     access_key: None,

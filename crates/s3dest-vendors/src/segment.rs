@@ -1,9 +1,11 @@
 //! Segment, "AWS S3 with IAM Role Support" destination: a role that Segment's role assumes
 //! with the Segment workspace ID as external ID, allowed `s3:PutObject` and
 //! `s3:PutObjectAcl` under `segment-logs/`. A prefix entered in Segment's bucket field
-//! (`BUCKET/PREFIX`) puts the data under `PREFIX/segment-logs/`, so the grant follows the
-//! spec's `folder` (an inference from Segment's migration steps, which test with
-//! `BUCKET/segment-logs/test` and find the data in `segment-logs/test/segment-logs`).
+//! (`BUCKET/PREFIX`) puts the data under `PREFIX/segment-logs/` (the guide's "Custom Path
+//! Prefix": `mytestbucket/path/prefix` copies to `/path/prefix/segment-logs/...`; its
+//! migration steps test with `BUCKET/segment-logs/test` and find the data in
+//! `segment-logs/test/segment-logs`), so the grant follows the spec's `folder`: the guide's
+//! policy with `<YOUR_BUCKET_NAME>` read as what is typed into that field.
 
 use crate::description::*;
 
@@ -68,7 +70,8 @@ pub(crate) static DESCRIPTION: Description = Description {
             },
         ],
         notes: &[
-            "Enter the bucket's name, not its URI. Segment copies data about once an hour; it appears under segment-logs/ within about an hour.",
+            "Enter the Bucket Name as shown (the bucket's name, with the prefix when there is one), not its URI. Segment copies data about once an hour: it appears under {folder}/ within about an hour.",
+            "Segment assumes the role through AWS STS in US West (Oregon) for US workspaces and EU West (Ireland) for EU workspaces: keep that region's STS endpoint active in this account (IAM > Account settings).",
         ],
     },
 };

@@ -391,3 +391,276 @@ fn no_preset_grant_reaches_the_lock() {
         }
     }
 }
+
+/// What a policy allows, one `(effect, principal, action, resource, condition)` per pair
+/// of its statements' actions and resources: two policies that allow the same pairs
+/// grant the same, however their statements are cut (Sids take no part).
+fn pairs(doc: &PolicyDocument) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for s in &doc.canonical().statements {
+        if s.sid.as_deref() == Some(LOCK_GUARD_SID) {
+            continue;
+        }
+        let principal = s.principal.as_ref().map(|p| p.to_value().to_string());
+        let condition = serde_json::to_string(&s.condition).unwrap();
+        for action in s.action.iter().flatten() {
+            for resource in s.resource.iter().flatten() {
+                out.insert(format!(
+                    "{} {principal:?} {action} {resource} {condition}",
+                    s.effect.as_str()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The guide's policy with only its first bucket (Datadog's sample names two).
+fn first_bucket_only(text: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+    for statement in value["Statement"].as_array_mut().unwrap() {
+        let resources = statement["Resource"].as_array_mut().unwrap();
+        resources.retain(|r| !r.as_str().unwrap().contains("_2"));
+    }
+    value.to_string()
+}
+
+fn sids(doc: &PolicyDocument) -> Vec<Option<&str>> {
+    doc.statements.iter().map(|s| s.sid.as_deref()).collect()
+}
+
+#[test]
+fn segment_matches_guide_without_a_folder() {
+    let d = expand_one("    vendor: segment\n    bucket: acme-exports\n    external_id: ws-42\n");
+    assert_eq!(d.folder.as_deref(), Some("segment-logs"));
+    let role = d.role.as_ref().unwrap();
+    assert_eq!(
+        (role.name.as_str(), role.path.as_str()),
+        ("s3dest-dest", "/s3dest/")
+    );
+    assert_same(
+        &role.trust,
+        &guide(
+            include_str!("../../tests/guides/segment-trust.json"),
+            &[("<YOUR_WORKSPACE_ID>", "ws-42")],
+        ),
+    );
+    let policy = d.inline_policy.as_ref().unwrap();
+    assert_same(
+        policy,
+        &guide(
+            include_str!("../../tests/guides/segment-policy.json"),
+            &[("<YOUR_BUCKET_NAME>", BUCKET)],
+        ),
+    );
+    // The guide's Sid is kept, and the grant, under `segment-logs/`, does not reach the
+    // lock key: no guard.
+    assert_eq!(sids(policy), [Some("PutObjectsInBucket")]);
+    assert_eq!(d.bucket_statement, None);
+    assert_eq!(d.existing_role, None);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+}
+
+#[test]
+fn segment_with_a_folder_grants_under_the_prefix_as_segment_writes_there() {
+    // Segment's bucket field `BUCKET/PREFIX` writes under `PREFIX/segment-logs/`: the
+    // guide's policy with `<YOUR_BUCKET_NAME>` read as what is typed into that field.
+    let d = expand_one(
+        "    vendor: segment\n    bucket: acme-exports\n    folder: raw/segment\n    external_id: ws-42\n",
+    );
+    assert_eq!(d.folder.as_deref(), Some("raw/segment/segment-logs"));
+    assert_same(
+        d.inline_policy.as_ref().unwrap(),
+        &guide(
+            include_str!("../../tests/guides/segment-policy.json"),
+            &[("<YOUR_BUCKET_NAME>", "acme-exports/raw/segment")],
+        ),
+    );
+    assert_eq!(
+        d.role
+            .unwrap()
+            .tags
+            .get("s3dest:folder")
+            .map(String::as_str),
+        Some("raw/segment/segment-logs")
+    );
+    // An empty prefix is no prefix.
+    let empty = expand_one(
+        "    vendor: segment\n    bucket: acme-exports\n    folder: \"/\"\n    external_id: ws-42\n",
+    );
+    assert_eq!(empty.folder.as_deref(), Some("segment-logs"));
+}
+
+#[test]
+fn mixpanel_allows_what_the_guides_one_statement_allows() {
+    let d = expand_one("    vendor: mixpanel\n    bucket: acme-exports\n    external_id: tok-1\n");
+    assert_eq!(d.folder, None, "Mixpanel names no folder: no marker");
+    let role = d.role.as_ref().unwrap();
+    assert_same(
+        &role.trust,
+        &guide(
+            include_str!("../../tests/guides/mixpanel-trust.json"),
+            &[("<MIXPANEL_PROJECT_TOKEN>", "tok-1")],
+        ),
+    );
+    let policy = d.inline_policy.as_ref().unwrap();
+    let expected = guide(
+        include_str!("../../tests/guides/mixpanel-policy.json"),
+        &[("<BUCKET_NAME>", BUCKET)],
+    );
+    // Not the guide's text: its one statement is split, bucket actions on the bucket and
+    // object actions on its objects…
+    assert!(!policy.equivalent(&expected));
+    let expected_split = PolicyDocument::new(vec![
+        Statement::allow()
+            .with_actions(["s3:ListBucket"])
+            .with_resources(["arn:aws:s3:::acme-exports"]),
+        Statement::allow()
+            .with_actions(["s3:PutObject", "s3:GetObject", "s3:DeleteObject"])
+            .with_resources(["arn:aws:s3:::acme-exports/*"]),
+    ]);
+    assert_same(policy, &expected_split);
+    // …which allows the same: every (action, resource) pair of the guide's statement that
+    // can match a request. The pairs left out name an action with a resource of the other
+    // kind (ListBucket on objects, object actions on the bucket ARN), which match no
+    // request.
+    let left_out: Vec<String> = pairs(&expected)
+        .difference(&pairs(policy))
+        .cloned()
+        .collect();
+    assert_eq!(
+        left_out,
+        [
+            "Allow None s3:DeleteObject arn:aws:s3:::acme-exports {}",
+            "Allow None s3:GetObject arn:aws:s3:::acme-exports {}",
+            "Allow None s3:ListBucket arn:aws:s3:::acme-exports/* {}",
+            "Allow None s3:PutObject arn:aws:s3:::acme-exports {}",
+        ]
+    );
+    assert!(pairs(policy).is_subset(&pairs(&expected)));
+    // `BUCKET/*` reaches the lock key: the role carries the guard.
+    assert_eq!(sids(policy).last(), Some(&Some(LOCK_GUARD_SID)));
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+}
+
+#[test]
+fn cloudflare_is_one_owned_bucket_statement_for_cloudflares_user() {
+    let d = expand_one(
+        "    vendor: cloudflare-logpush\n    bucket: acme-exports\n    folder: logs/http\n",
+    );
+    assert_eq!(d.role, None);
+    assert_eq!(d.user, None);
+    assert_eq!(d.existing_role, None);
+    // No identity of the customer's to put a guard on (and the grant, under the path,
+    // does not reach the lock key): no inline policy at all.
+    assert_eq!(d.inline_policy, None);
+    assert_eq!(d.folder.as_deref(), Some("logs/http"));
+    let statement = d.bucket_statement.clone().unwrap();
+    // s3dest's own Sid (the guide's `Stmt1506627150918` is an example), which is how
+    // s3dest knows the statement is its.
+    assert_eq!(
+        statement.sid.as_deref(),
+        Some(statement_sid("acme", "dest").as_str())
+    );
+    assert_eq!(
+        statement.aws_principals().collect::<Vec<_>>(),
+        ["arn:aws:iam::391854517948:user/cloudflare-logpush"]
+    );
+    let expected = guide(
+        include_str!("../../tests/guides/cloudflare-bucket-policy.json"),
+        &[("burritobot/logs", "acme-exports/logs/http")],
+    );
+    assert_same(&PolicyDocument::new(vec![statement]), &expected);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+}
+
+#[test]
+fn datadog_adds_the_guides_policy_to_the_existing_integration_role() {
+    let d = expand_one(
+        "    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: datadog/archives\n",
+    );
+    // No role of s3dest's: the integration role, by its default name, with one inline
+    // policy named by the destination's statement id.
+    assert_eq!(d.role, None);
+    assert_eq!(d.user, None);
+    assert_eq!(d.bucket_statement, None);
+    let existing = d.existing_role.as_ref().unwrap();
+    assert_eq!(existing.name, "DatadogIntegrationRole");
+    assert_eq!(existing.policy_name, statement_sid("acme", "dest"));
+    let policy = d.inline_policy.as_ref().unwrap();
+    let text = include_str!("../../tests/guides/datadog-policy.json");
+    let expected = guide(
+        &first_bucket_only(text),
+        &[
+            (
+                "<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>",
+                "acme-exports/datadog/archives",
+            ),
+            ("<MY_BUCKET_NAME_1>", BUCKET),
+        ],
+    );
+    assert_same(policy, &expected);
+    // The guide's Sids, and no guard: the grant is under the archive's path.
+    assert_eq!(
+        sids(policy),
+        [
+            Some("DatadogRehydrateLogArchivesListBucket"),
+            Some("DatadogUploadAndRehydrateLogArchives")
+        ]
+    );
+    assert_eq!(
+        policy.to_canonical_pretty(),
+        expected.to_canonical_pretty(),
+        "the same statements under the same Sids"
+    );
+    // The role's trust is Datadog's integration's: nothing to warn about here.
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+
+    let named = expand_one(
+        "    vendor: datadog-log-archives\n    bucket: acme-exports\n    folder: dd\n    role_name: DatadogAWSIntegrationRole\n",
+    );
+    let existing = named.existing_role.unwrap();
+    assert_eq!(existing.name, "DatadogAWSIntegrationRole");
+    assert_eq!(existing.policy_name, statement_sid("acme", "dest"));
+    assert_eq!(named.role, None);
+}
+
+/// The four vendors above and the lock: a grant on `BUCKET/*` (Mixpanel's) carries the
+/// guard; a grant under a folder (Segment, Datadog) does not reach the key; Cloudflare's
+/// statement names Cloudflare's user, who cannot be given a Deny, and is under its path.
+#[test]
+fn the_new_vendors_grants_reach_the_lock_only_guarded() {
+    use s3dest_policy::{Effect, wildcard_matches};
+    let lock = format!("arn:aws:s3:::{BUCKET}/{LOCK_KEY}");
+    let cases = [
+        ("vendor: segment\n    external_id: ws-1", false),
+        (
+            "vendor: segment\n    external_id: ws-1\n    folder: p",
+            false,
+        ),
+        ("vendor: mixpanel\n    external_id: tok-1", true),
+        ("vendor: cloudflare-logpush\n    folder: logs", false),
+        ("vendor: datadog-log-archives\n    folder: dd", false),
+    ];
+    for (vendor, guarded) in cases {
+        let yaml = format!("    {vendor}\n    bucket: {BUCKET}\n");
+        let d = expand_one(&yaml);
+        let statements: Vec<&Statement> = d
+            .inline_policy
+            .iter()
+            .flat_map(|p| &p.statements)
+            .chain(&d.bucket_statement)
+            .collect();
+        let reached = statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && s.resource
+                    .iter()
+                    .flatten()
+                    .any(|r| wildcard_matches(r, &lock))
+        });
+        let denied = statements.iter().any(|s| {
+            s.effect == Effect::Deny && s.resource.as_deref() == Some(std::slice::from_ref(&lock))
+        });
+        assert_eq!((reached, denied), (guarded, guarded), "{yaml}");
+    }
+}
