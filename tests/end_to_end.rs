@@ -383,9 +383,9 @@ fn a_saved_plan_is_refused_when_the_buckets_encryption_changed() {
     let moto = moto();
     let aws = aws(&moto);
     aws.create_bucket(BUCKET);
-    let w = Workdir::new(&spec(PENDO));
+    let w = Workdir::new(&spec(EXPORTS));
     w.run(&moto, &["plan", "--out", "tfplan"]).expect(0);
-    // What vendors need depends on it (SSE-KMS needs `kms:` grants, or is refused).
+    // What Braze needs depends on it (it cannot work with SSE-KMS).
     let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     aws.put_bucket_kms_encryption(BUCKET, key);
     let stale = w.run(&moto, &["apply", "tfplan"]).expect(1);
@@ -394,7 +394,7 @@ fn a_saved_plan_is_refused_when_the_buckets_encryption_changed() {
         "{}",
         stale.stderr
     );
-    assert!(!aws.role_exists("pendo_datasync"), "nothing was changed");
+    assert!(!aws.role_exists("s3dest-exports"), "nothing was changed");
 }
 
 #[test]
@@ -509,7 +509,9 @@ fn verbose_plans_report_how_iam_was_read() {
         .unwrap_or_else(|| panic!("{}", plan.stderr));
     assert!(
         line.ends_with(
-            "IAM read: targeted (2 role(s) and user(s) named by the spec, and those under /s3dest/)"
+            // Pendo's and WalkMe's roles, and Datadog's default integration role, which is
+            // always read (a removed archive's policy on it is found there).
+            "IAM read: targeted (3 role(s) and user(s) read by name, and those under /s3dest/)"
         ),
         "{line}"
     );

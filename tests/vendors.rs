@@ -241,7 +241,8 @@ fn cloudflare_converges_to_one_statement_among_foreign_ones() {
         strings(&ours[0]["Resource"]),
         ["arn:aws:s3:::acme-vendor-exports/logs/http_requests/*"]
     );
-    assert!(aws.object_exists(BUCKET, "logs/http_requests/"));
+    // No folder marker: no role or user of s3dest's remembers the folder for prune.
+    assert!(!aws.object_exists(BUCKET, "logs/http_requests/"));
 
     // Removed from the spec, only s3dest's statement goes.
     c.w.write_spec(&spec(""));

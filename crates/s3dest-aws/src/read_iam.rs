@@ -118,7 +118,7 @@ async fn choose(aws: &Aws, names: &IdentityNames) -> Result<(Mode, Mode), CloudE
     let wanted = names.roles.len() + names.users.len();
     if wanted <= SMALL_SPEC {
         tracing::info!(
-            "IAM read: targeted ({wanted} role(s) and user(s) named by the spec, and those under {IAM_PATH})"
+            "IAM read: targeted ({wanted} role(s) and user(s) read by name, and those under {IAM_PATH})"
         );
         return Ok((Mode::Targeted, Mode::Targeted));
     }

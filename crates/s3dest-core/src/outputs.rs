@@ -125,7 +125,7 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 .map(|n| n.replace("{folder}", written))
                 .collect();
             if let Some(ObservedBucket::Present(bucket)) = observed.buckets.get(&d.bucket) {
-                notes.extend(key_policy_note(d, bucket, observed));
+                notes.extend(key_policy_note(d, bucket, observed, &desired.account_id));
             }
             if let Some(key) = &access_key {
                 // The access-key method: the key instead of the role, wherever the form asks for it.
@@ -229,9 +229,8 @@ mod tests {
     use crate::presets;
     use s3dest_policy::PolicyDocument;
 
-    /// Datadog's form, which no end-to-end test reaches yet (the planner does not write a
-    /// policy onto an existing role): its account, the role by name, bucket, path, and
-    /// the key-policy statement an SSE-KMS bucket needs.
+    /// Datadog's form: its account, the role by name, bucket, path, and the key-policy
+    /// statement the bucket's customer managed key needs.
     #[test]
     fn datadog_outputs_name_the_existing_role_and_the_key_policy_it_needs() {
         let yaml = "version: 1\nname: acme\nbuckets:\n  acme-logs: {}\ndestinations:\n  \
@@ -246,6 +245,10 @@ mod tests {
             "acme-logs".into(),
             ObservedBucket::Present(BucketInfo {
                 region: "eu-west-1".into(),
+                encryption: Some(crate::model::BucketEncryption::from_aws(
+                    "aws:kms",
+                    Some("1234abcd-12ab-34cd-56ef-1234567890ab"),
+                )),
                 ..BucketInfo::default()
             }),
         );

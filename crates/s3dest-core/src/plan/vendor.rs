@@ -64,7 +64,12 @@ impl Planner<'_> {
             );
         }
         if let Some(ObservedBucket::Present(bucket)) = self.observed.buckets.get(&dest.bucket) {
-            if let Some(note) = crate::presets::key_policy_note(dest, bucket, self.observed) {
+            if let Some(note) = crate::presets::key_policy_note(
+                dest,
+                bucket,
+                self.observed,
+                &self.desired.account_id,
+            ) {
                 self.notes.push(super::Notice::new(address.clone(), note));
             }
         }

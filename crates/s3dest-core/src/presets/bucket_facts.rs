@@ -71,6 +71,7 @@ pub fn key_policy_note(
     dest: &DesiredDestination,
     bucket: &BucketInfo,
     observed: &Observed,
+    account_id: &str,
 ) -> Option<String> {
     let Encryption::KeyPolicy(actions) = dest.vendor.description().encryption else {
         return None;
@@ -78,9 +79,12 @@ pub fn key_policy_note(
     let key = bucket.encryption.as_ref()?.customer_key()?;
     let role = dest.existing_role.as_ref()?;
     let arn = observed.roles.get(&role.name).map_or_else(
-        || format!("arn:aws:iam::{}:role/{}", observed.account_id, role.name),
+        || format!("arn:aws:iam::{account_id}:role/{}", role.name),
         |r| r.arn.clone(),
     );
+    let key = key
+        .key_arn(&bucket.region, account_id)
+        .unwrap_or_else(|| key.to_string());
     let actions = actions
         .iter()
         .map(|a| format!("\"{a}\""))
