@@ -119,9 +119,11 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 .map(|f| (f.value, f.label.to_owned(), value(f.value)))
                 .collect();
             let written = d.folder.as_deref().unwrap_or("");
+            let role_notes = if d.role.is_some() { outputs.role_notes } else { &[] };
             let mut notes: Vec<String> = outputs
                 .notes
                 .iter()
+                .chain(role_notes)
                 .map(|n| n.replace("{folder}", written))
                 .collect();
             if let Some(ObservedBucket::Present(bucket)) = observed.buckets.get(&d.bucket) {
@@ -135,7 +137,6 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 let mut with_key = vec![key_field("Access Key ID", id), key_field("Secret Access Key", &secret)];
                 with_key.extend(fields.into_iter().filter(|(value, ..)| *value != OutputValue::RoleArn));
                 fields = with_key;
-                notes.retain(|n| !n.contains("eventually consistent"));
                 notes.push(format!(
                     "read the secret with: aws secretsmanager get-secret-value --secret-id {} --query SecretString --output text",
                     key.secret_name

@@ -55,7 +55,8 @@ pub(crate) const OUTPUTS: Outputs = Outputs {
             value: OutputValue::Folder,
         },
     ],
-    notes: &[
+    notes: &[],
+    role_notes: &[
         "\"Invalid S3 credentials\" right after setup: IAM is eventually consistent; retry in a minute.",
     ],
 };

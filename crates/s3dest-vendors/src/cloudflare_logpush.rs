@@ -70,5 +70,6 @@ pub(crate) static DESCRIPTION: Description = Description {
             "Cloudflare proves you own the bucket by writing an ownership-challenge file into {folder}/: open it (the bucket policy lets Cloudflare only write; read it with your own access) and paste its token into the Cloudflare dashboard.",
             "Cloudflare recommends a lifecycle rule on the bucket that aborts incomplete multipart uploads.",
         ],
+        role_notes: &[],
     },
 };

@@ -68,5 +68,6 @@ pub(crate) static DESCRIPTION: Description = Description {
             },
         ],
         notes: &[],
+        role_notes: &[],
     },
 };

@@ -75,5 +75,6 @@ pub(crate) static DESCRIPTION: Description = Description {
         notes: &[
             "In Datadog: Log Archiving & Forwarding > Archives > Add a new archive > Amazon S3; pick the AWS account and role above, and enter the bucket and path.",
         ],
+        role_notes: &[],
     },
 };

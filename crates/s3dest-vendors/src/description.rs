@@ -258,6 +258,8 @@ pub struct Outputs {
     /// Shown under the fields; `{folder}` stands for where the vendor writes (the
     /// destination's folder, beneath its prefix for a vendor such as Segment's).
     pub notes: &'static [&'static str],
+    /// Shown only with the role method (a new role's eventual consistency, say).
+    pub role_notes: &'static [&'static str],
 }
 
 /// One field of the vendor's form.

@@ -97,5 +97,6 @@ pub(crate) static DESCRIPTION: Description = Description {
         notes: &[
             "Encryption: choose what the bucket uses (SSE-S3, or SSE-KMS with its key ID when it is a customer managed key).",
         ],
+        role_notes: &[],
     },
 };

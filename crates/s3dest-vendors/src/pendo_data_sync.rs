@@ -67,5 +67,6 @@ pub(crate) static DESCRIPTION: Description = Description {
             "Then choose \"Validate Destination\" in Pendo, then \"Create Destination\".",
             "Pendo Feedback data is not exported; Data Sync must be enabled by Pendo and set up by a Pendo subscription admin.",
         ],
+        role_notes: &[],
     },
 };

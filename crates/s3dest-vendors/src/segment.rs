@@ -73,5 +73,6 @@ pub(crate) static DESCRIPTION: Description = Description {
             "Enter the Bucket Name as shown (the bucket's name, with the prefix when there is one), not its URI. Segment copies data about once an hour: it appears under {folder}/ within about an hour.",
             "Segment assumes the role through AWS STS in US West (Oregon) for US workspaces and EU West (Ireland) for EU workspaces: keep that region's STS endpoint active in this account (IAM > Account settings).",
         ],
+        role_notes: &[],
     },
 };

@@ -101,5 +101,6 @@ pub(crate) static DESCRIPTION: Description = Description {
             },
         ],
         notes: &[],
+        role_notes: &[],
     },
 };
