@@ -245,6 +245,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The calendar arithmetic agrees with jiff's RFC 3339 reading on every instant
+        /// both can spell.
+        #[test]
+        fn dates_agree_with_jiff(
+            year in 1i64..=9999, month in 1i64..=12, day in 1i64..=31, hour in 0i64..24,
+            minute in 0i64..60, second in 0i64..60, nanos in proptest::option::of(0u32..1_000_000_000),
+            offset in proptest::option::of((-23i64..=23, 0i64..60)),
+        ) {
+            proptest::prop_assume!(day <= days_in_month(year, month));
+            let fraction = nanos.map_or(String::new(), |n| format!(".{n:09}"));
+            let zone = offset.map_or("Z".to_owned(), |(h, m)| {
+                format!("{}{:02}:{m:02}", if h < 0 { '-' } else { '+' }, h.abs())
+            });
+            let text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}{zone}");
+            let theirs: jiff::Timestamp = text.parse().map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{text}: {e}")))?;
+            let ours = date(&text).map(|i| i128::from(i.secs) * 1_000_000_000 + i128::from(i.nanos));
+            proptest::prop_assert_eq!(ours, Some(theirs.as_nanosecond()), "{}", text);
+        }
+    }
+
     #[test]
     fn numbers() {
         assert_eq!(number("10"), Some(10.0));
