@@ -167,8 +167,9 @@ pub fn evaluate_assume_role(
 }
 
 /// A request on a role's trust policy: `request.resource` is the role's ARN (empty if
-/// unknown: the caller is then judged as from another account), `request.action`
-/// `sts:AssumeRole` (or `sts:TagSession`, `sts:AssumeRoleWithWebIdentity`, …).
+/// unknown: the caller is then judged as from another account, and identity policies
+/// naming the role cannot match it), `request.action` `sts:AssumeRole` (or
+/// `sts:TagSession`, `sts:AssumeRoleWithWebIdentity`, …).
 ///
 /// The trust policy must allow the caller explicitly. A caller of the role's account
 /// named directly needs nothing else; one allowed through its account, or from another
