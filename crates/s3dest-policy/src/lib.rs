@@ -1,4 +1,5 @@
-//! IAM and S3 policy documents as types, with equality that compares what they grant.
+//! IAM and S3 policy documents as types, with equality that compares what they grant,
+//! and an evaluator of who they let do what ([`eval`]).
 //!
 //! Pure: no I/O, no AWS SDK. Serialization is by hand over [`serde_json::Value`]
 //! (`to_value` / `from_value`), in the shape AWS uses.
@@ -27,6 +28,7 @@
 mod action;
 mod document;
 mod error;
+pub mod eval;
 mod parse;
 mod statement;
 mod wildcard;
@@ -36,6 +38,11 @@ mod tests;
 
 pub use document::PolicyDocument;
 pub use error::PolicyError;
+pub use eval::{
+    Context, ContextValue, Decision, Labeled, Note, Outcome, PrincipalKind, Request,
+    RequestPrincipal, StatementId, StatementRef, Uncertainty, Verdict, evaluate_assume_role,
+    evaluate_cross_account, evaluate_same_account, evaluate_trust,
+};
 pub use statement::{Effect, Principal, Statement};
 pub use wildcard::wildcard_matches;
 
