@@ -225,8 +225,9 @@ fn a_failed_change_is_printed_once_on_and_off_a_terminal() {
     let aws = aws(&moto);
     aws.create_bucket(BUCKET);
     // moto evaluates bucket policies' Deny statements: writing the folder marker fails,
-    // at apply time (the plan reads the bucket, which this does not deny).
-    let deny = serde_json::json!({"Sid": "NoMarkers", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/wa/*")});
+    // at apply time. The statement denies that one key, not the vendor's objects under
+    // the folder, so the plan finds the vendor unblocked.
+    let deny = serde_json::json!({"Sid": "NoMarkers", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/wa/")});
     aws.put_bucket_policy(
         BUCKET,
         &serde_json::json!({"Version": "2012-10-17", "Statement": [deny]}),

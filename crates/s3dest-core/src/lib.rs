@@ -1,6 +1,7 @@
 //! The pure core of s3dest: the resource model, the vendor presets, the planner and
 //! the renderers. Nothing here does I/O or knows about the AWS SDK.
 
+pub mod access;
 pub mod findings;
 pub mod fingerprint;
 pub mod model;

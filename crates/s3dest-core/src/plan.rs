@@ -336,6 +336,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
             planner.concern_warning(address, *concern, message.clone());
         }
         planner.unsupported(dest);
+        planner.vendor_blocked(dest);
         planner.role(dest);
         planner.user(dest);
         planner.existing_role_policy(dest);

@@ -105,5 +105,7 @@ pub(crate) const fn export(
         },
         access_key: ACCESS_KEY,
         outputs: OUTPUTS,
+        // Currents' AES-256 option (off by default) is a setting in Braze's UI.
+        sends: Sends::UNDOCUMENTED,
     }
 }

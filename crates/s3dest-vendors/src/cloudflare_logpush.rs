@@ -72,4 +72,10 @@ pub(crate) static DESCRIPTION: Description = Description {
         ],
         role_notes: &[],
     },
+    sends: Sends {
+        // The guide: objects are written with the ACL `bucket-owner-full-control`; SSE-S3
+        // is an option of the job.
+        encryption_header: Header::Unknown,
+        acl: Header::Sent("bucket-owner-full-control"),
+    },
 };

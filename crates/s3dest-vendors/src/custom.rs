@@ -70,4 +70,5 @@ pub(crate) static DESCRIPTION: Description = Description {
         notes: &[],
         role_notes: &[],
     },
+    sends: Sends::UNDOCUMENTED,
 };

@@ -77,4 +77,5 @@ pub(crate) static DESCRIPTION: Description = Description {
         ],
         role_notes: &[],
     },
+    sends: Sends::UNDOCUMENTED,
 };

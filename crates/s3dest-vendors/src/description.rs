@@ -27,6 +27,38 @@ pub struct Description {
     pub access_key: Option<AccessKeyMethod>,
     /// What the vendor's UI asks for, in its order and with its labels.
     pub outputs: Outputs,
+    /// What the vendor's requests carry, as far as its guide says: what a bucket
+    /// policy's conditions see.
+    pub sends: Sends,
+}
+
+/// What a vendor's requests carry. Every vendor calls S3 over TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct Sends {
+    /// `x-amz-server-side-encryption` on its uploads.
+    pub encryption_header: Header,
+    /// `x-amz-acl` on its uploads.
+    pub acl: Header,
+}
+
+/// A header on the vendor's uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// Always sent, with this value.
+    Sent(&'static str),
+    /// Never sent.
+    NotSent,
+    /// The guide does not say, or it is a setting in the vendor's UI: a condition on it
+    /// cannot be decided.
+    Unknown,
+}
+
+impl Sends {
+    /// What a guide that says nothing about headers leaves s3dest to assume: nothing.
+    pub const UNDOCUMENTED: Sends = Sends {
+        encryption_header: Header::Unknown,
+        acl: Header::Unknown,
+    };
 }
 
 /// The guide a description follows.

@@ -99,4 +99,5 @@ pub(crate) static DESCRIPTION: Description = Description {
         ],
         role_notes: &[],
     },
+    sends: Sends::UNDOCUMENTED,
 };

@@ -103,4 +103,5 @@ pub(crate) static DESCRIPTION: Description = Description {
         notes: &[],
         role_notes: &[],
     },
+    sends: Sends::UNDOCUMENTED,
 };

@@ -30,6 +30,28 @@ impl Planner<'_> {
         }
     }
 
+    /// The requests the vendor needs, evaluated against the policies as apply will
+    /// leave them: one denied is a `vendor-blocked` error, one that might be is a
+    /// warning (see `crate::access`).
+    pub(super) fn vendor_blocked(&mut self, dest: &DesiredDestination) {
+        for check in crate::access::needed_requests(dest, self.desired, self.observed) {
+            let Some((denied, message)) = crate::access::blocked_message(dest, &check) else {
+                continue;
+            };
+            let severity = if denied {
+                FindingSeverity::Error
+            } else {
+                FindingSeverity::Warning
+            };
+            self.finding(
+                severity,
+                FindingKind::VendorBlocked,
+                Address::destination(&dest.name),
+                message,
+            );
+        }
+    }
+
     /// The destination's policy on the existing role it names.
     pub(super) fn existing_role_policy(&mut self, dest: &DesiredDestination) {
         let Some(existing) = &dest.existing_role else {
@@ -63,15 +85,17 @@ impl Planner<'_> {
                 ),
             );
         }
-        if let Some(ObservedBucket::Present(bucket)) = self.observed.buckets.get(&dest.bucket) {
-            if let Some(note) = crate::presets::key_policy_note(
+        let note = match self.observed.buckets.get(&dest.bucket) {
+            Some(ObservedBucket::Present(bucket)) => crate::presets::key_policy_note(
                 dest,
                 bucket,
                 self.observed,
                 &self.desired.account_id,
-            ) {
-                self.notes.push(super::Notice::new(address.clone(), note));
-            }
+            ),
+            _ => None,
+        };
+        if let Some(note) = note {
+            self.notes.push(super::Notice::new(address.clone(), note));
         }
         let Some(want) = &dest.inline_policy else {
             return;

@@ -104,19 +104,17 @@ pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String
     let d = dest.vendor.description();
     let name = &dest.bucket;
     let mut problems = Vec::new();
-    if let (Encryption::Unsupported { reason }, Some(encryption)) =
+    if let (Encryption::Unsupported { reason }, Some(BucketEncryption::Kms { algorithm, .. })) =
         (&d.encryption, &bucket.encryption)
     {
-        if let BucketEncryption::Kms { algorithm, .. } = encryption {
-            problems.push(format!(
-                "bucket `{name}` encrypts new objects with {} by default: {reason}. Switch \
-                 its default encryption to SSE-S3, or use another bucket",
-                match algorithm {
-                    crate::model::KmsAlgorithm::SseKms => "SSE-KMS",
-                    crate::model::KmsAlgorithm::DsseKms => "DSSE-KMS",
-                }
-            ));
-        }
+        problems.push(format!(
+            "bucket `{name}` encrypts new objects with {} by default: {reason}. Switch \
+             its default encryption to SSE-S3, or use another bucket",
+            match algorithm {
+                crate::model::KmsAlgorithm::SseKms => "SSE-KMS",
+                crate::model::KmsAlgorithm::DsseKms => "DSSE-KMS",
+            }
+        ));
     }
     if let (Some(reason), Some(ObjectLock::Enabled)) =
         (d.preflight.object_lock_unsupported, &bucket.object_lock)
