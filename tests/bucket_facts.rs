@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{Workdir, aws, moto};
+use support::{Workdir, aws, moto, stopped_plan};
 
 const BUCKET: &str = "acme-braze";
 
@@ -19,29 +19,9 @@ fn braze_on_an_sse_kms_bucket_is_an_error_and_nothing_is_made() {
     aws.create_bucket(BUCKET);
     aws.put_bucket_kms_encryption(BUCKET, KEY);
     let w = Workdir::new(SPEC);
-    let json = w.run(&moto, &["plan", "--format", "json"]).expect(1);
-    let plan: Value = serde_json::from_str(&json.stdout).expect("the plan is printed");
-    insta::assert_json_snapshot!("braze_kms_findings", plan["findings"]);
-    let text = w.run(&moto, &["plan"]).expect(1);
-    let errors: Vec<&str> = text
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("error"))
-        .collect();
-    insta::assert_snapshot!("braze_kms_text", errors.join("\n"));
-    let markdown = w.run(&moto, &["plan", "--format", "markdown"]).expect(1);
-    assert_eq!(
-        markdown.stdout.matches("(unsupported)").count(),
-        1,
-        "{}",
-        markdown.stdout
-    );
-
-    let apply = w.run(&moto, &["apply", "--auto-approve"]).expect(1);
-    assert_eq!(
-        apply.stderr,
-        "error: the plan has errors; nothing was changed\n"
-    );
+    let (findings, errors) = stopped_plan(&w, &moto, "unsupported");
+    insta::assert_json_snapshot!("braze_kms_findings", findings);
+    insta::assert_snapshot!("braze_kms_text", errors);
     assert!(!aws.role_exists("s3dest-currents"));
     assert!(!aws.object_exists(BUCKET, "currents/"));
 }
@@ -57,10 +37,8 @@ fn braze_currents_on_an_object_lock_bucket_is_an_error() {
         .object_lock_enabled_for_bucket(true);
     aws.rt.block_on(create.send()).unwrap();
     let w = Workdir::new(SPEC);
-    let json = w.run(&moto, &["plan", "--format", "json"]).expect(1);
-    let plan: Value = serde_json::from_str(&json.stdout).expect("the plan is printed");
-    insta::assert_json_snapshot!("braze_object_lock_findings", plan["findings"]);
-    w.run(&moto, &["apply", "--auto-approve"]).expect(1);
+    let (findings, _) = stopped_plan(&w, &moto, "unsupported");
+    insta::assert_json_snapshot!("braze_object_lock_findings", findings);
     assert!(!aws.role_exists("s3dest-currents"));
 }
 

@@ -392,3 +392,43 @@ fn base64_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// What a plan stopped by error findings shows, in every format: the JSON plan's
+/// findings of `kind`, and the text plan's `error` lines; the markdown comment names
+/// each of them once, and apply changes nothing (exit 1 each time).
+#[allow(dead_code)] // Not every test file stops a plan.
+pub fn stopped_plan(w: &Workdir, moto: &MotoGuard, kind: &str) -> (Vec<serde_json::Value>, String) {
+    let json = w.run(moto, &["plan", "--format", "json"]).expect(1);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("the plan is printed");
+    let findings: Vec<serde_json::Value> = plan["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["kind"] == kind)
+        .cloned()
+        .collect();
+    let text = w.run(moto, &["plan"]).expect(1);
+    let errors: Vec<&str> = text
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("error"))
+        .collect();
+    let markdown = w.run(moto, &["plan", "--format", "markdown"]).expect(1);
+    let errors_found = findings.iter().filter(|f| f["severity"] == "error").count();
+    assert_eq!(
+        markdown.stdout.matches(&format!("({kind})")).count(),
+        findings.len(),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        errors_found > 0,
+        "no error finding of kind {kind}: {findings:?}"
+    );
+    let apply = w.run(moto, &["apply", "--auto-approve"]).expect(1);
+    assert_eq!(
+        apply.stderr,
+        "error: the plan has errors; nothing was changed\n"
+    );
+    (findings, errors.join("\n"))
+}
