@@ -355,6 +355,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
     }
     planner.prune();
     planner.prune_existing_role_policies();
+    planner.public_access();
     planner.check_limits();
     planner.check_policy_writes();
     let Planner {

@@ -30,6 +30,31 @@ impl Planner<'_> {
         }
     }
 
+    /// Statements of a destination bucket's policy that grant anyone an S3 request:
+    /// `public-access` warnings, once per bucket (see `crate::access`).
+    pub(super) fn public_access(&mut self) {
+        let buckets: std::collections::BTreeSet<&str> = self
+            .desired
+            .destinations
+            .values()
+            .map(|d| d.bucket.as_str())
+            .collect();
+        for bucket in buckets {
+            let Some(ObservedBucket::Present(info)) = self.observed.buckets.get(bucket) else {
+                continue;
+            };
+            let Some(policy) = &info.policy else { continue };
+            for message in crate::access::public_statements(bucket, policy) {
+                self.finding(
+                    FindingSeverity::Warning,
+                    FindingKind::PublicAccess,
+                    Address::bucket(bucket),
+                    message,
+                );
+            }
+        }
+    }
+
     /// The requests the vendor needs, evaluated against the policies as apply will
     /// leave them: one denied is a `vendor-blocked` error, one that might be is a
     /// warning (see `crate::access`).
