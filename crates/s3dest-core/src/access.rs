@@ -12,7 +12,7 @@ use s3dest_policy::{
     Context, ContextValue, Decision, Labeled, Outcome, PolicyDocument, Request, RequestPrincipal,
     Verdict, evaluate_cross_account, evaluate_same_account,
 };
-use s3dest_spec::vendors::{Header, Identity, Trust};
+use s3dest_spec::vendors::Header;
 
 use crate::model::{BucketInfo, Desired, DesiredDestination, Observed, ObservedBucket};
 use crate::sid;
@@ -47,7 +47,7 @@ pub fn needed_requests(
     let Some((principal, same_account)) = principal(dest, desired, observed) else {
         return Vec::new();
     };
-    let bucket_policy = effective_bucket_policy(dest, desired, observed, bucket);
+    let bucket_policy = effective_bucket_policy(dest, desired, bucket);
     let identity = identity_policies(dest, observed);
     let identity: Vec<Labeled<&PolicyDocument>> = identity
         .iter()
@@ -168,20 +168,20 @@ fn principal(
         let role = observed.roles.get(&existing.name)?;
         return Some((RequestPrincipal::role_session(role.arn.clone(), None), true));
     }
-    // The vendor's own principal (Cloudflare's user): another account.
-    let d = dest.vendor.description();
-    match (&d.identity, &d.trust) {
-        (Identity::None, Trust::Fixed { .. }) => {
-            let arn = *dest.vendor.default_trust_variant()?.principals.first()?;
-            let principal = if arn.contains(":role/") {
-                RequestPrincipal::role_session(arn, None)
-            } else {
-                RequestPrincipal::user(arn)
-            };
-            Some((principal, false))
-        }
-        _ => None,
-    }
+    // No identity of the customer's: the principal the preset named in the bucket
+    // statement (Cloudflare's user), in another account.
+    let arn = dest
+        .bucket_statement
+        .as_ref()?
+        .aws_principals()
+        .next()?
+        .to_owned();
+    let principal = if arn.contains(":role/") {
+        RequestPrincipal::role_session(arn, None)
+    } else {
+        RequestPrincipal::user(arn)
+    };
+    Some((principal, false))
 }
 
 /// The identity's policies as they will be: s3dest's own as desired, and any other
@@ -225,7 +225,6 @@ fn identity_policies<'a>(
 fn effective_bucket_policy(
     dest: &DesiredDestination,
     desired: &Desired,
-    _observed: &Observed,
     bucket: Option<&BucketInfo>,
 ) -> Option<PolicyDocument> {
     let foreign = bucket

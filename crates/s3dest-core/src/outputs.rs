@@ -113,10 +113,12 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 }
             };
             let outputs = &d.vendor.description().outputs;
-            let mut fields: Vec<(OutputValue, String, String)> = outputs
+            // The access-key method: the key instead of the role, wherever the form asks for it.
+            let mut fields: Vec<(String, String)> = outputs
                 .fields
                 .iter()
-                .map(|f| (f.value, f.label.to_owned(), value(f.value)))
+                .filter(|f| access_key.is_none() || f.value != OutputValue::RoleArn)
+                .map(|f| (f.label.to_owned(), value(f.value)))
                 .collect();
             let written = d.folder.as_deref().unwrap_or("");
             let role_notes = if d.role.is_some() { outputs.role_notes } else { &[] };
@@ -130,13 +132,10 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 notes.extend(key_policy_note(d, bucket, observed, &desired.account_id));
             }
             if let Some(key) = &access_key {
-                // The access-key method: the key instead of the role, wherever the form asks for it.
                 let id = key.access_key_id.as_deref().unwrap_or("(not created yet: run s3dest apply)");
                 let secret = format!("(in Secrets Manager secret `{}`, field secret_access_key)", key.secret_name);
-                let key_field = |label: &str, value: &str| (OutputValue::RoleArn, label.to_owned(), value.to_owned());
-                let mut with_key = vec![key_field("Access Key ID", id), key_field("Secret Access Key", &secret)];
-                with_key.extend(fields.into_iter().filter(|(value, ..)| *value != OutputValue::RoleArn));
-                fields = with_key;
+                let key_fields = [("Access Key ID", id.to_owned()), ("Secret Access Key", secret)];
+                fields.splice(0..0, key_fields.map(|(label, value)| (label.to_owned(), value)));
                 notes.push(format!(
                     "read the secret with: aws secretsmanager get-secret-value --secret-id {} --query SecretString --output text",
                     key.secret_name
@@ -152,7 +151,7 @@ pub fn outputs(desired: &Desired, observed: &Observed) -> Vec<DestinationOutputs
                 region,
                 folder: d.folder.clone(),
                 s3_uri,
-                fields: fields.into_iter().map(|(_, label, value)| (label, value)).collect(),
+                fields,
                 notes,
             }
         })

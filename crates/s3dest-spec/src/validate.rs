@@ -1119,7 +1119,7 @@ impl Checker<'_, '_> {
                 .with_help(format!(
                     "{} {}: use a bucket in another region",
                     vendor.description().title,
-                    regions_phrase(regions)
+                    regions.phrase()
                 )),
             );
         }
@@ -1283,14 +1283,6 @@ fn method_phrase(d: &Description) -> &'static str {
         Identity::OwnRole { .. } => "only the role method",
         Identity::ExistingRole { .. } => "only a policy added to your existing role",
         Identity::None => "only a bucket-policy statement for its own principal",
-    }
-}
-
-fn regions_phrase(regions: &s3dest_vendors::Regions) -> String {
-    match regions {
-        s3dest_vendors::Regions::Any => "supports every region".to_owned(),
-        s3dest_vendors::Regions::Only(list) => format!("supports only {}", list.join(", ")),
-        s3dest_vendors::Regions::Except(list) => format!("does not support {}", list.join(", ")),
     }
 }
 

@@ -267,6 +267,15 @@ pub enum Regions {
 }
 
 impl Regions {
+    /// What the vendor supports, for messages: "supports only us-east-1, …".
+    pub fn phrase(&self) -> String {
+        match self {
+            Regions::Any => "supports every region".to_owned(),
+            Regions::Only(list) => format!("supports only {}", list.join(", ")),
+            Regions::Except(list) => format!("does not support {}", list.join(", ")),
+        }
+    }
+
     pub fn allows(&self, region: &str) -> bool {
         match self {
             Regions::Any => true,

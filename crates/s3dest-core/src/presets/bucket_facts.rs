@@ -3,7 +3,7 @@
 //! (SSE-KMS, Object Lock, the bucket's region).
 
 use s3dest_policy::Statement;
-use s3dest_spec::vendors::{Encryption, Regions};
+use s3dest_spec::vendors::Encryption;
 
 use crate::model::{
     BucketEncryption, BucketInfo, Concern, Desired, DesiredDestination, ObjectLock, Observed,
@@ -124,14 +124,11 @@ pub fn unsupported(dest: &DesiredDestination, bucket: &BucketInfo) -> Vec<String
         ));
     }
     if !d.preflight.regions.allows(&bucket.region) {
-        let supported = match &d.preflight.regions {
-            Regions::Only(list) => format!("supports only {}", list.join(", ")),
-            Regions::Except(list) => format!("does not support {}", list.join(", ")),
-            Regions::Any => String::new(),
-        };
         problems.push(format!(
-            "bucket `{name}` is in `{}`, and {} {supported}. Use a bucket in another region",
-            bucket.region, d.title
+            "bucket `{name}` is in `{}`, and {} {}. Use a bucket in another region",
+            bucket.region,
+            d.title,
+            d.preflight.regions.phrase()
         ));
     }
     problems
