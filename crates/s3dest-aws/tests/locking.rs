@@ -123,6 +123,7 @@ fn statements_plan(spec: &str, puts: &[String], deletes: &[String]) -> Plan {
         notes: vec![],
         errors: vec![],
         findings: vec![],
+        access: vec![],
     }
 }
 

@@ -183,6 +183,7 @@ fn plan(spec: &str, changes: Vec<Change>) -> Plan {
         notes: vec![],
         errors: vec![],
         findings: vec![],
+        access: vec![],
     }
 }
 

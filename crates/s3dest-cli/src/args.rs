@@ -61,6 +61,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Show what each destination's vendor can actually do in AWS now.
+    ///
+    /// Per destination: the role's trust with the right, a wrong and no external ID;
+    /// each request the vendor needs; probes beyond its need (other folders, a bucket
+    /// named like it, s3dest's lock, the bucket policy). Each is allowed, denied or
+    /// unknown, with the statements that decide it. Read-only.
+    ///
+    /// Exit 0 when every needed request is allowed and no wrong or missing external ID
+    /// is admitted where the vendor uses one; 1 otherwise.
+    Access {
+        #[arg(default_value = "s3dest.yaml")]
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Print the JSON Schema of the spec format, for editors and linters.
     Schema,
     /// Print a shell completion script.

@@ -57,6 +57,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Outputs { spec, format } => outputs_command(&spec, format, ui),
+        Command::Access { spec, format } => access_command(&spec, format, ui),
     }
 }
 
@@ -69,11 +70,15 @@ struct Read {
 }
 
 fn load_and_read(spec: &Path, ui: &Ui) -> Result<Read> {
+    load_and_read_for(spec, Purpose::Plan, ui)
+}
+
+fn load_and_read_for(spec: &Path, purpose: Purpose, ui: &Ui) -> Result<Read> {
     let spec_text = read_spec(spec, ui)?;
     let checked = load_spec(spec, &spec_text, ui)?;
     runtime()?.block_on(async {
         let aws = Aws::from_env().await?;
-        let (desired, observed) = read(&aws, &checked).await?;
+        let (desired, observed) = read_for(&aws, &checked, purpose).await?;
         log_calls(&aws);
         Ok(Read {
             spec_text,
@@ -143,6 +148,25 @@ fn outputs_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
         );
     }
     Ok(Exit::Success)
+}
+
+/// `s3dest access`: what each vendor can do in AWS as it is now. Exit 1 when one
+/// cannot make a request it needs, or its role admits a wrong or missing external ID.
+fn access_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
+    let Read {
+        desired, observed, ..
+    } = load_and_read_for(spec, Purpose::Access, ui)?;
+    let report = s3dest_core::access::report(&desired, &observed);
+    let rendered = match format {
+        OutputFormat::Text => render::access_text(&report, ui.color_stdout),
+        OutputFormat::Json => serde_json::to_string_pretty(&render::access_json(&report))? + "\n",
+    };
+    ui.out(&rendered)?;
+    if report.works() {
+        Ok(Exit::Success)
+    } else {
+        Err(Reported.into())
+    }
 }
 
 fn validate(path: &Path, ui: &Ui) -> Result<Exit> {
@@ -284,9 +308,28 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// What AWS is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A plan (and apply, outputs): what the planner needs.
+    Plan,
+    /// `s3dest access`: also every destination bucket's default encryption, since an
+    /// SSE-KMS key decides whether any vendor can write.
+    Access,
+}
+
 /// Reads everything the plan needs: IAM (and the spec's secrets) first, because the
 /// identities' tags name the folders prune may delete; then S3.
 pub async fn read(aws: &impl Cloud, spec: &Spec) -> Result<(Desired, Observed)> {
+    read_for(aws, spec, Purpose::Plan).await
+}
+
+/// [`read`], for `purpose`.
+pub async fn read_for(
+    aws: &impl Cloud,
+    spec: &Spec,
+    purpose: Purpose,
+) -> Result<(Desired, Observed)> {
     let read_at = now()?;
     let identities = s3dest_core::wanted_identities(spec);
     let owned = |tags: &BTreeMap<String, String>| tags.get(TAG_SPEC) == Some(&spec.name);
@@ -306,7 +349,14 @@ pub async fn read(aws: &impl Cloud, spec: &Spec) -> Result<(Desired, Observed)> 
         .values()
         .map(|r| &r.tags)
         .chain(iam.users.values().map(|u| &u.tags));
-    let request = s3dest_core::read_request(&desired, tags.filter(|t| owned(t)));
+    let mut request = s3dest_core::read_request(&desired, tags.filter(|t| owned(t)));
+    if purpose == Purpose::Access {
+        for dest in desired.destinations.values() {
+            if let Some(read) = request.buckets.get_mut(&dest.bucket) {
+                read.encryption = true;
+            }
+        }
+    }
     let secrets_later = secrets.is_none() && iam.users.values().any(|u| owned(&u.tags));
     let late_secrets = async {
         match secrets_later {

@@ -120,6 +120,8 @@ pub struct DesiredDestination {
     pub folder: Option<String>,
     /// The role s3dest makes and owns for the destination.
     pub role: Option<RoleDef>,
+    /// The external ID the role's trust requires of the vendor.
+    pub external_id: Option<String>,
     /// An existing role of the customer's that s3dest only adds its one inline policy to
     /// (Datadog's integration role).
     pub existing_role: Option<ExistingRole>,

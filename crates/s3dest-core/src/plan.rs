@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use s3dest_policy::{PolicyDocument, Statement};
 
+use crate::access::DestinationAccess;
 use crate::findings::{self, Finding, FindingKind, FindingSeverity};
 use crate::model::{
     BucketInfo, Concern, Desired, DesiredDestination, Observed, ObservedBucket, ObservedRole,
@@ -275,6 +276,9 @@ pub struct Plan {
     /// What a reviewer must know (see [`crate::findings`]), in the order shown. A plan
     /// with an `error` finding is never applied either.
     pub findings: Vec<Finding>,
+    /// What each destination's vendor can do once the plan is applied, in name order
+    /// (the reviewers' picture).
+    pub access: Vec<DestinationAccess>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -326,6 +330,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         notes: Vec::new(),
         errors: Vec::new(),
         findings: Vec::new(),
+        access: Vec::new(),
     };
     for bucket in desired.buckets.values() {
         planner.bucket(bucket);
@@ -336,7 +341,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
             planner.concern_warning(address, *concern, message.clone());
         }
         planner.unsupported(dest);
-        planner.vendor_blocked(dest);
+        planner.access(dest);
         planner.role(dest);
         planner.user(dest);
         planner.existing_role_policy(dest);
@@ -364,6 +369,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         notes,
         errors,
         mut findings,
+        access,
         ..
     } = planner;
     // By address as shown, so that the order reads alphabetically.
@@ -378,6 +384,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         notes,
         errors,
         findings,
+        access,
     }
 }
 
@@ -389,6 +396,7 @@ struct Planner<'a> {
     notes: Vec<Notice>,
     errors: Vec<Notice>,
     findings: Vec<Finding>,
+    access: Vec<DestinationAccess>,
 }
 
 impl<'a> Planner<'a> {

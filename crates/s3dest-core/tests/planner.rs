@@ -1064,9 +1064,16 @@ fn findings_name_their_destination_and_come_once_in_order() {
                 "bucket.acme-exports".to_owned(),
                 None
             ),
+            // The guide's whole-bucket grant reaches every other folder.
+            (
+                FindingSeverity::Info,
+                FindingKind::BeyondNeed,
+                "destination.walkme".to_owned(),
+                Some("walkme")
+            ),
         ]
     );
-    // Warnings only: the plan can be applied. The two warnings stay warnings too.
+    // Warnings and an info only: the plan can be applied. The two warnings stay warnings too.
     assert!(!p.has_errors());
     assert_eq!(p.warnings.iter().filter(|w| w.is_finding()).count(), 2);
 }

@@ -365,6 +365,7 @@ fn edge_plan(changes: Vec<Change>) -> Plan {
         notes: vec![],
         errors: vec![],
         findings: vec![],
+        access: vec![],
     }
 }
 

@@ -7,6 +7,7 @@
 use s3dest_spec::vendors::Identity;
 
 use super::{Action, Address, IdentityKind, Op, Part, Planner, Resource};
+use crate::access::State;
 use crate::findings::{FindingKind, FindingSeverity};
 use crate::model::ObservedBucket;
 use crate::model::{DesiredDestination, ObservedRole};
@@ -33,48 +34,18 @@ impl Planner<'_> {
     /// Statements of a destination bucket's policy that grant anyone an S3 request:
     /// `public-access` warnings, once per bucket (see `crate::access`).
     pub(super) fn public_access(&mut self) {
-        let buckets: std::collections::BTreeSet<&str> = self
-            .desired
-            .destinations
-            .values()
-            .map(|d| d.bucket.as_str())
-            .collect();
-        for bucket in buckets {
-            let Some(ObservedBucket::Present(info)) = self.observed.buckets.get(bucket) else {
-                continue;
-            };
-            let Some(policy) = &info.policy else { continue };
-            for message in crate::access::public_statements(bucket, policy) {
-                self.finding(
-                    FindingSeverity::Warning,
-                    FindingKind::PublicAccess,
-                    Address::bucket(bucket),
-                    message,
-                );
-            }
-        }
+        let found = crate::access::public_findings(self.desired, self.observed);
+        self.findings.extend(found);
     }
 
-    /// The requests the vendor needs, evaluated against the policies as apply will
-    /// leave them: one denied is a `vendor-blocked` error, one that might be is a
-    /// warning (see `crate::access`).
-    pub(super) fn vendor_blocked(&mut self, dest: &DesiredDestination) {
-        for check in crate::access::needed_requests(dest, self.desired, self.observed) {
-            let Some((denied, message)) = crate::access::blocked_message(dest, &check) else {
-                continue;
-            };
-            let severity = if denied {
-                FindingSeverity::Error
-            } else {
-                FindingSeverity::Warning
-            };
-            self.finding(
-                severity,
-                FindingKind::VendorBlocked,
-                Address::destination(&dest.name),
-                message,
-            );
-        }
+    /// What the vendor can do once apply is done (see `crate::access`): a needed
+    /// request denied is a `vendor-blocked` error, one that might be a warning; what it
+    /// can do beyond its need is a `beyond-need` info.
+    pub(super) fn access(&mut self, dest: &DesiredDestination) {
+        let access = crate::access::evaluate(dest, self.desired, self.observed, State::Planned);
+        self.findings
+            .extend(crate::access::findings(dest, &access, State::Planned));
+        self.access.push(access);
     }
 
     /// The destination's policy on the existing role it names.

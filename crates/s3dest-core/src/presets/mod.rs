@@ -271,6 +271,7 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         auth: dest.auth,
         bucket: dest.bucket.clone(),
         folder,
+        external_id: role.as_ref().and(dest.external_id.clone()),
         role,
         existing_role,
         user,

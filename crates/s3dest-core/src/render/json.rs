@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::view;
+use crate::findings::Finding;
 use crate::plan::Plan;
 
 pub const FORMAT_VERSION: &str = "1";
@@ -29,13 +30,18 @@ pub fn json(plan: &Plan) -> Value {
         "warnings": notices(&plan.warnings),
         "notes": notices(&plan.notes),
         "errors": notices(&plan.errors),
-        "findings": plan.findings.iter().map(|f| json!({
-            "severity": f.severity.as_str(),
-            "kind": f.kind.as_str(),
-            "address": f.address.to_string(),
-            "destination": f.destination,
-            "message": f.message,
-        })).collect::<Vec<_>>(),
+        "findings": plan.findings.iter().map(finding).collect::<Vec<_>>(),
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete},
+    })
+}
+
+/// A finding, as every JSON output of s3dest has it (the plan's and `access`'s).
+pub fn finding(f: &Finding) -> Value {
+    json!({
+        "severity": f.severity.as_str(),
+        "kind": f.kind.as_str(),
+        "address": f.address.to_string(),
+        "destination": f.destination,
+        "message": f.message,
     })
 }

@@ -316,6 +316,7 @@ mod tests {
             warnings: Vec::new(),
             notes: Vec::new(),
             errors: Vec::new(),
+            access: Vec::new(),
         }
     }
 

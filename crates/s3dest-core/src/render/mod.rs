@@ -1,11 +1,13 @@
 //! Renderers: the plan as human text, as versioned JSON (the contract of
 //! `--format json`), and as markdown for a pull-request comment.
 
+mod access;
 mod json;
 mod markdown;
 mod text;
 mod view;
 
+pub use access::{access_json, access_text};
 pub use json::{FORMAT_VERSION, json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, markdown, markdown_with_limit};
 pub use text::text;

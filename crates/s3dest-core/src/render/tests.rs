@@ -83,6 +83,7 @@ fn plan_with_an_error_finding() -> Plan {
         ],
         notes: vec![Notice::new(Address::bucket("acme"), "a lock is held")],
         errors: vec![],
+        access: vec![],
         findings: vec![
             Finding::new(
                 FindingSeverity::Error,

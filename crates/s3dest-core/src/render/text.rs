@@ -152,7 +152,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
 
 /// `warning[access-widens]: ADDRESS: message`: the severity and kind first, as a
 /// compiler's diagnostics read.
-fn finding_line(finding: &Finding, color: bool) -> String {
+pub(super) fn finding_line(finding: &Finding, color: bool) -> String {
     let label = format!("{}[{}]:", finding.severity.as_str(), finding.kind.as_str());
     let colour = match finding.severity {
         FindingSeverity::Error => "\x1b[31m",

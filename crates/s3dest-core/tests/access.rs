@@ -1,0 +1,285 @@
+//! Who can do what, on the pure core: a spec converged in the in-memory AWS, then AWS
+//! changed by hand, and `access::report` (what `s3dest access` shows) and the plan's
+//! findings read from it. Whole outputs are snapshots.
+
+use s3dest_core::access::{self, ExternalIdCase, Reach};
+use s3dest_core::model::{
+    BucketEncryption, BucketInfo, KmsAlgorithm, KmsKey, KmsKeyId, Observed, ObservedBucket,
+};
+use s3dest_core::plan::{Plan, diff};
+use s3dest_core::{presets, render};
+use s3dest_policy::{Decision, PolicyDocument};
+use s3dest_testkit::simulate;
+use serde_json::json;
+
+const ACCOUNT: &str = "123456789012";
+const BUCKET: &str = "acme-exports";
+
+const SPEC: &str = r#"
+version: 1
+name: acme
+buckets:
+  acme-exports: {}
+destinations:
+  pendo: { vendor: pendo-data-sync, bucket: acme-exports, folder: pendo, principal: "arn:aws:iam::999999999999:user/pendo-sync", external_id: ext-pendo, scope: folder }
+  currents: { vendor: braze-currents, bucket: acme-exports, principal: "987654321098", external_id: braze-1 }
+  cloudflare: { vendor: cloudflare-logpush, bucket: acme-exports, folder: logs }
+"#;
+
+fn spec(yaml: &str) -> s3dest_spec::Spec {
+    match s3dest_spec::parse("s3dest.yaml", yaml) {
+        Ok(checked) => checked.spec,
+        Err(d) => panic!(
+            "{}",
+            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
+        ),
+    }
+}
+
+fn desired(yaml: &str) -> s3dest_core::model::Desired {
+    presets::expand(&spec(yaml), ACCOUNT)
+}
+
+fn plan(yaml: &str, world: &Observed) -> Plan {
+    diff(&desired(yaml), world)
+}
+
+/// The spec applied to an account holding its bucket.
+fn converged(yaml: &str) -> Observed {
+    let mut world = Observed {
+        account_id: ACCOUNT.into(),
+        ..Observed::default()
+    };
+    let info = BucketInfo {
+        region: "us-east-1".into(),
+        ..BucketInfo::default()
+    };
+    world
+        .buckets
+        .insert(BUCKET.into(), ObservedBucket::Present(info));
+    let first = plan(yaml, &world);
+    assert!(
+        !first.has_errors(),
+        "{:?} {:?}",
+        first.errors,
+        first.findings
+    );
+    simulate::apply(&first, &mut world);
+    assert!(plan(yaml, &world).is_empty());
+    world
+}
+
+fn bucket(world: &mut Observed) -> &mut BucketInfo {
+    match world.buckets.get_mut(BUCKET) {
+        Some(ObservedBucket::Present(info)) => info,
+        _ => panic!("no bucket"),
+    }
+}
+
+/// Adds foreign statements to the bucket policy.
+fn add_foreign(world: &mut Observed, statements: serde_json::Value) {
+    let info = bucket(world);
+    let mut policy = info
+        .policy
+        .clone()
+        .unwrap_or_else(|| PolicyDocument::new(vec![]));
+    let more =
+        PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": statements}))
+            .expect("valid statements");
+    policy.statements.extend(more.statements);
+    info.policy = Some(policy);
+}
+
+fn report_text(yaml: &str, world: &Observed) -> String {
+    render::access_text(&access::report(&desired(yaml), world), false)
+}
+
+#[test]
+fn a_converged_spec_gives_each_vendor_its_need_and_refuses_wrong_external_ids() {
+    let world = converged(SPEC);
+    let report = access::report(&desired(SPEC), &world);
+    assert!(report.works());
+    insta::assert_snapshot!("converged_text", render::access_text(&report, false));
+    insta::assert_json_snapshot!("converged_json", render::access_json(&report));
+}
+
+#[test]
+fn before_apply_nothing_is_there_and_each_destination_says_why() {
+    let mut world = Observed {
+        account_id: ACCOUNT.into(),
+        ..Observed::default()
+    };
+    world.buckets.insert(
+        BUCKET.into(),
+        ObservedBucket::Present(BucketInfo {
+            region: "us-east-1".into(),
+            ..BucketInfo::default()
+        }),
+    );
+    let report = access::report(&desired(SPEC), &world);
+    assert!(!report.works());
+    insta::assert_snapshot!("before_apply", render::access_text(&report, false));
+}
+
+#[test]
+fn a_trust_changed_by_hand_to_another_external_id_locks_the_vendor_out() {
+    let mut world = converged(SPEC);
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "someone-elses-id"}}}]}))
+    .expect("trust");
+    let report = access::report(&desired(SPEC), &world);
+    let currents = &report.destinations[1];
+    let verdicts: Vec<(ExternalIdCase, Decision)> = currents
+        .assume
+        .iter()
+        .map(|a| (a.external_id, a.verdict.decision))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (ExternalIdCase::Right, Decision::Denied),
+            (ExternalIdCase::Wrong, Decision::Denied),
+            (ExternalIdCase::None, Decision::Denied),
+        ]
+    );
+    assert!(!report.works());
+    insta::assert_snapshot!("trust_other_external_id", report_text(SPEC, &world));
+}
+
+#[test]
+fn a_trust_without_its_condition_admits_any_external_id() {
+    let mut world = converged(SPEC);
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
+        "Action": "sts:AssumeRole"}]}))
+    .expect("trust");
+    let report = access::report(&desired(SPEC), &world);
+    assert!(!report.works());
+    let findings: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}[{}] {}: {}",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.address,
+                f.message
+            )
+        })
+        .collect();
+    insta::assert_debug_snapshot!("trust_without_condition", findings);
+}
+
+#[test]
+fn foreign_denies_block_uploads_and_unknown_conditions_are_never_guessed() {
+    let mut world = converged(SPEC);
+    add_foreign(
+        &mut world,
+        json!([
+            {"Sid": "DenyUnencryptedUploads", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+             "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": [format!("arn:aws:s3:::{BUCKET}"), format!("arn:aws:s3:::{BUCKET}/*")],
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Sid": "OnlyThroughOurEndpoint", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
+            {"Sid": "FreezeLogs", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/logs/*")}
+        ]),
+    );
+    let report = access::report(&desired(SPEC), &world);
+    let decision = |dest: &str, action: &str| {
+        report
+            .destinations
+            .iter()
+            .find(|d| d.destination == dest)
+            .and_then(|d| {
+                d.requests
+                    .iter()
+                    .find(|r| r.reach == Reach::Needed && r.action == action)
+            })
+            .map(|r| r.verdict.decision)
+    };
+    // Pendo's and Braze's guides do not say whether they send an encryption header:
+    // unknown, never a guess. TLS is always used: that Deny never applies.
+    assert_eq!(decision("pendo", "s3:PutObject"), Some(Decision::Unknown));
+    assert_eq!(
+        decision("currents", "s3:PutObject"),
+        Some(Decision::Unknown)
+    );
+    // A Deny that applies whatever the request carries is final.
+    assert_eq!(
+        decision("cloudflare", "s3:PutObject"),
+        Some(Decision::Denied)
+    );
+    // Its VPC endpoint is not known of Braze's requests: unknown.
+    assert_eq!(
+        decision("currents", "s3:GetObject"),
+        Some(Decision::Unknown)
+    );
+    assert_eq!(
+        decision("currents", "s3:ListBucket"),
+        Some(Decision::Allowed)
+    );
+    assert!(!report.works());
+    // The plan shows the same: the error stops it.
+    let plan = plan(SPEC, &world);
+    assert!(plan.has_errors());
+    insta::assert_snapshot!("foreign_denies", report_text(SPEC, &world));
+}
+
+#[test]
+fn a_customer_key_is_needed_and_its_key_policy_is_unseen() {
+    let mut world = converged(SPEC);
+    bucket(&mut world).encryption = Some(BucketEncryption::Kms {
+        algorithm: KmsAlgorithm::SseKms,
+        key: KmsKey::Customer(KmsKeyId::new(
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        )),
+    });
+    let report = access::report(&desired(SPEC), &world);
+    let pendo = &report.destinations[2];
+    let on_key: Vec<(&str, Decision)> = pendo
+        .requests
+        .iter()
+        .filter(|r| r.action.starts_with("kms:"))
+        .map(|r| (r.action.as_str(), r.verdict.decision))
+        .collect();
+    // No identity policy of Pendo's role grants the key: only the key policy could.
+    assert_eq!(on_key, [("kms:GenerateDataKey", Decision::Unknown)]);
+    insta::assert_snapshot!("customer_key", report_text(SPEC, &world));
+}
+
+#[test]
+fn whole_bucket_grants_reach_other_destinations_folders() {
+    let yaml = SPEC.replace(", scope: folder", "");
+    let world = converged(&yaml);
+    let plan = plan(&yaml, &world);
+    let beyond: Vec<String> = plan
+        .findings
+        .iter()
+        .filter(|f| f.kind == s3dest_core::findings::FindingKind::BeyondNeed)
+        .map(|f| format!("{}: {}", f.address, f.message))
+        .collect();
+    insta::assert_debug_snapshot!("whole_bucket_beyond_need", beyond);
+    // With `scope: folder`, Pendo reaches no other folder.
+    let scoped = plan_findings_for(SPEC, "pendo");
+    assert_eq!(scoped, Vec::<String>::new());
+}
+
+fn plan_findings_for(yaml: &str, destination: &str) -> Vec<String> {
+    let world = converged(yaml);
+    plan(yaml, &world)
+        .findings
+        .iter()
+        .filter(|f| f.destination.as_deref() == Some(destination))
+        .map(|f| f.message.clone())
+        .collect()
+}
