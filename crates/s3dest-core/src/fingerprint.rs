@@ -7,15 +7,7 @@ use serde_json::json;
 
 use crate::model::{BucketEncryption, KmsKey, ObjectLock, Observed, ObservedBucket};
 
-/// FNV-1a, 64 bits, as 16 hex digits: stable across versions and platforms.
-fn hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        h ^= u64::from(byte);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
+use s3dest_policy::fnv1a_hex as hash;
 
 /// A stable spelling of a bucket's default encryption (not its `Debug` form, which
 /// may change with the type).

@@ -14,6 +14,11 @@ pub const TAG_DESTINATION: &str = "s3dest:destination";
 /// Where a destination's folder lives, so that prune can find its marker without a state file.
 pub const TAG_BUCKET: &str = "s3dest:bucket";
 pub const TAG_FOLDER: &str = "s3dest:folder";
+/// Tag on a role: the digest ([`s3dest_policy::PolicyDocument::digest`]) of the trust
+/// policy s3dest last wrote, so that a plan tells a trust changed outside s3dest
+/// (drift, repaired) from one the spec changes. Someone who can change the trust can
+/// change the tag too: it catches mistakes, not attackers.
+pub const TAG_TRUST: &str = "s3dest:trust";
 /// Object metadata keys (`x-amz-meta-…`) on a folder marker s3dest created.
 pub const META_SPEC: &str = "s3dest-spec";
 pub const META_DESTINATION: &str = "s3dest-destination";

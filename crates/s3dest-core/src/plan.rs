@@ -331,6 +331,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         errors: Vec::new(),
         findings: Vec::new(),
         access: Vec::new(),
+        repairs: Vec::new(),
     };
     for bucket in desired.buckets.values() {
         planner.bucket(bucket);
@@ -370,11 +371,15 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
         errors,
         mut findings,
         access,
+        repairs,
         ..
     } = planner;
     // By address as shown, so that the order reads alphabetically.
     changes.sort_by_cached_key(|c| (c.phase(), c.address.to_string()));
-    findings.extend(crate::security::access_findings(&changes));
+    // A repair of drift gives back what the spec had: it is reported as drift, never
+    // as access that widens.
+    let widens = crate::security::access_findings(&changes);
+    findings.extend(widens.into_iter().filter(|f| !repairs.contains(&f.address)));
     findings::sort(&mut findings);
     Plan {
         spec: desired.spec.clone(),
@@ -397,6 +402,8 @@ struct Planner<'a> {
     errors: Vec<Notice>,
     findings: Vec<Finding>,
     access: Vec<DestinationAccess>,
+    /// Changes that restore what AWS changed outside s3dest (drift).
+    repairs: Vec<Address>,
 }
 
 impl<'a> Planner<'a> {

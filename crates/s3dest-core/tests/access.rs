@@ -283,3 +283,88 @@ fn plan_findings_for(yaml: &str, destination: &str) -> Vec<String> {
         .map(|f| f.message.clone())
         .collect()
 }
+
+/// What the plan reports of a role's trust that is not what s3dest last wrote.
+fn role_findings(plan: &Plan) -> Vec<String> {
+    plan.findings
+        .iter()
+        .filter(|f| f.address.to_string() == "destination.currents.role")
+        .map(|f| {
+            format!(
+                "{}[{}]: {}",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_trust_changed_outside_s3dest_is_drift_and_its_repair_never_widens() {
+    let mut world = converged(SPEC);
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::987654321098:root", "arn:aws:iam::444455556666:root"]},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": ["braze-1", "someone-elses-id"]}}}]}))
+    .expect("trust");
+    let plan = plan(SPEC, &world);
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "destination.currents.role")
+        .expect("the trust is repaired");
+    assert_eq!(
+        change.reason,
+        "the trust policy was changed outside s3dest: it is restored to the spec's"
+    );
+    insta::assert_debug_snapshot!("trust_drift", role_findings(&plan));
+    // Repaired, the role carries the record of the trust again: nothing more to do.
+    simulate::apply(&plan, &mut world);
+    assert!(self::plan(SPEC, &world).is_empty());
+}
+
+#[test]
+fn an_external_id_replaced_by_hand_is_drift_that_locks_the_vendor_out() {
+    let mut world = converged(SPEC);
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "someone-elses-id"}}}]}))
+    .expect("trust");
+    insta::assert_debug_snapshot!(
+        "trust_drift_replaced_id",
+        role_findings(&plan(SPEC, &world))
+    );
+}
+
+#[test]
+fn a_spec_that_changes_the_external_id_widens_and_is_no_drift() {
+    let world = converged(SPEC);
+    let changed = SPEC.replace("external_id: braze-1", "external_id: braze-2");
+    let plan = plan(&changed, &world);
+    insta::assert_debug_snapshot!("external_id_changed_by_spec", role_findings(&plan));
+}
+
+#[test]
+fn a_role_an_older_s3dest_made_gets_the_trust_record_with_its_next_trust_write() {
+    let mut world = converged(SPEC);
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.tags.remove(s3dest_core::model::TAG_TRUST);
+    // No change of its own for the record.
+    assert!(plan(SPEC, &world).is_empty());
+    // A trust changed by hand on such a role cannot be told from a spec change; what
+    // it admits now is still said.
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
+        "Action": "sts:AssumeRole"}]}))
+    .expect("trust");
+    let plan = plan(SPEC, &world);
+    insta::assert_debug_snapshot!("untracked_trust_exposed", role_findings(&plan));
+    simulate::apply(&plan, &mut world);
+    let role = &world.roles["s3dest-currents"];
+    assert!(role.tags.contains_key(s3dest_core::model::TAG_TRUST));
+}

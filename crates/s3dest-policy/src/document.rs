@@ -134,6 +134,19 @@ impl PolicyDocument {
         self.statements.iter().map(Statement::grant_key).collect()
     }
 
+    /// A short digest of what the document grants (its effective `Version` and grant
+    /// keys): equal for [equivalent](Self::equivalent) documents, whatever their
+    /// formatting, statement order or Sids. Not a security measure: it tells s3dest
+    /// whether a document is still the one it wrote.
+    pub fn digest(&self) -> String {
+        let mut text = self.effective_version().to_owned();
+        for key in self.grant_keys() {
+            text.push('\n');
+            text.push_str(&key);
+        }
+        crate::fnv1a_hex(&text)
+    }
+
     /// Whether both documents grant the same thing: same effective `Version` and the
     /// same set of statements, each compared as in [`Statement::equivalent`].
     /// Sids and the `Id` take no part.

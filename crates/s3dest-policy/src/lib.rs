@@ -65,3 +65,14 @@ pub fn normalize_aws_principal(p: &str) -> String {
         p.to_owned()
     }
 }
+
+/// FNV-1a, 64 bits, as 16 hex digits: a digest stable across versions and platforms
+/// (for telling whether something changed, not for security).
+pub fn fnv1a_hex(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

@@ -130,7 +130,7 @@ fn blocked_message(
 
 /// The role's trust as the vendor meets it: refused with the right external ID (an
 /// error), or admitting a wrong one or none (a warning), once per principal.
-fn assume_findings(dest: &DesiredDestination, checks: &[AssumeCheck]) -> Vec<Finding> {
+pub(super) fn assume_findings(dest: &DesiredDestination, checks: &[AssumeCheck]) -> Vec<Finding> {
     let role = dest.role.as_ref().map_or("", |r| r.name.as_str());
     let at = Address::part(&dest.name, Part::Role);
     let mut found = Vec::new();

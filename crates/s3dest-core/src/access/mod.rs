@@ -8,10 +8,12 @@
 //! and the whole bucket policy (every statement, s3dest's or not). What the evaluation
 //! cannot see (managed policies' documents, KMS key policies) is listed with it.
 
+mod drift;
 mod findings;
 mod probes;
 mod public;
 
+pub use drift::{live_trust_exposure, trust_drift};
 pub use findings::{beyond_need_finding, findings};
 pub use public::public_statements;
 

@@ -7,7 +7,8 @@ use s3dest_policy::PolicyDocument;
 
 use super::{Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, users};
 use crate::model::{
-    DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef, TAG_DESTINATION,
+    DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef,
+    TAG_DESTINATION, TAG_TRUST,
 };
 
 impl<'a> Planner<'a> {
@@ -83,22 +84,62 @@ impl<'a> Planner<'a> {
             );
             self.notes.push(Notice::new(address.clone(), message));
         }
+        let trust_written = !have.trust.equivalent(&want.trust);
+        // The record of the trust s3dest wrote goes with a write of the trust: a role an
+        // older s3dest made gets it then, not as a change of its own.
+        let mut want_tags = want.tags.clone();
+        if !trust_written && !have.tags.contains_key(TAG_TRUST) {
+            want_tags.remove(TAG_TRUST);
+        }
         // Updated in place: tags someone else added stay.
         let mut after = after;
         if let Some(Resource::Role { tags, .. }) = after.as_mut() {
-            *tags = users::tags_after(&want.tags, &have.tags);
+            *tags = users::tags_after(&want_tags, &have.tags);
         }
         let mut ops = Vec::new();
         let mut reasons = Vec::new();
-        if !have.trust.equivalent(&want.trust) {
+        if trust_written {
             ops.push(Op::UpdateTrust {
                 role: want.name.clone(),
                 trust: want.trust.clone(),
             });
-            reasons.push(trust_reason(dest, have));
+            // Not the trust s3dest last wrote: someone changed it, and this restores it.
+            let changed_outside = have
+                .tags
+                .get(TAG_TRUST)
+                .is_some_and(|written| *written != have.trust.digest());
+            if changed_outside {
+                reasons.push(
+                    "the trust policy was changed outside s3dest: it is restored to the spec's"
+                        .to_owned(),
+                );
+                self.repairs.push(address.clone());
+                self.findings.push(crate::access::trust_drift(
+                    dest,
+                    self.desired,
+                    self.observed,
+                ));
+            } else {
+                reasons.push(trust_reason(dest, have));
+                let exposed = crate::access::live_trust_exposure(dest, self.desired, self.observed);
+                self.findings.extend(exposed);
+            }
         }
-        ops.extend(IdentityKind::Role.tag_ops(&want.name, &want.tags, &have.tags));
-        if ops.len() > usize::from(!reasons.is_empty()) {
+        ops.extend(IdentityKind::Role.tag_ops(&want.name, &want_tags, &have.tags));
+        // The trust's record changes with the trust: that is no reason of its own.
+        let without_record = |tags: &BTreeMap<String, String>| {
+            let mut tags = tags.clone();
+            tags.remove(TAG_TRUST);
+            tags
+        };
+        let other_tags_differ = !IdentityKind::Role
+            .tag_ops(
+                &want.name,
+                &without_record(&want_tags),
+                &without_record(&have.tags),
+            )
+            .is_empty();
+        if other_tags_differ || (!trust_written && !ops.is_empty()) {
             reasons.push(if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added".to_owned()
             } else {

@@ -16,7 +16,7 @@ use s3dest_spec::{Auth, Destination, Scope, Spec};
 use crate::model::{
     Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, ExistingRole,
     IAM_PATH, KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
-    TAG_SPEC, UserDef, secret_name,
+    TAG_SPEC, TAG_TRUST, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -176,15 +176,20 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
     };
     let statements = grant_statements(d, dest, bucket);
     let principals = acting_principals(d, dest);
-    let role = role_name(dest).map(|name| RoleDef {
-        path: dest
-            .vendor
-            .fixed_role()
-            .map_or(IAM_PATH, |f| f.path)
-            .to_owned(),
-        name,
-        trust: trust(principals.clone(), dest.external_id.as_deref()),
-        tags: ownership_tags(dest, ctx),
+    let role = role_name(dest).map(|name| {
+        let trust = trust(principals.clone(), dest.external_id.as_deref());
+        let mut tags = ownership_tags(dest, ctx);
+        tags.insert(TAG_TRUST.to_owned(), trust.digest());
+        RoleDef {
+            path: dest
+                .vendor
+                .fixed_role()
+                .map_or(IAM_PATH, |f| f.path)
+                .to_owned(),
+            name,
+            trust,
+            tags,
+        }
     });
     let existing_role = match (&d.identity, dest.auth) {
         (Identity::ExistingRole { .. }, Auth::Role) => {

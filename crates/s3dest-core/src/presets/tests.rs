@@ -295,6 +295,7 @@ fn roles_carry_ownership_tags_and_user_tags() {
             ("s3dest:destination", "dest"),
             ("s3dest:folder", "w/x"),
             ("s3dest:spec", "acme"),
+            ("s3dest:trust", role.trust.digest().as_str()),
             ("team", "data")
         ]
     );
