@@ -343,13 +343,7 @@ fn apply_without_a_terminal_or_approval_refuses_and_changes_nothing() {
         operations.iter().any(|op| op == "ListRoles"),
         "the plan was read and shown: {operations:?}"
     );
-    let is_read = |op: &String| {
-        op.starts_with("Get")
-            || op.starts_with("List")
-            || op.starts_with("GET ")
-            || op.starts_with("HEAD ")
-    };
-    let writes: Vec<&String> = operations.iter().filter(|op| !is_read(op)).collect();
+    let writes = support::writes(&moto.recorded_calls());
     assert!(writes.is_empty(), "{writes:?}");
     assert!(!aws(&moto).role_exists("s3dest-walkme"));
 }

@@ -350,6 +350,22 @@ pub fn account_env(moto: &MotoGuard, account: &str) -> Vec<(&'static str, String
     ]
 }
 
+/// The operations of recorded calls that are not reads (`Get…`, `List…`, S3's `GET`
+/// and `HEAD`).
+pub fn writes(calls: &[serde_json::Value]) -> Vec<String> {
+    let is_read = |op: &String| {
+        op.starts_with("Get")
+            || op.starts_with("List")
+            || op.starts_with("GET ")
+            || op.starts_with("HEAD ")
+    };
+    calls
+        .iter()
+        .map(operation)
+        .filter(|op| !is_read(op))
+        .collect()
+}
+
 /// The AWS operation of a call moto recorded: the `Action=` of a query-protocol body
 /// (IAM, STS), the `X-Amz-Target` of a JSON-protocol call (Secrets Manager), or
 /// `METHOD path` for S3's REST calls.
