@@ -98,9 +98,12 @@ fn plan_findings(w: &Workdir, moto: &s3dest_moto::MotoGuard, code: i32) -> Vec<V
     findings
 }
 
-/// `(destination, works, [(action, needed, verdict)])`, the needed requests and the
-/// probes that are not denied.
-fn verdicts(report: &Value) -> Vec<(String, bool, Vec<(String, bool, String)>)> {
+/// A request as `(action and resource, needed, verdict)`.
+type Verdict = (String, bool, String);
+
+/// `(destination, works, requests)`: the needed requests and the probes that are not
+/// denied.
+fn verdicts(report: &Value) -> Vec<(String, bool, Vec<Verdict>)> {
     report["destinations"]
         .as_object()
         .expect("destinations")
