@@ -51,6 +51,9 @@ pub enum State {
 pub struct DestinationAccess {
     pub destination: String,
     pub vendor: Vendor,
+    /// Where the vendor writes: the bucket, and its folder there (`None`: the whole bucket).
+    pub bucket: String,
+    pub folder: Option<String>,
     /// The role the vendor assumes, when s3dest makes it.
     pub role: Option<String>,
     /// Who makes the vendor's requests: the role, the user, or the vendor's own principal.
@@ -178,6 +181,8 @@ pub fn evaluate(
     let mut access = DestinationAccess {
         destination: dest.name.clone(),
         vendor: dest.vendor,
+        bucket: dest.bucket.clone(),
+        folder: dest.folder.clone(),
         role: dest.role.as_ref().map(|r| r.name.clone()),
         principal: None,
         assume: Vec::new(),

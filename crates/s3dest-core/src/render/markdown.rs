@@ -5,17 +5,21 @@
 //! 3. errors, which stop the plan from being applied (`[!CAUTION]`);
 //! 4. the security review: what is destroyed or replaced (`[!WARNING]`);
 //! 5. the other warnings (those that are findings are shown as findings) and notes;
-//! 6. each change in a collapsible `<details>` with its reason and a unified diff.
+//! 6. who can write where: per bucket, a Mermaid diagram of the vendors' principals and
+//!    the folders their requests reach once applied ([`super::picture`]);
+//! 7. each change in a collapsible `<details>` with its reason and a unified diff.
 //!
 //! GitHub refuses a comment over 65,536 characters, so the comment is measured as it
 //! is built (in bytes, which are never fewer than characters): the lists of 2–5 get at
-//! most half of the room and end with "… and N more" when cut; the changes' details
-//! stop before the next one would not fit, and a note says how many were left out
-//! and where to see them. What comes first is never cut away for what comes after.
+//! most half of the room and end with "… and N more" when cut; the picture comes whole
+//! in the room left or is replaced by one line saying so (a half-drawn picture would
+//! mislead); the changes' details stop before the next one would not fit, and a note
+//! says how many were left out and where to see them. What comes first is never cut
+//! away for what comes after.
 
 use std::fmt::Write;
 
-use super::{diff_lines, symbol};
+use super::{diff_lines, picture, symbol};
 use crate::findings::{Finding, FindingSeverity};
 use crate::plan::{Action, Change, Notice, Plan};
 
@@ -136,6 +140,11 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
         blocks_left -= 1;
         out.push_str(&block);
     }
+    out.push_str(&picture_section(
+        plan,
+        limit,
+        body.saturating_sub(out.len()),
+    ));
 
     let mut shown = 0;
     for change in &plan.changes {
@@ -166,6 +175,46 @@ fn summary_line(plan: &Plan) -> String {
         "**s3dest** `{}`: **{}** to create, **{}** to update, **{}** to replace, **{}** to destroy.\n",
         plan.spec, s.create, s.update, s.replace, s.delete
     )
+}
+
+const PICTURE_TITLE: &str = "**Who can write where**";
+
+/// The reviewers' picture, whole within `room` bytes, or one line saying why it is left
+/// out; nothing when no destination has requests evaluated.
+fn picture_section(plan: &Plan, limit: usize, room: usize) -> String {
+    let diagrams = picture::diagrams(&plan.access);
+    if diagrams.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n{PICTURE_TITLE} once this plan is applied, per bucket: each destination's vendor \
+         and where its object requests reach. Solid: what it needs, allowed. `✗ blocked` or \
+         `? might be blocked`: a request it needs is denied or undecided (see the findings). \
+         Thick orange: what it can do beyond its need (dotted: might).\n"
+    );
+    for diagram in &diagrams {
+        let _ = write!(out, "\n```mermaid\n{}```\n", diagram.text);
+    }
+    let why = match diagrams.iter().find(|d| !d.drawable()) {
+        Some(big) => format!(
+            "bucket `{}` has more than GitHub draws in one diagram",
+            big.bucket
+        ),
+        None if out.len() <= room => return out,
+        None => format!(
+            "it would not fit in this comment's {} characters",
+            thousands(limit)
+        ),
+    };
+    let line = format!(
+        "\n{PICTURE_TITLE}: the picture is left out: {why}. Run `s3dest access` once applied \
+         to see who can do what.\n"
+    );
+    if line.len() <= room {
+        line
+    } else {
+        String::new()
+    }
 }
 
 /// A GitHub alert with a title and a bulleted list, within `budget` bytes when the
@@ -301,9 +350,10 @@ fn thousands(n: usize) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use s3dest_policy::{PolicyDocument, Statement};
+    use s3dest_policy::{Decision, PolicyDocument, Statement, Verdict};
 
     use super::*;
+    use crate::access::{DestinationAccess, Reach, RequestCheck};
     use crate::plan::{Action, Address, IdentityKind, Part, Resource};
 
     /// A plan of `changes` with the findings the planner gives them.
@@ -417,6 +467,8 @@ mod tests {
             match &open {
                 Some(fence) if line == fence => open = None,
                 Some(_) => {}
+                // The picture's diagrams stand on their own.
+                None if line == "```mermaid" => open = Some("```".to_owned()),
                 None if line.starts_with("```") => {
                     assert!(in_details, "a code fence outside a <details>: {line}");
                     open = Some(line.trim_end_matches("diff").to_owned());
@@ -434,6 +486,82 @@ mod tests {
         }
         assert!(open.is_none(), "an unclosed code fence");
         assert!(!in_details, "an unclosed <details>");
+    }
+
+    /// `n` destinations of bucket `acme`, each allowed to write its own folder.
+    fn writers(n: usize) -> Vec<DestinationAccess> {
+        (0..n)
+            .map(|i| DestinationAccess {
+                destination: format!("d{i:04}"),
+                vendor: s3dest_spec::vendors::Vendor::named("pendo-data-sync"),
+                bucket: "acme".into(),
+                folder: Some(format!("d{i:04}")),
+                role: None,
+                principal: Some(format!("arn:aws:iam::111111111111:role/s3dest/d{i:04}")),
+                assume: Vec::new(),
+                requests: vec![RequestCheck {
+                    action: "s3:PutObject".into(),
+                    resource: format!("arn:aws:s3:::acme/d{i:04}/s3dest-probe"),
+                    reach: Reach::Needed,
+                    verdict: Verdict {
+                        decision: Decision::Allowed,
+                        decided_by: Vec::new(),
+                        notes: Vec::new(),
+                    },
+                }],
+                not_evaluated: None,
+                unseen: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_picture_comes_after_the_lists_and_before_the_details() {
+        let mut plan = big_plan(2);
+        plan.access = writers(2);
+        let md = markdown_with_limit(&plan, 30_000);
+        assert_well_formed(&md);
+        let picture = md
+            .find("\n**Who can write where** once this plan is applied")
+            .unwrap();
+        assert!(md.rfind("> - ").unwrap() < picture);
+        assert!(picture < md.find("<details>").unwrap());
+        assert_eq!(md.matches("\n```mermaid\nflowchart LR\n").count(), 1);
+        assert!(md.contains("  dest1 -->|\"writes\"| folder1\n"), "{md}");
+        // Without any evaluated request, no section at all.
+        plan.access[0].requests.clear();
+        plan.access[1].requests.clear();
+        assert!(!markdown(&plan).contains("Who can write where"));
+    }
+
+    #[test]
+    fn a_picture_too_big_for_the_room_left_is_one_line() {
+        let mut plan = big_plan(40);
+        plan.access = writers(400);
+        let limit = 30_000;
+        let md = markdown_with_limit(&plan, limit);
+        assert!(md.len() <= limit, "{} > {limit}", md.len());
+        assert_well_formed(&md);
+        assert!(!md.contains("```mermaid"));
+        assert!(md.contains(
+            "\n**Who can write where**: the picture is left out: it would not fit in this comment's 30,000 characters. Run `s3dest access` once applied to see who can do what.\n"
+        ), "{md}");
+        // The details still get the rest of the room.
+        assert!(md.contains("<details>"));
+        // With room enough it is drawn.
+        let md = markdown_with_limit(&plan, 200_000);
+        assert!(md.contains("```mermaid") && md.contains("dest399 -->"));
+    }
+
+    #[test]
+    fn a_picture_more_than_mermaid_draws_is_one_line() {
+        let mut plan = plan(Vec::new());
+        plan.access = writers(501);
+        let md = markdown_with_limit(&plan, 1_000_000);
+        assert!(!md.contains("```mermaid"));
+        assert!(md.contains(
+            "**Who can write where**: the picture is left out: bucket `acme` has more than GitHub draws in one diagram."
+        ), "{md}");
     }
 
     #[test]

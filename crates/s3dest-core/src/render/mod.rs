@@ -4,6 +4,7 @@
 mod access;
 mod json;
 mod markdown;
+mod picture;
 mod text;
 mod view;
 
