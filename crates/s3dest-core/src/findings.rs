@@ -27,20 +27,23 @@ impl FindingSeverity {
 /// What a finding is about. The order is the order findings of one severity are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
-    /// The vendor refuses what the spec asks of it.
+    /// A request the vendor needs is denied (an error) or might be (a warning).
     VendorBlocked,
     /// s3dest cannot set up what the spec asks for (a vendor with a bucket setting it
     /// cannot export to).
     Unsupported,
     /// A change lets more principals in, or grants more (see [`crate::security`]).
     AccessWidens,
-    /// A role that can be assumed without an external ID (confused deputy).
+    /// A role that can be assumed without an external ID, or with a wrong one
+    /// (confused deputy).
     MissingExternalId,
-    /// A bucket whose public access is not fully blocked.
+    /// A bucket whose public access is not fully blocked, or a statement of its policy
+    /// that lets anyone in.
     PublicAccess,
-    /// AWS holds something other than what s3dest last wrote.
+    /// AWS holds something other than what s3dest last wrote (a role's trust).
     Drift,
-    /// A grant beyond what the vendor needs.
+    /// What the vendor can do beyond its need (other folders and buckets, s3dest's
+    /// lock, the bucket policy).
     BeyondNeed,
 }
 
