@@ -368,3 +368,33 @@ fn a_role_an_older_s3dest_made_gets_the_trust_record_with_its_next_trust_write()
     let role = &world.roles["s3dest-currents"];
     assert!(role.tags.contains_key(s3dest_core::model::TAG_TRUST));
 }
+
+#[test]
+fn a_few_other_folders_are_probed_one_by_one_and_one_stands_for_the_rest() {
+    let mut yaml =
+        String::from("version: 1\nname: acme\nbuckets:\n  acme-exports: {}\ndestinations:\n");
+    for i in 0..15 {
+        yaml += &format!(
+            "  d{i:02}: {{ vendor: braze-data-export, bucket: acme-exports, folder: f{i:02}, principal: \"987654321098\", external_id: e{i} }}\n"
+        );
+    }
+    let world = converged(&yaml);
+    let report = access::report(&desired(&yaml), &world);
+    let first = &report.destinations[0];
+    let probed: Vec<Option<&str>> = first
+        .requests
+        .iter()
+        .filter_map(|r| match &r.reach {
+            Reach::OtherFolder { destination, .. } => Some(destination.as_deref()),
+            _ => None,
+        })
+        .collect();
+    // Three object actions each: ten other destinations by name, then any other folder.
+    let mut expected: Vec<Option<&str>> = Vec::new();
+    let names: Vec<String> = (1..=10).map(|i| format!("d{i:02}")).collect();
+    for name in &names {
+        expected.extend([Some(name.as_str()); 3]);
+    }
+    expected.extend([None; 3]);
+    assert_eq!(probed, expected);
+}

@@ -11,6 +11,8 @@ use crate::model::{BucketEncryption, BucketInfo, Desired, DesiredDestination, LO
 
 /// The object a request under a folder names.
 pub(super) const PROBE_OBJECT: &str = "s3dest-probe";
+/// How many other destinations' folders are probed one by one (in name order).
+pub(super) const OTHER_DESTINATIONS_PROBED: usize = 10;
 /// A folder no destination uses, for the probe of "any other folder".
 const OTHER_FOLDER: &str = "s3dest-probe-other-folder";
 /// What is appended to the bucket's name for the probe of a bucket whose name starts with it.
@@ -77,13 +79,19 @@ pub(super) fn asked(
         Some(own) => folder == own || folder.starts_with(&format!("{own}/")),
         None => false,
     };
-    for other in desired.destinations.values() {
+    // The folders of the bucket's other destinations, at most a few one by one: the
+    // probe of a folder no destination uses stands for the rest, and the number of
+    // requests stays linear in the spec's size.
+    let others = desired
+        .destinations
+        .values()
+        .filter(|o| o.name != dest.name && o.bucket == dest.bucket)
+        .filter(|o| o.folder.as_deref().is_some_and(|f| !inside_own(f)))
+        .take(OTHER_DESTINATIONS_PROBED);
+    for other in others {
         let Some(folder) = other.folder.as_deref() else {
             continue;
         };
-        if other.name == dest.name || other.bucket != dest.bucket || inside_own(folder) {
-            continue;
-        }
         let reach = Reach::OtherFolder {
             folder: folder.to_owned(),
             destination: Some(other.name.clone()),
