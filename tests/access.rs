@@ -195,7 +195,7 @@ fn every_plan_and_access_show_who_can_do_what() {
 }
 
 #[test]
-fn an_external_id_changed_by_hand_is_drift_and_locks_the_vendor_out_until_repaired() {
+fn a_trust_or_policy_changed_by_hand_is_drift_and_the_repair_converges() {
     let moto = moto();
     let aws = aws(&moto);
     seed(&aws);
@@ -232,4 +232,20 @@ fn an_external_id_changed_by_hand_is_drift_and_locks_the_vendor_out_until_repair
     w.run(&moto, &["access"]).expect(0);
     let plan = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
     assert!(plan.stdout.starts_with("No changes."), "{}", plan.stdout);
+
+    // The inline policy widened by hand: drift too, and the repair narrows it.
+    aws.put_role_policy(
+        "s3dest-currents",
+        "s3dest",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+    );
+    let findings = plan_findings(&w, &moto, 0);
+    let on_policy: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["address"] == "destination.currents.role_policy")
+        .collect();
+    insta::assert_json_snapshot!("policy_drift", on_policy);
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }

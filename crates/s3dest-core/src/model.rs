@@ -19,6 +19,9 @@ pub const TAG_FOLDER: &str = "s3dest:folder";
 /// (drift, repaired) from one the spec changes. Someone who can change the trust can
 /// change the tag too: it catches mistakes, not attackers.
 pub const TAG_TRUST: &str = "s3dest:trust";
+/// Tag on a role or user: the digest of the s3dest inline policy it last wrote there
+/// (see [`TAG_TRUST`]), written with the policy.
+pub const TAG_POLICY: &str = "s3dest:policy";
 /// Object metadata keys (`x-amz-meta-…`) on a folder marker s3dest created.
 pub const META_SPEC: &str = "s3dest-spec";
 pub const META_DESTINATION: &str = "s3dest-destination";

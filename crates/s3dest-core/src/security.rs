@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use s3dest_policy::{Effect, Principal, Statement};
+use s3dest_policy::{Effect, PolicyDocument, Principal, Statement};
 
 use crate::findings::{Finding, FindingKind, FindingSeverity};
 use crate::plan::{Address, Change, Resource};
@@ -223,6 +223,18 @@ fn grant_finding(what: &str, before: Option<&[Statement]>, after: &[Statement]) 
         Kind::GrantWidened,
         format!("{what} widens: {}", parts.join("; ")),
     ))
+}
+
+/// What the grants of `after` allow that those of `before` did not, in words ("adds
+/// action `s3:DeleteObject`; removes or changes 1 `Deny` statement"); `None` when
+/// nothing. For a policy changed outside s3dest: what it allows beyond the spec's.
+pub fn grants_beyond(before: &PolicyDocument, after: &PolicyDocument) -> Option<String> {
+    let (before, after) = (before.canonical().statements, after.canonical().statements);
+    grant_finding("the policy", Some(&before), &after).map(|(_, _, message)| {
+        message
+            .strip_prefix("the policy widens: ")
+            .map_or(message.clone(), str::to_owned)
+    })
 }
 
 /// The principal value meaning everyone.

@@ -398,3 +398,86 @@ fn a_few_other_folders_are_probed_one_by_one_and_one_stands_for_the_rest() {
     expected.extend([None; 3]);
     assert_eq!(probed, expected);
 }
+
+/// What the plan reports of the destination's inline policy.
+fn policy_findings(plan: &Plan) -> Vec<String> {
+    plan.findings
+        .iter()
+        .filter(|f| f.address.to_string() == "destination.currents.role_policy")
+        .map(|f| {
+            format!(
+                "{}[{}]: {}",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.message
+            )
+        })
+        .collect()
+}
+
+fn currents_policy(world: &mut Observed) -> &mut PolicyDocument {
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.inline_policies.get_mut("s3dest").expect("policy")
+}
+
+#[test]
+fn an_inline_policy_changed_outside_s3dest_is_drift_whichever_way_it_went() {
+    // Widened by hand: the repair narrows it.
+    let mut world = converged(SPEC);
+    currents_policy(&mut world).statements.push(
+        s3dest_policy::Statement::allow()
+            .with_actions(["s3:*"])
+            .with_resources(["*"]),
+    );
+    let widened = plan(SPEC, &world);
+    // Narrowed by hand: the repair gives the grant back, and is no widening.
+    let mut narrowed_world = converged(SPEC);
+    currents_policy(&mut narrowed_world).statements.remove(0);
+    let narrowed = plan(SPEC, &narrowed_world);
+    // Deleted by hand.
+    let mut deleted_world = converged(SPEC);
+    let role = deleted_world
+        .roles
+        .get_mut("s3dest-currents")
+        .expect("role");
+    role.inline_policies.clear();
+    let deleted = plan(SPEC, &deleted_world);
+    insta::assert_debug_snapshot!(
+        "policy_drift",
+        [
+            policy_findings(&widened),
+            policy_findings(&narrowed),
+            policy_findings(&deleted)
+        ]
+    );
+    for (plan, mut world) in [
+        (widened, world),
+        (narrowed, narrowed_world),
+        (deleted, deleted_world),
+    ] {
+        simulate::apply(&plan, &mut world);
+        assert!(self::plan(SPEC, &world).is_empty());
+    }
+}
+
+#[test]
+fn a_spec_that_widens_the_inline_policy_is_no_drift() {
+    let world = converged(SPEC);
+    let widened = SPEC.replace(
+        "  cloudflare:",
+        "  partner: { vendor: custom, bucket: acme-exports, folder: partner, principal: \"111122223333\", external_id: x-1, actions: [s3:PutObject] }\n  cloudflare:",
+    );
+    let mut world2 = world.clone();
+    simulate::apply(&plan(&widened, &world), &mut world2);
+    let more = widened.replace(
+        "actions: [s3:PutObject]",
+        "actions: [s3:PutObject, s3:DeleteObject]",
+    );
+    let findings: Vec<String> = plan(&more, &world2)
+        .findings
+        .iter()
+        .filter(|f| f.address.to_string() == "destination.partner.role_policy")
+        .map(|f| format!("{}[{}]", f.severity.as_str(), f.kind.as_str()))
+        .collect();
+    assert_eq!(findings, ["warning[access-widens]"]);
+}

@@ -8,7 +8,7 @@ use s3dest_policy::{Effect, PolicyDocument, eval::keys, normalize_aws_principal}
 use super::{AssumeCheck, ExternalIdCase, State, assume_checks};
 use crate::findings::{Finding, FindingKind, FindingSeverity};
 use crate::model::{Desired, DesiredDestination, Observed};
-use crate::plan::{Address, Part};
+use crate::plan::{Address, IdentityKind, Part};
 
 /// The `drift` warning of a destination whose role's trust is not the one s3dest
 /// wrote: who can assume the role now, evaluated on the trust as read, and what the
@@ -137,4 +137,62 @@ pub fn live_trust_exposure(
             f
         })
         .collect()
+}
+
+/// The `drift` warning of a destination whose s3dest inline policy is not the one
+/// s3dest wrote (`live`: as read; `None`: deleted): what it grants beyond the spec's
+/// policy, whether the vendor lacks what it needs, and what the repair does.
+pub fn policy_drift(
+    dest: &DesiredDestination,
+    kind: IdentityKind,
+    identity: &str,
+    live: Option<&PolicyDocument>,
+    spec: &PolicyDocument,
+) -> Finding {
+    let address = Address::part(&dest.name, kind.policy_part());
+    let what = format!("the inline policy of {} `{identity}`", kind.as_str());
+    let message = match live {
+        None => format!(
+            "{what} was deleted outside s3dest: {} can do nothing. Apply restores the \
+             spec's policy",
+            dest.vendor
+        ),
+        Some(live) => {
+            let beyond = crate::security::grants_beyond(spec, live);
+            let lacking = crate::security::grants_beyond(live, spec).is_some();
+            let mut now = Vec::new();
+            if let Some(beyond) = &beyond {
+                now.push(format!("compared with the spec's, it {beyond}"));
+            }
+            if lacking {
+                now.push(format!(
+                    "it no longer grants {} all that the spec's policy grants",
+                    dest.vendor
+                ));
+            }
+            if now.is_empty() {
+                now.push("its statements differ from the spec's".to_owned());
+            }
+            let repair = match (beyond.is_some(), lacking) {
+                (true, true) => format!(
+                    ", which narrows it and gives {} its grant again",
+                    dest.vendor
+                ),
+                (true, false) => ", which narrows what it grants".to_owned(),
+                (false, true) => format!(", which gives {} its grant again", dest.vendor),
+                (false, false) => String::new(),
+            };
+            format!(
+                "{what} was changed outside s3dest (it is not the one s3dest wrote): {}. \
+                 Apply restores the spec's policy{repair}",
+                now.join("; ")
+            )
+        }
+    };
+    Finding::new(
+        FindingSeverity::Warning,
+        FindingKind::Drift,
+        address,
+        message,
+    )
 }

@@ -13,7 +13,7 @@ mod findings;
 mod probes;
 mod public;
 
-pub use drift::{live_trust_exposure, trust_drift};
+pub use drift::{live_trust_exposure, policy_drift, trust_drift};
 pub use findings::{beyond_need_finding, findings};
 pub use public::public_statements;
 

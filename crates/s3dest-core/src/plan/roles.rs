@@ -8,7 +8,7 @@ use s3dest_policy::PolicyDocument;
 use super::{Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, users};
 use crate::model::{
     DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef,
-    TAG_DESTINATION, TAG_TRUST,
+    TAG_DESTINATION, TAG_POLICY, TAG_TRUST,
 };
 
 impl<'a> Planner<'a> {
@@ -91,6 +91,7 @@ impl<'a> Planner<'a> {
         if !trust_written && !have.tags.contains_key(TAG_TRUST) {
             want_tags.remove(TAG_TRUST);
         }
+        users::keep_policy_record(&mut want_tags, &have.tags);
         // Updated in place: tags someone else added stay.
         let mut after = after;
         if let Some(Resource::Role { tags, .. }) = after.as_mut() {
@@ -223,66 +224,85 @@ impl<'a> Planner<'a> {
     /// The s3dest inline policy of the destination's role or user.
     pub(super) fn inline_policy(&mut self, dest: &DesiredDestination) {
         let observed: &'a Observed = self.observed;
-        let (kind, identity, existing) = if let Some(role) = &dest.role {
+        let (kind, identity, found) = if let Some(role) = &dest.role {
             let have = observed.roles.get(&role.name);
             (
                 IdentityKind::Role,
                 &role.name,
-                have.map(|r| &r.inline_policies),
+                have.map(|r| (&r.inline_policies, &r.tags)),
             )
         } else if let Some(user) = &dest.user {
             let have = observed.users.get(&user.name);
             (
                 IdentityKind::User,
                 &user.name,
-                have.map(|u| &u.inline_policies),
+                have.map(|u| (&u.inline_policies, &u.tags)),
             )
         } else {
             return;
         };
         let address = Address::part(&dest.name, kind.policy_part());
-        let have = existing.and_then(|p| p.get(INLINE_POLICY_NAME));
+        let have = found.and_then(|(policies, _)| policies.get(INLINE_POLICY_NAME));
+        let record = found.and_then(|(_, tags)| tags.get(TAG_POLICY));
         let view = |doc: &PolicyDocument| kind.policy_view(identity, doc);
+        // On an identity that exists, the policy's record is written after the policy
+        // (a new identity is made with it).
+        let put = |want: &PolicyDocument| {
+            let mut ops = vec![kind.put_policy(identity, want)];
+            if found.is_some() {
+                let record = BTreeMap::from([(TAG_POLICY.to_owned(), want.digest())]);
+                ops.push(kind.tag_op(identity, record));
+            }
+            ops
+        };
         match (&dest.inline_policy, have) {
             (Some(want), None) => {
-                let reason = if existing.is_some() {
-                    "inline policy is missing".to_owned()
-                } else {
-                    format!("{} is new", kind.as_str())
+                let reason = match (found, record) {
+                    (Some(_), Some(_)) => {
+                        self.repairs.push(address.clone());
+                        self.findings.push(crate::access::policy_drift(
+                            dest, kind, identity, None, want,
+                        ));
+                        "the inline policy was deleted outside s3dest: it is restored".to_owned()
+                    }
+                    (Some(_), None) => "inline policy is missing".to_owned(),
+                    (None, _) => format!("{} is new", kind.as_str()),
                 };
-                let op = kind.put_policy(identity, want);
                 self.change(
                     address,
                     Action::Create,
                     None,
                     Some(view(want)),
                     reason,
-                    vec![op],
+                    put(want),
                 );
             }
             (Some(want), Some(have)) if !want.equivalent(have) => {
-                let op = kind.put_policy(identity, want);
+                // Not the policy s3dest last wrote: someone changed it, and this restores it.
+                let changed_outside = record.is_some_and(|r| *r != have.digest());
+                let reason = if changed_outside {
+                    self.repairs.push(address.clone());
+                    self.findings.push(crate::access::policy_drift(
+                        dest,
+                        kind,
+                        identity,
+                        Some(have),
+                        want,
+                    ));
+                    "the inline policy was changed outside s3dest: it is restored to the spec's"
+                } else {
+                    "inline policy differs"
+                };
                 let (before, after) = (Some(view(have)), Some(view(want)));
-                self.change(
-                    address,
-                    Action::Update,
-                    before,
-                    after,
-                    "inline policy differs",
-                    vec![op],
-                );
+                self.change(address, Action::Update, before, after, reason, put(want));
             }
             (None, Some(have)) => {
-                let op = kind.delete_policy(identity);
+                let mut ops = vec![kind.delete_policy(identity)];
+                if record.is_some() {
+                    ops.push(kind.untag_op(identity, vec![TAG_POLICY.to_owned()]));
+                }
                 let reason = "the vendor needs no permissions policy on the role";
-                self.change(
-                    address,
-                    Action::Delete,
-                    Some(view(have)),
-                    None,
-                    reason,
-                    vec![op],
-                );
+                self.change(address, Action::Delete, Some(view(have)), None, reason, ops);
             }
             _ => {}
         }
@@ -332,33 +352,32 @@ impl IdentityKind {
         have: &BTreeMap<String, String>,
     ) -> Vec<Op> {
         let (set, unset) = users::tag_changes(want, have);
-        let name = identity.to_owned();
         let mut ops = Vec::new();
         if !set.is_empty() {
-            ops.push(match self {
-                IdentityKind::Role => Op::TagRole {
-                    role: name.clone(),
-                    tags: set,
-                },
-                IdentityKind::User => Op::TagUser {
-                    user: name.clone(),
-                    tags: set,
-                },
-            });
+            ops.push(self.tag_op(identity, set));
         }
         if !unset.is_empty() {
-            ops.push(match self {
-                IdentityKind::Role => Op::UntagRole {
-                    role: name,
-                    keys: unset,
-                },
-                IdentityKind::User => Op::UntagUser {
-                    user: name,
-                    keys: unset,
-                },
-            });
+            ops.push(self.untag_op(identity, unset));
         }
         ops
+    }
+
+    /// Sets these tags on the role or user.
+    pub(super) fn tag_op(self, identity: &str, tags: BTreeMap<String, String>) -> Op {
+        let name = identity.to_owned();
+        match self {
+            IdentityKind::Role => Op::TagRole { role: name, tags },
+            IdentityKind::User => Op::TagUser { user: name, tags },
+        }
+    }
+
+    /// Removes these tag keys from the role or user.
+    pub(super) fn untag_op(self, identity: &str, keys: Vec<String>) -> Op {
+        let name = identity.to_owned();
+        match self {
+            IdentityKind::Role => Op::UntagRole { role: name, keys },
+            IdentityKind::User => Op::UntagUser { user: name, keys },
+        }
     }
 
     pub(super) fn delete_policy(self, identity: &str) -> Op {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::model::{
     AccessKey, DesiredDestination, ObservedSecret, ObservedUser, Owner, SECRET_RECOVERY_DAYS,
-    TAG_DESTINATION, TAG_KEY_PENDING, TAG_SPEC, UserDef, pending_key_ids,
+    TAG_DESTINATION, TAG_KEY_PENDING, TAG_POLICY, TAG_SPEC, UserDef, pending_key_ids,
 };
 
 impl<'a> Planner<'a> {
@@ -52,7 +52,9 @@ impl<'a> Planner<'a> {
         if !self.owned_or_adopted(&address, "user", &want.name, &have.owner(), dest) {
             return;
         }
-        let ops = IdentityKind::User.tag_ops(&want.name, &want.tags, &have.tags);
+        let mut want_tags = want.tags.clone();
+        keep_policy_record(&mut want_tags, &have.tags);
+        let ops = IdentityKind::User.tag_ops(&want.name, &want_tags, &have.tags);
         if !ops.is_empty() {
             let reason = if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added"
@@ -62,7 +64,7 @@ impl<'a> Planner<'a> {
             let before = Some(observed_user_view(have));
             let mut after = after;
             if let Some(Resource::User { tags, .. }) = after.as_mut() {
-                *tags = tags_after(&want.tags, &have.tags);
+                *tags = tags_after(&want_tags, &have.tags);
             }
             self.change(address, Action::Update, before, after, reason, ops);
         }
@@ -400,6 +402,18 @@ pub(super) fn tags_after(
         .chain(kept)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// The record of the inline policy ([`TAG_POLICY`]) is written with the policy, never
+/// by a change of the role or user: `want` keeps what the identity has.
+pub(super) fn keep_policy_record(
+    want: &mut BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) {
+    match have.get(TAG_POLICY) {
+        Some(record) => want.insert(TAG_POLICY.to_owned(), record.clone()),
+        None => want.remove(TAG_POLICY),
+    };
 }
 
 /// Tags to set and tag keys to remove so that `have` matches `want`. Only `s3dest:`

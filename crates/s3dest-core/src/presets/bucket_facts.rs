@@ -21,6 +21,7 @@ pub fn with_bucket_facts(desired: &Desired, observed: &Observed) -> Desired {
             continue;
         };
         complete(dest, bucket, &desired.account_id);
+        super::record_policy(dest);
     }
     completed
 }

@@ -16,7 +16,7 @@ use s3dest_spec::{Auth, Destination, Scope, Spec};
 use crate::model::{
     Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, ExistingRole,
     IAM_PATH, KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
-    TAG_SPEC, TAG_TRUST, UserDef, secret_name,
+    TAG_POLICY, TAG_SPEC, TAG_TRUST, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -270,7 +270,7 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         }
         warnings.extend(trust_warnings(d, dest));
     }
-    DesiredDestination {
+    let mut expanded = DesiredDestination {
         name: dest.name.clone(),
         vendor: dest.vendor,
         auth: dest.auth,
@@ -284,7 +284,25 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         bucket_statement,
         adopt: dest.adopt,
         warnings,
-    }
+    };
+    record_policy(&mut expanded);
+    expanded
+}
+
+/// Records the digest of the destination's inline policy in the tags its new role or
+/// user is made with ([`TAG_POLICY`]): a plan then tells a policy changed outside
+/// s3dest from one the spec changes.
+pub(super) fn record_policy(dest: &mut DesiredDestination) {
+    let digest = dest.inline_policy.as_ref().map(PolicyDocument::digest);
+    let tags = match (&mut dest.role, &mut dest.user) {
+        (Some(role), _) => &mut role.tags,
+        (None, Some(user)) => &mut user.tags,
+        (None, None) => return,
+    };
+    match digest {
+        Some(digest) => tags.insert(TAG_POLICY.to_owned(), digest),
+        None => tags.remove(TAG_POLICY),
+    };
 }
 
 /// One bucket-policy statement from a preset's statements (its bucket actions and object

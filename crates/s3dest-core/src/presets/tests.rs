@@ -281,6 +281,7 @@ fn roles_carry_ownership_tags_and_user_tags() {
     let d = expand_one(
         "    vendor: walkme\n    bucket: acme-exports\n    folder: w/x\n    role_name: walkme-exporter\n    tags: {team: data}\n",
     );
+    let policy = d.inline_policy.as_ref().map(|p| p.digest()).unwrap_or_default();
     let role = d.role.unwrap();
     assert_eq!(role.name, "walkme-exporter");
     let tags: Vec<(&str, &str)> = role
@@ -294,6 +295,7 @@ fn roles_carry_ownership_tags_and_user_tags() {
             ("s3dest:bucket", "acme-exports"),
             ("s3dest:destination", "dest"),
             ("s3dest:folder", "w/x"),
+            ("s3dest:policy", policy.as_str()),
             ("s3dest:spec", "acme"),
             ("s3dest:trust", role.trust.digest().as_str()),
             ("team", "data")
