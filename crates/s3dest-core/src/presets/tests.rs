@@ -281,7 +281,11 @@ fn roles_carry_ownership_tags_and_user_tags() {
     let d = expand_one(
         "    vendor: walkme\n    bucket: acme-exports\n    folder: w/x\n    role_name: walkme-exporter\n    tags: {team: data}\n",
     );
-    let policy = d.inline_policy.as_ref().map(|p| p.digest()).unwrap_or_default();
+    let policy = d
+        .inline_policy
+        .as_ref()
+        .map(|p| p.digest())
+        .unwrap_or_default();
     let role = d.role.unwrap();
     assert_eq!(role.name, "walkme-exporter");
     let tags: Vec<(&str, &str)> = role
