@@ -9,7 +9,7 @@ use s3dest_core::model::{
 use s3dest_core::plan::{Plan, diff};
 use s3dest_core::{presets, render};
 use s3dest_policy::{Decision, PolicyDocument};
-use s3dest_testkit::simulate;
+use s3dest_testkit::{simulate, spec};
 use serde_json::json;
 
 const ACCOUNT: &str = "123456789012";
@@ -25,16 +25,6 @@ destinations:
   currents: { vendor: braze-currents, bucket: acme-exports, principal: "987654321098", external_id: braze-1 }
   cloudflare: { vendor: cloudflare-logpush, bucket: acme-exports, folder: logs }
 "#;
-
-fn spec(yaml: &str) -> s3dest_spec::Spec {
-    match s3dest_spec::parse("s3dest.yaml", yaml) {
-        Ok(checked) => checked.spec,
-        Err(d) => panic!(
-            "{}",
-            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
-        ),
-    }
-}
 
 fn desired(yaml: &str) -> s3dest_core::model::Desired {
     presets::expand(&spec(yaml), ACCOUNT)
@@ -90,6 +80,21 @@ fn add_foreign(world: &mut Observed, statements: serde_json::Value) {
     info.policy = Some(policy);
 }
 
+/// Braze's trust statement with another external ID than the spec's.
+fn another_external_id() -> serde_json::Value {
+    json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
+           "Action": "sts:AssumeRole",
+           "Condition": {"StringEquals": {"sts:ExternalId": "someone-elses-id"}}})
+}
+
+/// Replaces the trust of Braze's role by one statement, as a hand change would.
+fn set_currents_trust(world: &mut Observed, statement: serde_json::Value) {
+    let role = world.roles.get_mut("s3dest-currents").expect("role");
+    role.trust =
+        PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [statement]}))
+            .expect("trust");
+}
+
 fn report_text(yaml: &str, world: &Observed) -> String {
     render::access_text(&access::report(&desired(yaml), world), false)
 }
@@ -124,12 +129,7 @@ fn before_apply_nothing_is_there_and_each_destination_says_why() {
 #[test]
 fn a_trust_changed_by_hand_to_another_external_id_locks_the_vendor_out() {
     let mut world = converged(SPEC);
-    let role = world.roles.get_mut("s3dest-currents").expect("role");
-    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": "someone-elses-id"}}}]}))
-    .expect("trust");
+    set_currents_trust(&mut world, another_external_id());
     let report = access::report(&desired(SPEC), &world);
     let currents = &report.destinations[1];
     let verdicts: Vec<(ExternalIdCase, Decision)> = currents
@@ -152,11 +152,12 @@ fn a_trust_changed_by_hand_to_another_external_id_locks_the_vendor_out() {
 #[test]
 fn a_trust_without_its_condition_admits_any_external_id() {
     let mut world = converged(SPEC);
-    let role = world.roles.get_mut("s3dest-currents").expect("role");
-    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+    set_currents_trust(
+        &mut world,
+        json!({
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
-        "Action": "sts:AssumeRole"}]}))
-    .expect("trust");
+        "Action": "sts:AssumeRole"}),
+    );
     let report = access::report(&desired(SPEC), &world);
     assert!(!report.works());
     let findings: Vec<String> = report
@@ -284,11 +285,11 @@ fn plan_findings_for(yaml: &str, destination: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the plan reports of a role's trust that is not what s3dest last wrote.
-fn role_findings(plan: &Plan) -> Vec<String> {
+/// The plan's findings at `address`, as the text plan shows them.
+fn findings_at(plan: &Plan, address: &str) -> Vec<String> {
     plan.findings
         .iter()
-        .filter(|f| f.address.to_string() == "destination.currents.role")
+        .filter(|f| f.address.to_string() == address)
         .map(|f| {
             format!(
                 "{}[{}]: {}",
@@ -300,15 +301,21 @@ fn role_findings(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+/// What the plan reports of Braze's role.
+fn role_findings(plan: &Plan) -> Vec<String> {
+    findings_at(plan, "destination.currents.role")
+}
+
 #[test]
 fn a_trust_changed_outside_s3dest_is_drift_and_its_repair_never_widens() {
     let mut world = converged(SPEC);
-    let role = world.roles.get_mut("s3dest-currents").expect("role");
-    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+    set_currents_trust(
+        &mut world,
+        json!({
         "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::987654321098:root", "arn:aws:iam::444455556666:root"]},
         "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": ["braze-1", "someone-elses-id"]}}}]}))
-    .expect("trust");
+        "Condition": {"StringEquals": {"sts:ExternalId": ["braze-1", "someone-elses-id"]}}}),
+    );
     let plan = plan(SPEC, &world);
     let change = plan
         .changes
@@ -328,12 +335,7 @@ fn a_trust_changed_outside_s3dest_is_drift_and_its_repair_never_widens() {
 #[test]
 fn an_external_id_replaced_by_hand_is_drift_that_locks_the_vendor_out() {
     let mut world = converged(SPEC);
-    let role = world.roles.get_mut("s3dest-currents").expect("role");
-    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": "someone-elses-id"}}}]}))
-    .expect("trust");
+    set_currents_trust(&mut world, another_external_id());
     insta::assert_debug_snapshot!(
         "trust_drift_replaced_id",
         role_findings(&plan(SPEC, &world))
@@ -357,11 +359,12 @@ fn a_role_an_older_s3dest_made_gets_the_trust_record_with_its_next_trust_write()
     assert!(plan(SPEC, &world).is_empty());
     // A trust changed by hand on such a role cannot be told from a spec change; what
     // it admits now is still said.
-    let role = world.roles.get_mut("s3dest-currents").expect("role");
-    role.trust = PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{
+    set_currents_trust(
+        &mut world,
+        json!({
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::987654321098:root"},
-        "Action": "sts:AssumeRole"}]}))
-    .expect("trust");
+        "Action": "sts:AssumeRole"}),
+    );
     let plan = plan(SPEC, &world);
     insta::assert_debug_snapshot!("untracked_trust_exposed", role_findings(&plan));
     simulate::apply(&plan, &mut world);
@@ -399,20 +402,9 @@ fn a_few_other_folders_are_probed_one_by_one_and_one_stands_for_the_rest() {
     assert_eq!(probed, expected);
 }
 
-/// What the plan reports of the destination's inline policy.
+/// What the plan reports of Braze's inline policy.
 fn policy_findings(plan: &Plan) -> Vec<String> {
-    plan.findings
-        .iter()
-        .filter(|f| f.address.to_string() == "destination.currents.role_policy")
-        .map(|f| {
-            format!(
-                "{}[{}]: {}",
-                f.severity.as_str(),
-                f.kind.as_str(),
-                f.message
-            )
-        })
-        .collect()
+    findings_at(plan, "destination.currents.role_policy")
 }
 
 fn currents_policy(world: &mut Observed) -> &mut PolicyDocument {

@@ -5,7 +5,7 @@ use s3dest_core::model::{BucketInfo, Observed, ObservedBucket, Owner};
 use s3dest_core::plan::{Action, Plan, diff};
 use s3dest_core::presets;
 use s3dest_policy::{PolicyDocument, Statement};
-use s3dest_testkit::simulate;
+use s3dest_testkit::{simulate, spec};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -23,16 +23,6 @@ destinations:
   walkme: { vendor: walkme, bucket: acme-exports, folder: walkme/insights }
   partner: { vendor: custom, bucket: acme-exports, folder: partner, principal: "arn:aws:iam::111122223333:role/exporter", external_id: xyz-123, actions: [s3:PutObject, s3:GetObject] }
 "#;
-
-fn spec(yaml: &str) -> s3dest_spec::Spec {
-    match s3dest_spec::parse("s3dest.yaml", yaml) {
-        Ok(checked) => checked.spec,
-        Err(d) => panic!(
-            "{}",
-            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
-        ),
-    }
-}
 
 /// An account holding the given (empty) buckets in us-east-1.
 fn world(buckets: &[&str]) -> Observed {

@@ -34,6 +34,7 @@ use s3dest_core::{plan, presets, sid};
 use s3dest_policy::{PolicyDocument, Statement};
 
 use crate::Scene;
+use crate::spec;
 
 /// The account of moto, and of [`crate::MemoryCloud`] by default.
 pub const ACCOUNT: &str = "123456789012";
@@ -123,16 +124,6 @@ fn shared_policy() -> String {
     format!(
         r#"{{"Version":"2012-10-17","Id":"Theirs","Statement":[{FOREIGN},{{"Effect":"Allow","Principal":{{"AWS":["arn:aws:iam::777788889999:root"]}},"Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::shared"}},{{"Sid":"{other_spec}","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::999999999999:root"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::shared/other/*"}}]}}"#
     )
-}
-
-fn spec(yaml: &str) -> s3dest_spec::Spec {
-    match s3dest_spec::parse("s3dest.yaml", yaml) {
-        Ok(checked) => checked.spec,
-        Err(d) => panic!(
-            "{}",
-            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
-        ),
-    }
 }
 
 /// `read_iam`, checking that it counted its calls.

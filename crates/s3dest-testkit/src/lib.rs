@@ -23,6 +23,18 @@ mod memory;
 mod scene;
 pub mod simulate;
 
+/// The spec of a test's YAML, which must be valid: its diagnostics are the panic's
+/// message otherwise.
+pub fn spec(yaml: &str) -> s3dest_spec::Spec {
+    match s3dest_spec::parse("s3dest.yaml", yaml) {
+        Ok(checked) => checked.spec,
+        Err(d) => panic!(
+            "{}",
+            s3dest_spec::render_diagnostics("s3dest.yaml", yaml, &d, false)
+        ),
+    }
+}
+
 #[cfg(feature = "cloud")]
 pub use memory::MemoryCloud;
 #[cfg(feature = "cloud")]
