@@ -305,6 +305,11 @@ impl Aws {
 
     pub fn create_role(&self, name: &str, path: &str) {
         let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::758936404074:role/rundeck-worker"}, "Action": "sts:AssumeRole"}]});
+        self.create_role_trusting(name, path, &trust);
+    }
+
+    /// A role at `path` with this trust policy.
+    pub fn create_role_trusting(&self, name: &str, path: &str, trust: &serde_json::Value) {
         let call = self
             .iam
             .create_role()

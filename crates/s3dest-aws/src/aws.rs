@@ -150,6 +150,13 @@ impl Aws {
         self
     }
 
+    /// Every role and user of the account with their policies, in bulk
+    /// (`GetAccountAuthorizationDetails`; no access keys): what `s3dest import`
+    /// recognises vendor setups in. Read-only.
+    pub async fn read_whole_account_iam(&self) -> Result<IamSnapshot, CloudError> {
+        crate::read::whole_account_iam(self).await
+    }
+
     /// The region calls go to when nothing else decides it.
     pub fn region(&self) -> &str {
         &self.default_region

@@ -43,6 +43,18 @@ pub(crate) async fn iam(aws: &Aws, names: &IdentityNames) -> Result<IamSnapshot,
     })
 }
 
+/// Every role and user of the account with their policies (no access keys): what
+/// `s3dest import` recognises vendor setups in.
+pub(crate) async fn whole_account_iam(aws: &Aws) -> Result<IamSnapshot, CloudError> {
+    let (account_id, (roles, users)) =
+        tokio::try_join!(account_id(aws), crate::read_iam::whole_account(aws))?;
+    Ok(IamSnapshot {
+        account_id,
+        roles,
+        users,
+    })
+}
+
 async fn account_id(aws: &Aws) -> Result<String, CloudError> {
     let out = aws
         .sts

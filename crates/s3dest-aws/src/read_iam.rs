@@ -66,13 +66,50 @@ pub(crate) async fn identities(
         let limit = &limit;
         async move {
             match mode {
-                Mode::Bulk => bulk(aws, names, kind).await,
+                Mode::Bulk => {
+                    let concerns = |listed: &Listed, tags: &BTreeMap<String, String>| {
+                        keep(kind, names, &listed.name, &listed.path, tags)
+                    };
+                    bulk(aws, kind, &concerns).await
+                }
                 Mode::Targeted => targeted(aws, limit, names, kind, named(names, kind)).await,
             }
         }
     };
     let (roles, users) =
         tokio::try_join!(read(Kind::Role, roles_mode), read(Kind::User, users_mode))?;
+    observed(roles, users)
+}
+
+/// Every role and user of the account, in bulk: what someone made from a vendor's
+/// guide can have any name and path (`s3dest import`).
+pub(crate) async fn whole_account(
+    aws: &Aws,
+) -> Result<
+    (
+        BTreeMap<String, ObservedRole>,
+        BTreeMap<String, ObservedUser>,
+    ),
+    CloudError,
+> {
+    let every = |_: &Listed, _: &BTreeMap<String, String>| true;
+    let (roles, users) =
+        tokio::try_join!(bulk(aws, Kind::Role, &every), bulk(aws, Kind::User, &every))?;
+    observed(roles, users)
+}
+
+/// The reads as the core's observed roles and users.
+#[allow(clippy::type_complexity)]
+fn observed(
+    roles: Vec<Read>,
+    users: Vec<Read>,
+) -> Result<
+    (
+        BTreeMap<String, ObservedRole>,
+        BTreeMap<String, ObservedUser>,
+    ),
+    CloudError,
+> {
     let roles = roles
         .into_iter()
         .map(|read| {
@@ -153,9 +190,14 @@ async fn choose(aws: &Aws, names: &IdentityNames) -> Result<(Mode, Mode), CloudE
     Ok((roles, users))
 }
 
-/// Every identity of `kind` in the account, page by page, of which those that concern
-/// the spec are kept (another spec's users, and their keys, are none of its business).
-async fn bulk(aws: &Aws, names: &IdentityNames, kind: Kind) -> Result<Vec<Read>, CloudError> {
+/// Every identity of `kind` in the account, page by page, of which those `concerns`
+/// keeps are kept (for a spec: another spec's users, and their keys, are none of its
+/// business).
+async fn bulk(
+    aws: &Aws,
+    kind: Kind,
+    concerns: &(dyn Fn(&Listed, &BTreeMap<String, String>) -> bool + Sync),
+) -> Result<Vec<Read>, CloudError> {
     let filter = match kind {
         Kind::Role => EntityType::Role,
         Kind::User => EntityType::User,
@@ -189,7 +231,14 @@ async fn bulk(aws: &Aws, names: &IdentityNames, kind: Kind) -> Result<Vec<Read>,
                         .iter()
                         .map(|p| (p.policy_name(), p.policy_document()));
                     let attached = attached(d.attached_managed_policies());
-                    reads.extend(kept(kind, names, listed, tags(d.tags()), inline, attached)?);
+                    reads.extend(kept(
+                        kind,
+                        concerns,
+                        listed,
+                        tags(d.tags()),
+                        inline,
+                        attached,
+                    )?);
                 }
             }
             Kind::User => {
@@ -205,7 +254,14 @@ async fn bulk(aws: &Aws, names: &IdentityNames, kind: Kind) -> Result<Vec<Read>,
                         .iter()
                         .map(|p| (p.policy_name(), p.policy_document()));
                     let attached = attached(d.attached_managed_policies());
-                    reads.extend(kept(kind, names, listed, tags(d.tags()), inline, attached)?);
+                    reads.extend(kept(
+                        kind,
+                        concerns,
+                        listed,
+                        tags(d.tags()),
+                        inline,
+                        attached,
+                    )?);
                 }
             }
         }
@@ -216,13 +272,13 @@ async fn bulk(aws: &Aws, names: &IdentityNames, kind: Kind) -> Result<Vec<Read>,
 /// An identity of a bulk read, when it concerns the spec.
 fn kept<'p>(
     kind: Kind,
-    names: &IdentityNames,
+    concerns: &(dyn Fn(&Listed, &BTreeMap<String, String>) -> bool + Sync),
     listed: Listed,
     tags: BTreeMap<String, String>,
     inline: impl Iterator<Item = (Option<&'p str>, Option<&'p str>)>,
     managed_policy_arns: Vec<String>,
 ) -> Result<Option<Read>, CloudError> {
-    if listed.name.is_empty() || !keep(kind, names, &listed.name, &listed.path, &tags) {
+    if listed.name.is_empty() || !concerns(&listed, &tags) {
         return Ok(None);
     }
     let inline_policies = inline_policies(&kind.resource(&listed.name), inline)?;

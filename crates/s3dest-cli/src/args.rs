@@ -76,6 +76,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Print a spec of the vendor setups made by hand from the guides.
+    ///
+    /// Reads every role and user of the account and the policies of the buckets they
+    /// are granted (or of the buckets named with `--bucket`), recognises each vendor,
+    /// and prints a commented spec with `adopt: true` where s3dest would take a
+    /// resource over. Read-only: it makes no write call.
+    Import {
+        /// The spec's `name` (what s3dest tags everything it owns with).
+        #[arg(long, default_value = "imported")]
+        name: String,
+        /// Only destinations in this bucket (repeatable); its policy is read even when
+        /// no role is granted it (Cloudflare's statement).
+        #[arg(long = "bucket", value_name = "BUCKET")]
+        buckets: Vec<String>,
+    },
     /// Print the JSON Schema of the spec format, for editors and linters.
     Schema,
     /// Print a shell completion script.

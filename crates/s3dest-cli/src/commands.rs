@@ -58,6 +58,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
         }
         Command::Outputs { spec, format } => outputs_command(&spec, format, ui),
         Command::Access { spec, format } => access_command(&spec, format, ui),
+        Command::Import { name, buckets } => import_command(&name, &buckets, ui),
     }
 }
 
@@ -167,6 +168,52 @@ fn access_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
     } else {
         Err(Reported.into())
     }
+}
+
+/// `s3dest import`: a commented spec of what the guides made, on stdout. Read-only.
+fn import_command(name: &str, buckets: &[String], ui: &Ui) -> Result<Exit> {
+    // Bad input is refused before any AWS call.
+    if let Err(why) = s3dest_spec::check_spec_name(name) {
+        ui.error(&format!("`--name {name}` cannot be a spec's name: {why}"));
+        return Err(Reported.into());
+    }
+    if let Some(bad) = buckets
+        .iter()
+        .find(|b| !s3dest_spec::is_valid_bucket_name(b))
+    {
+        ui.error(&format!("`--bucket {bad}` is not a valid S3 bucket name"));
+        return Err(Reported.into());
+    }
+    let only: std::collections::BTreeSet<String> = buckets.iter().cloned().collect();
+    let imported = runtime()?.block_on(async {
+        let aws = Aws::from_env().await?;
+        let iam = aws.read_whole_account_iam().await?;
+        let mut observed = Observed {
+            account_id: iam.account_id,
+            roles: iam.roles,
+            users: iam.users,
+            read_at: now()?,
+            ..Observed::default()
+        };
+        let request = s3dest_core::model::ReadRequest {
+            spec: name.to_owned(),
+            role_names: Default::default(),
+            buckets: s3dest_core::import::buckets_to_read(&observed, &only)
+                .into_iter()
+                .map(|b| (b, Default::default()))
+                .collect(),
+        };
+        observed.buckets = aws.read_buckets(&request).await?;
+        log_calls(&aws);
+        anyhow::Ok(s3dest_core::import::recognise(name, &observed, &only))
+    })?;
+    ui.out(&s3dest_core::import::to_yaml(&imported))?;
+    ui.info(&format!(
+        "Found {} destination(s) in account {}. Save the spec, then run `s3dest plan` on it.",
+        imported.destinations.len(),
+        imported.account_id
+    ));
+    Ok(Exit::Success)
 }
 
 fn validate(path: &Path, ui: &Ui) -> Result<Exit> {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod findings;
 pub mod fingerprint;
+pub mod import;
 pub mod model;
 pub mod outputs;
 pub mod plan;

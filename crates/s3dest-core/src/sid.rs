@@ -49,9 +49,39 @@ pub fn owned_destination(spec: &str, sid: &str) -> Option<String> {
     Some(name)
 }
 
+/// Whether a Sid has the shape of one some s3dest spec generated (`S3dest` + 8 hex
+/// digits + an encoded destination name).
+pub fn is_s3dest(sid: Option<&str>) -> bool {
+    let Some(rest) = sid.and_then(|s| s.strip_prefix(PREFIX)) else {
+        return false;
+    };
+    let (Some(hash), Some(name)) = (rest.get(..8), rest.get(8..)) else {
+        return false;
+    };
+    hash.chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_s3dest_sid_of_any_spec_is_told_from_others() {
+        assert!(is_s3dest(Some(&statement_sid("other", "pendo"))));
+        for other in [
+            None,
+            Some("Statement1"),
+            Some("S3dest"),
+            Some("S3dest1234abcd"),
+            Some("S3destéé"),
+            Some("S3dest1234ABCDx"),
+        ] {
+            assert!(!is_s3dest(other), "{other:?}");
+        }
+    }
 
     #[test]
     fn sid_is_alphanumeric_and_round_trips() {

@@ -23,8 +23,8 @@ pub use model::{
     Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor, data_folder,
 };
 pub use names::{
-    MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, is_valid_bucket_name,
-    is_valid_role_name,
+    MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, check_spec_name,
+    is_valid_bucket_name, is_valid_role_name,
 };
 pub use s3dest_vendors as vendors;
 pub use schema::json_schema;

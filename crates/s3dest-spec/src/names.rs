@@ -100,7 +100,8 @@ pub(crate) fn check_role_name(s: &str) -> Result<(), String> {
 }
 
 /// A spec name: 1-64 characters `[A-Za-z0-9._-]`, starting with a letter or digit.
-pub(crate) fn check_spec_name(s: &str) -> Result<(), String> {
+/// Why `s` cannot be a spec's `name`, if it cannot.
+pub fn check_spec_name(s: &str) -> Result<(), String> {
     let len = s.chars().count();
     if len == 0 {
         return Err("it is empty".into());

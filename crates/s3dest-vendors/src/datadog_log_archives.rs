@@ -21,6 +21,9 @@ pub(crate) static DESCRIPTION: Description = Description {
         what: "your Datadog AWS integration role",
         hint: "set up Datadog's AWS integration first (it makes the role), or set `role_name` \
                to the name of the role it made",
+        // Datadog's integration account, with Datadog's external ID
+        // (DataDog/cloudformation-template, aws/datadog_integration_role.yaml).
+        trusted_by: &["arn:aws:iam::464622532012:root"],
     },
     trust: Trust::Unchanged,
     external_id: ExternalId::NotUsed {

@@ -86,6 +86,9 @@ pub enum Identity {
         what: &'static str,
         /// How to make it when it is missing.
         hint: &'static str,
+        /// The principals the vendor's own setup makes the role trust: how `import`
+        /// recognises the role when it has another name.
+        trusted_by: &'static [&'static str],
     },
     /// No role and no user: the vendor's own principal writes, allowed by one statement
     /// in the bucket policy.
