@@ -143,3 +143,133 @@ fn a_bad_name_or_bucket_is_refused_before_any_aws_call() {
         format!("{}{}", bad_name.stderr, bad_bucket.stderr)
     );
 }
+
+/// A guide's snippet (`crates/s3dest-core/tests/guides/`) with its placeholders filled.
+fn guide(file: &str) -> Value {
+    let path = format!(
+        "{}/crates/s3dest-core/tests/guides/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("a guide snippet");
+    let text = text
+        .replace("BUCKET_ARN", &format!("arn:aws:s3:::{BUCKET}"))
+        .replace("ROLE_ARN", "arn:aws:iam::123456789012:role/pendo_datasync")
+        .replace("INSERTBUCKETNAME", BUCKET)
+        .replace("<bucket-name>", BUCKET)
+        .replace("<YOUR_BUCKET_NAME>", BUCKET)
+        .replace("<BUCKET_NAME>", BUCKET)
+        .replace("<YOUR_WORKSPACE_ID>", "ws-8f2a")
+        .replace("<MIXPANEL_PROJECT_TOKEN>", "mp-token-1")
+        .replace("<POLICY_ID>", "CloudflarePolicy")
+        .replace("burritobot", BUCKET)
+        .replace(
+            "<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>",
+            &format!("{BUCKET}/datadog"),
+        )
+        .replace(
+            "<MY_BUCKET_NAME_2_/_MY_OPTIONAL_BUCKET_PATH_2>",
+            &format!("{BUCKET}/datadog"),
+        )
+        .replace("<MY_BUCKET_NAME_1>", BUCKET)
+        .replace("<MY_BUCKET_NAME_2>", BUCKET);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn every_vendors_guide_setup_imports_plans_only_the_fixes_and_converges() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let braze = trust("arn:aws:iam::987654321098:root", Some("braze-ext-42"));
+    let roles: [(&str, Value, Option<(&str, Value)>); 8] = [
+        (
+            "walkme-s3",
+            guide("walkme-trust-current.json"),
+            Some(("WalkMePolicy", guide("walkme-policy.json"))),
+        ),
+        (
+            "BrazeCurrents",
+            braze.clone(),
+            Some(("BrazeCurrentsPolicy", guide("braze-currents-role.json"))),
+        ),
+        (
+            "BrazeSecurity",
+            braze,
+            Some(("BrazeSecurityPolicy", guide("braze-security-role.json"))),
+        ),
+        (
+            "pendo_datasync",
+            trust(
+                "arn:aws:iam::999999999999:user/pendo-sync",
+                Some("6f1b2c9d-pendo"),
+            ),
+            None,
+        ),
+        (
+            "segment-s3",
+            guide("segment-trust.json"),
+            Some(("SegmentPolicy", guide("segment-policy.json"))),
+        ),
+        (
+            "mixpanel-export",
+            guide("mixpanel-trust.json"),
+            Some(("MixpanelPolicy", guide("mixpanel-policy.json"))),
+        ),
+        (
+            "DatadogIntegrationRole",
+            trust(
+                "arn:aws:iam::464622532012:root",
+                Some("datadog-generated-id"),
+            ),
+            Some(("DatadogLogArchives", guide("datadog-policy.json"))),
+        ),
+        (
+            "ops-admin",
+            trust("arn:aws:iam::123456789012:root", None),
+            None,
+        ),
+    ];
+    for (name, trust, policy) in &roles {
+        aws.create_role_trusting(name, "/", trust);
+        if let Some((policy_name, document)) = policy {
+            aws.put_role_policy(name, policy_name, document);
+        }
+    }
+    let mut policy = guide("pendo-bucket-policy.json");
+    let mut statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    statements.extend(
+        guide("cloudflare-bucket-policy.json")["Statement"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    statements.push(json!({"Sid": "AllowCloudTrailLogs", "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+        "Resource": format!("arn:aws:s3:::{BUCKET}/AWSLogs/*")}));
+    policy["Statement"] = Value::Array(statements);
+    aws.put_bucket_policy(BUCKET, &policy);
+    let cloudtrail_before = aws.bucket_policy(BUCKET).expect("a policy")["Statement"][2].clone();
+
+    let w = Workdir::new("");
+    let imported = w
+        .run(&moto, &["import", "--name", "acme", "--bucket", BUCKET])
+        .expect(0);
+    insta::assert_snapshot!("every_vendor_imported", imported.stdout);
+    w.write_spec(&imported.stdout);
+    w.run(&moto, &["validate"]).expect(0);
+    // Only the guides' fixes and the takeovers, each with its reason.
+    let plan = w.run(&moto, &["plan"]).expect(0);
+    insta::assert_snapshot!("every_vendor_plan", plan.stdout);
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    let again = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+    assert!(again.stdout.starts_with("No changes."), "{}", again.stdout);
+    let after = aws.bucket_policy(BUCKET).expect("a policy");
+    let cloudtrail: Vec<&Value> = after["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["Sid"] == "AllowCloudTrailLogs")
+        .collect();
+    assert_eq!(cloudtrail, [&cloudtrail_before]);
+    assert!(aws.role_exists("ops-admin"));
+}
