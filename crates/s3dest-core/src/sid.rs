@@ -33,7 +33,22 @@ pub fn statement_sid(spec: &str, destination: &str) -> String {
 
 /// The destination a Sid belongs to, if spec `spec` generated it.
 pub fn owned_destination(spec: &str, sid: &str) -> Option<String> {
-    let rest = sid.strip_prefix(PREFIX)?.strip_prefix(&spec_hash(spec))?;
+    decode(sid.strip_prefix(PREFIX)?.strip_prefix(&spec_hash(spec))?)
+}
+
+/// Whether a spec of s3dest generated this Sid, this one or another: such a statement
+/// (or Datadog's policy named by it) is never someone else's to take over.
+pub fn is_s3dest(sid: &str) -> bool {
+    let Some((hash, rest)) = sid.strip_prefix(PREFIX).and_then(|r| r.split_at_checked(8)) else {
+        return false;
+    };
+    hash.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && decode(rest).is_some()
+}
+
+/// The destination name encoded after the spec's hash.
+fn decode(rest: &str) -> Option<String> {
     if rest.is_empty() {
         return None;
     }
@@ -71,6 +86,17 @@ mod tests {
         assert_eq!(owned_destination("team-b", &sid), None);
         assert_eq!(owned_destination("team-a", "Statement1"), None);
         assert_eq!(owned_destination("team-a", "S3dest"), None);
+        // Still s3dest's, of another spec: never foreign.
+        assert!(is_s3dest(&sid));
+        for foreign in [
+            "Statement1",
+            "S3dest",
+            "S3destc45a498d",
+            "S3destZZZZZZZZpendo",
+            "Stmt1506627150918",
+        ] {
+            assert!(!is_s3dest(foreign), "{foreign}");
+        }
     }
 
     #[test]

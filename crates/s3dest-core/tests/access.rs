@@ -289,7 +289,7 @@ fn plan_findings_for(yaml: &str, destination: &str) -> Vec<String> {
 fn findings_at(plan: &Plan, address: &str) -> Vec<String> {
     plan.findings
         .iter()
-        .filter(|f| f.address.to_string() == address)
+        .filter(|f| f.address == address)
         .map(|f| {
             format!(
                 "{}[{}]: {}",
@@ -320,7 +320,7 @@ fn a_trust_changed_outside_s3dest_is_drift_and_its_repair_never_widens() {
     let change = plan
         .changes
         .iter()
-        .find(|c| c.address.to_string() == "destination.currents.role")
+        .find(|c| c.address == "destination.currents.role")
         .expect("the trust is repaired");
     assert_eq!(
         change.reason,
@@ -468,7 +468,7 @@ fn a_spec_that_widens_the_inline_policy_is_no_drift() {
     let findings: Vec<String> = plan(&more, &world2)
         .findings
         .iter()
-        .filter(|f| f.address.to_string() == "destination.partner.role_policy")
+        .filter(|f| f.address == "destination.partner.role_policy")
         .map(|f| format!("{}[{}]", f.severity.as_str(), f.kind.as_str()))
         .collect();
     assert_eq!(findings, ["warning[access-widens]"]);
