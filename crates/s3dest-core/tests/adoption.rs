@@ -836,3 +836,51 @@ fn the_planned_access_leaves_out_what_the_takeover_deletes() {
         plain.access[0].requests
     );
 }
+
+/// Datadog's guide samples two buckets: a policy granting both is not this
+/// destination's grant alone, and stays, with a warning; the integration's own policy,
+/// which does not name the bucket, gets none.
+#[test]
+fn datadogs_policy_for_two_buckets_stays_on_the_integration_role() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "datadog_log_archives")
+        .unwrap();
+    let mut w = world(case.folders);
+    (case.setup)(&mut w);
+    let both = guide(
+        include_str!("guides/datadog-policy.json"),
+        &[
+            (
+                "<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>",
+                &format!("{BUCKET}/datadog/archives"),
+            ),
+            ("<MY_BUCKET_NAME_1>", BUCKET),
+            (
+                "<MY_BUCKET_NAME_2_/_MY_OPTIONAL_BUCKET_PATH_2>",
+                "acme-archive-2/dd",
+            ),
+            ("<MY_BUCKET_NAME_2>", "acme-archive-2"),
+        ],
+    );
+    let role = w.roles.get_mut("DatadogIntegrationRole").unwrap();
+    role.inline_policies
+        .insert("DatadogLogArchives".into(), both);
+    let first = converge(&yaml(&case.destination), &mut w);
+    assert_eq!(
+        actions(&first),
+        [("destination.d.role_policy".to_owned(), Action::Create)]
+    );
+    let warnings: Vec<&str> = first.warnings.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "role `DatadogIntegrationRole` has an inline policy `DatadogLogArchives` that s3dest does not manage; `adopt: true` does not take it over, as it is not the guide's grant for this destination (it grants on `arn:aws:s3:::acme-archive-2/dd/*`, which is not an ARN the guide writes for bucket `acme-exports` and folder `datadog/archives`); it is left alone"
+        ]
+    );
+    assert!(
+        w.roles["DatadogIntegrationRole"]
+            .inline_policies
+            .contains_key("DatadogLogArchives")
+    );
+}

@@ -432,7 +432,10 @@ fn identity_policies<'a>(
         State::Live => Vec::new(),
     };
     let found = identity_found(dest, observed).map(|(inline, _)| inline);
-    let adoption = crate::adoption::inline_policies(dest, desired, observed);
+    let adoption = match state {
+        State::Planned => crate::adoption::inline_policies(dest, desired, observed),
+        State::Live => None,
+    };
     let taken_over = |name: &str| adoption.as_ref().is_some_and(|a| a.takes(name));
     for (name, policy) in found.into_iter().flatten() {
         if state == State::Live || (name != ours && !taken_over(name)) {
