@@ -312,6 +312,79 @@ fn an_unowned_role_is_an_error_until_adopted() {
     w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
 }
 
+/// Pendo's setup made by hand from its guide (the role at `/`, the guide's
+/// `Statement1` in the bucket policy next to someone else's statement), adopted: the
+/// guide's statement is replaced by s3dest's in one policy write, and the other
+/// statement stays byte for byte.
+#[test]
+fn adopting_pendos_hand_made_setup_takes_over_its_statement() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    aws.create_role("pendo_datasync", "/");
+    aws.update_trust(
+        "pendo_datasync",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/pendo-sync"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "6f1b2c9d-pendo"}}}]}),
+    );
+    aws.create_role("analytics", "/");
+    let foreign = json!({"Sid": "AnalyticsRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/analytics"}, "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{BUCKET}/reports/*")});
+    let guide = include_str!("../crates/s3dest-core/tests/guides/pendo-bucket-policy.json")
+        .replace("ROLE_ARN", "arn:aws:iam::123456789012:role/pendo_datasync")
+        .replace("BUCKET_ARN", &format!("arn:aws:s3:::{BUCKET}"));
+    let guide: serde_json::Value = serde_json::from_str(&guide).unwrap();
+    aws.put_bucket_policy(
+        BUCKET,
+        &json!({"Version": "2012-10-17", "Statement": [foreign.clone(), guide["Statement"][0].clone()]}),
+    );
+    let foreign_text = foreign.to_string();
+    assert!(
+        aws.bucket_policy_text(BUCKET)
+            .unwrap()
+            .contains(&foreign_text)
+    );
+
+    let w = Workdir::new(&spec(&format!("{PENDO}    adopt: true\n")));
+    let plan = w.run(&moto, &["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        plan.stdout.contains("bucket.acme-vendor-exports.statement.pendo will be replaced: adopting: statement `Statement1` grants role `pendo_datasync` what the guide's statement grants; it is replaced by s3dest's statement `S3dest"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("adopting: s3dest ownership tags are added"),
+        "{}",
+        plan.stdout
+    );
+    moto.start_recording();
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
+    moto.stop_recording();
+    let policy_writes: Vec<String> = support::writes(&moto.recorded_calls())
+        .into_iter()
+        .filter(|op| op.ends_with("?policy"))
+        .collect();
+    assert_eq!(
+        policy_writes.len(),
+        1,
+        "one PutBucketPolicy: {policy_writes:?}"
+    );
+    assert!(policy_writes[0].starts_with("PUT "), "{policy_writes:?}");
+    w.run(&moto, &["plan", "--detailed-exitcode"]).expect(0);
+
+    let text = aws.bucket_policy_text(BUCKET).unwrap();
+    assert!(text.contains(&foreign_text), "{text}");
+    let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sids: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(sids.len(), 2, "{text}");
+    assert_eq!(sids[0], "AnalyticsRead");
+    assert!(sids[1].starts_with("S3dest"), "{text}");
+}
+
 #[test]
 fn a_missing_bucket_is_an_error() {
     let moto = moto();

@@ -230,6 +230,15 @@ impl Aws {
         Some(serde_json::from_str(out.policy()?).unwrap())
     }
 
+    /// The bucket policy's text exactly as S3 returns it.
+    pub fn bucket_policy_text(&self, bucket: &str) -> Option<String> {
+        let out = self
+            .rt
+            .block_on(self.s3.get_bucket_policy().bucket(bucket).send())
+            .ok()?;
+        out.policy().map(str::to_owned)
+    }
+
     pub fn put_bucket_policy(&self, bucket: &str, policy: &serde_json::Value) {
         self.rt
             .block_on(

@@ -248,6 +248,28 @@ mod tests {
     }
 
     #[test]
+    fn a_takeover_deletes_theirs_and_puts_ours_in_one_write() {
+        // `adopt: true`: the guide's statement goes, s3dest's comes, the rest stays as read.
+        let guide = r#"{"Sid":"Statement1","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/pendo_datasync"},"Action":"s3:PutObject","Resource":["arn:aws:s3:::b/*","arn:aws:s3:::b"]}"#;
+        let current = format!(r#"{{"Version":"2012-10-17","Statement":[{FOREIGN},{guide}]}}"#);
+        let s = ours(
+            "S3destAcmePendo",
+            "arn:aws:iam::111122223333:role/pendo_datasync",
+        );
+        let PolicyWrite::Put(text) = merge(Some(&current), &[&s], &["Statement1"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{FOREIGN},{}]}}"#,
+                s.to_value()
+            )
+        );
+        assert!(verify(Some(&text), &[&s], &["Statement1"]).is_ok());
+    }
+
+    #[test]
     fn nothing_to_do_is_unchanged() {
         let s = ours("S3destAcmePendo", "arn:aws:iam::111122223333:user/p");
         let current = json!({"Version": "2012-10-17", "Statement": [s.to_value()]}).to_string();

@@ -2,6 +2,7 @@
 //! the renderers. Nothing here does I/O or knows about the AWS SDK.
 
 pub mod access;
+pub mod adoption;
 pub mod findings;
 pub mod fingerprint;
 pub mod import;

@@ -139,6 +139,10 @@ pub struct DesiredDestination {
     pub inline_policy: Option<PolicyDocument>,
     /// The destination's own statement in the bucket policy, when the grant lives there.
     pub bucket_statement: Option<Statement>,
+    /// The S3 actions the vendor is granted: its description's bucket and object
+    /// actions, or the spec's `actions` (`custom`). A grant made by hand from the guide
+    /// holds no other to be taken over by `adopt: true` (`crate::adoption`).
+    pub vendor_actions: Vec<String>,
     pub adopt: bool,
     /// Preset warnings (e.g. no external ID possible): shown in every plan.
     pub warnings: Vec<(Concern, String)>,

@@ -8,7 +8,8 @@
 //!   no external-ID condition;
 //! - a grant that widens access: an inline policy or bucket-policy statement whose
 //!   update adds a principal, action or resource (or relaxes a condition), or a new one
-//!   granting a wildcard (`*`, `s3:*`, every bucket, everyone).
+//!   granting a wildcard (`*`, `s3:*`, every bucket, everyone). A takeover on adoption
+//!   shows the hand-made grant it replaces as its `before`: it is judged against that.
 //!
 //! Widening is decided grant by grant: after a change, every (principal, action,
 //! resource) it allows must be allowed by a statement before it, with conditions at

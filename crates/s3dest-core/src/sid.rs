@@ -33,7 +33,22 @@ pub fn statement_sid(spec: &str, destination: &str) -> String {
 
 /// The destination a Sid belongs to, if spec `spec` generated it.
 pub fn owned_destination(spec: &str, sid: &str) -> Option<String> {
-    let rest = sid.strip_prefix(PREFIX)?.strip_prefix(&spec_hash(spec))?;
+    decode(sid.strip_prefix(PREFIX)?.strip_prefix(&spec_hash(spec))?)
+}
+
+/// Whether a spec of s3dest generated this Sid, this one or another: such a statement
+/// (or Datadog's policy named by it) is never someone else's to take over.
+pub fn is_s3dest(sid: &str) -> bool {
+    let Some((hash, rest)) = sid.strip_prefix(PREFIX).and_then(|r| r.split_at_checked(8)) else {
+        return false;
+    };
+    hash.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && decode(rest).is_some()
+}
+
+/// The destination name encoded after the spec's hash.
+fn decode(rest: &str) -> Option<String> {
     if rest.is_empty() {
         return None;
     }
@@ -49,28 +64,13 @@ pub fn owned_destination(spec: &str, sid: &str) -> Option<String> {
     Some(name)
 }
 
-/// Whether a Sid has the shape of one some s3dest spec generated (`S3dest` + 8 hex
-/// digits + an encoded destination name).
-pub fn is_s3dest(sid: Option<&str>) -> bool {
-    let Some(rest) = sid.and_then(|s| s.strip_prefix(PREFIX)) else {
-        return false;
-    };
-    let (Some(hash), Some(name)) = (rest.get(..8), rest.get(8..)) else {
-        return false;
-    };
-    hash.chars()
-        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        && !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn an_s3dest_sid_of_any_spec_is_told_from_others() {
-        assert!(is_s3dest(Some(&statement_sid("other", "pendo"))));
+        assert!(is_s3dest(&statement_sid("other", "pendo")));
         for other in [
             None,
             Some("Statement1"),
@@ -79,7 +79,7 @@ mod tests {
             Some("S3destéé"),
             Some("S3dest1234ABCDx"),
         ] {
-            assert!(!is_s3dest(other), "{other:?}");
+            assert!(!other.is_some_and(is_s3dest), "{other:?}");
         }
     }
 
@@ -101,6 +101,17 @@ mod tests {
         assert_eq!(owned_destination("team-b", &sid), None);
         assert_eq!(owned_destination("team-a", "Statement1"), None);
         assert_eq!(owned_destination("team-a", "S3dest"), None);
+        // Still s3dest's, of another spec: never foreign.
+        assert!(is_s3dest(&sid));
+        for foreign in [
+            "Statement1",
+            "S3dest",
+            "S3destc45a498d",
+            "S3destZZZZZZZZpendo",
+            "Stmt1506627150918",
+        ] {
+            assert!(!is_s3dest(foreign), "{foreign}");
+        }
     }
 
     #[test]

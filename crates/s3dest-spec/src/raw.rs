@@ -125,7 +125,9 @@ pub(crate) struct RawDestination {
     /// Extra tags on the role or user s3dest creates (keys `s3dest:` and `aws:` are reserved).
     #[schemars(with = "Option<schema::TagMap>")]
     pub tags: Option<Spanned<Entries<Option<Spanned<String>>>>>,
-    /// Take over an existing role (or user) of that name that s3dest did not create.
+    /// Take over an existing role (or user) of that name that s3dest did not create, and
+    /// the grant made by hand from the vendor's guide (its inline policy, or its
+    /// bucket-policy statement), which s3dest's own replaces.
     pub adopt: Option<bool>,
     /// Where object grants apply: `bucket` (every object, as the vendors' guides write it;
     /// the default except for `custom`) or `folder` (only objects under the folder: a

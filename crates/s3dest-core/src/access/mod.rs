@@ -209,7 +209,7 @@ pub fn evaluate(
     };
     access.principal = Some(who.principal.arn.clone());
     access.assume = assume_checks(dest, desired, observed, state);
-    let identity = identity_policies(dest, observed, state);
+    let identity = identity_policies(dest, desired, observed, state);
     access
         .unseen
         .extend(unseen_managed_policies(dest, observed));
@@ -410,10 +410,11 @@ fn wrong_external_id(right: &str) -> &'static str {
 }
 
 /// The identity's inline policies in `state`, labelled. Planned: s3dest's own as
-/// desired, and every other inline policy as read (left alone, and still in force).
-/// Live: all of them as read.
+/// desired, and every other inline policy as read (left alone, and still in force)
+/// but those `adopt: true` takes over (deleted). Live: all of them as read.
 fn identity_policies<'a>(
     dest: &'a DesiredDestination,
+    desired: &Desired,
     observed: &'a Observed,
     state: State,
 ) -> Vec<(String, &'a PolicyDocument)> {
@@ -431,8 +432,13 @@ fn identity_policies<'a>(
         State::Live => Vec::new(),
     };
     let found = identity_found(dest, observed).map(|(inline, _)| inline);
+    let adoption = match state {
+        State::Planned => crate::adoption::inline_policies(dest, desired, observed),
+        State::Live => None,
+    };
+    let taken_over = |name: &str| adoption.as_ref().is_some_and(|a| a.takes(name));
     for (name, policy) in found.into_iter().flatten() {
-        if state == State::Live || name != ours {
+        if state == State::Live || (name != ours && !taken_over(name)) {
             policies.push((label(name), policy));
         }
     }
@@ -479,15 +485,18 @@ fn planned_bucket_policy(
     desired: &Desired,
     bucket: Option<&BucketInfo>,
 ) -> Option<PolicyDocument> {
-    let foreign = bucket
-        .and_then(|b| b.policy.as_ref())
+    let policy = bucket.and_then(|b| b.policy.as_ref());
+    // What the destinations' takeovers delete is gone.
+    let taken_over = crate::adoption::taken_over_sids(desired, &dest.bucket, policy);
+    let foreign = policy
         .map(|p| {
             p.statements
                 .iter()
                 .filter(|s| {
-                    s.sid
-                        .as_deref()
-                        .is_none_or(|sid| sid::owned_destination(&desired.spec, sid).is_none())
+                    s.sid.as_deref().is_none_or(|sid| {
+                        sid::owned_destination(&desired.spec, sid).is_none()
+                            && !taken_over.contains(sid)
+                    })
                 })
                 .cloned()
                 .collect::<Vec<_>>()

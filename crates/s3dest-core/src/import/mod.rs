@@ -521,7 +521,7 @@ fn vendor_statements(observed: &Observed, in_scope: &dyn Fn(&str) -> bool) -> Ve
                 continue;
             };
             for statement in &policy.statements {
-                if crate::sid::is_s3dest(statement.sid.as_deref()) {
+                if statement.sid.as_deref().is_some_and(crate::sid::is_s3dest) {
                     continue;
                 }
                 let principals: BTreeSet<String> = statement

@@ -194,6 +194,52 @@ impl<'a> Planner<'a> {
             bucket: dest.bucket.clone(),
             statement: want.clone(),
         };
+        let observed: &'a crate::model::Observed = self.observed;
+        let policy = match observed.buckets.get(&dest.bucket) {
+            Some(ObservedBucket::Present(info)) => info.policy.as_ref(),
+            _ => None,
+        };
+        if let Some(adoption) = crate::adoption::bucket_statements(dest, self.desired, policy) {
+            self.adoption_warnings(dest, &sid, &adoption);
+            if !adoption.taken.is_empty() {
+                // One change, so that one policy write deletes theirs and puts ours.
+                let mut ops: Vec<Op> = adoption
+                    .taken
+                    .iter()
+                    .map(|(taken, _)| Op::DeleteStatement {
+                        bucket: dest.bucket.clone(),
+                        sid: (*taken).to_owned(),
+                    })
+                    .collect();
+                if have.as_ref().is_none_or(|h| !h.equivalent(want)) {
+                    ops.push(op);
+                }
+                let sids: Vec<&str> = adoption.taken.iter().map(|(sid, _)| *sid).collect();
+                let statements: Vec<&Statement> = adoption.taken.iter().map(|(_, s)| *s).collect();
+                let fixes = crate::adoption::fixes(dest, &statements, &[want]);
+                let (noun, verb, they) = match sids.len() {
+                    1 => ("statement", "grants", "it is"),
+                    _ => ("statements", "grant", "they are"),
+                };
+                let mut reason = format!(
+                    "adopting: {noun} {} {verb} {} what the guide's statement grants; {they} replaced by s3dest's statement `{sid}`",
+                    crate::adoption::names(&sids),
+                    crate::adoption::grantee(dest),
+                );
+                if !fixes.is_empty() {
+                    reason += &format!(" ({})", fixes.join("; "));
+                }
+                // Shown as the first: a bucket statement is one statement.
+                let (first_sid, first) = adoption.taken[0];
+                let before = Resource::BucketStatement {
+                    bucket: dest.bucket.clone(),
+                    sid: first_sid.to_owned(),
+                    statement: first.clone(),
+                };
+                let after = Some(view(want));
+                return self.change(address, Action::Replace, Some(before), after, reason, ops);
+            }
+        }
         match have {
             None => self.change(
                 address,
@@ -212,6 +258,30 @@ impl<'a> Planner<'a> {
                 vec![op],
             ),
             Some(_) => {}
+        }
+    }
+
+    /// What `adopt: true` leaves in the bucket policy that grants the destination's
+    /// principal: the guide's grant without a Sid, and statements granting more.
+    fn adoption_warnings(
+        &mut self,
+        dest: &DesiredDestination,
+        sid: &str,
+        adoption: &crate::adoption::StatementAdoption<'_>,
+    ) {
+        let address = Address::statement(&dest.bucket, &dest.name);
+        let grantee = crate::adoption::grantee(dest);
+        for position in &adoption.without_sid {
+            self.warn(address.clone(), format!(
+                "statement {position} (no Sid) of bucket `{}`'s policy grants {grantee} what the guide's statement grants, as s3dest's statement `{sid}` does; s3dest deletes statements only by their Sid, so remove it by hand",
+                dest.bucket
+            ));
+        }
+        for (which, why) in &adoption.kept {
+            self.warn(address.clone(), format!(
+                "{which} of bucket `{}`'s policy also grants {grantee}; `adopt: true` does not take it over, as it is not the guide's grant for this destination ({why}); it is left alone",
+                dest.bucket
+            ));
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use s3dest_policy::PolicyDocument;
+use s3dest_policy::{PolicyDocument, Statement};
 
 use super::{Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, users};
 use crate::model::{
@@ -162,18 +162,32 @@ impl<'a> Planner<'a> {
                 self.delete_role_changes(&dest.name, old, "an older role of this destination");
             self.changes.extend(changes);
         }
-        self.foreign_policies_on(have, &dest.name);
+        self.foreign_policies_on(have, dest);
     }
 
-    /// Inline and managed policies s3dest did not put on a role it owns: reported, never touched.
-    pub(super) fn foreign_policies_on(&mut self, role: &ObservedRole, dest: &str) {
-        let address = Address::part(dest, Part::Role);
+    /// Inline and managed policies s3dest did not put on a role it owns: reported, never
+    /// touched; but the guide's grant, which `adopt: true` takes over (`inline_policy`).
+    pub(super) fn foreign_policies_on(&mut self, role: &ObservedRole, dest: &DesiredDestination) {
+        let address = Address::part(&dest.name, Part::Role);
+        let adoption = crate::adoption::inline_policies(dest, self.desired, self.observed);
         for name in role
             .inline_policies
             .keys()
             .filter(|n| *n != INLINE_POLICY_NAME)
         {
-            self.warn(address.clone(), format!("role `{}` has an inline policy `{name}` that s3dest does not manage; it is left alone", role.name));
+            let why = match &adoption {
+                Some(adoption) if adoption.takes(name) => continue,
+                Some(adoption) => adoption.why_kept(name),
+                None => None,
+            };
+            let message = match why {
+                Some(why) => kept_policy_warning(IdentityKind::Role, &role.name, name, why),
+                None => format!(
+                    "role `{}` has an inline policy `{name}` that s3dest does not manage; it is left alone",
+                    role.name
+                ),
+            };
+            self.warn(address.clone(), message);
         }
         for arn in &role.managed_policy_arns {
             self.warn(address.clone(), format!("role `{}` has managed policy `{arn}` attached, which s3dest does not manage; it is left alone", role.name));
@@ -255,6 +269,15 @@ impl<'a> Planner<'a> {
             }
             ops
         };
+        let adoption = crate::adoption::inline_policies(dest, self.desired, observed)
+            .filter(|a| !a.taken.is_empty());
+        if let (Some(adoption), Some(want)) = (adoption, &dest.inline_policy) {
+            // Already s3dest's policy, and recorded: only the hand-made one goes.
+            let in_place = have.is_some_and(|h| h.equivalent(want))
+                && record.is_some_and(|r| *r == want.digest());
+            let ops = if in_place { Vec::new() } else { put(want) };
+            return self.take_over_policies(dest, &adoption, INLINE_POLICY_NAME, want, ops);
+        }
         match (&dest.inline_policy, have) {
             (Some(want), None) => {
                 let reason = match (found, record) {
@@ -307,6 +330,91 @@ impl<'a> Planner<'a> {
             _ => {}
         }
     }
+}
+
+impl Planner<'_> {
+    /// Takes over the inline policies made by hand from the guide (see
+    /// `crate::adoption`): one change that writes s3dest's policy `ours` (`ops`, empty
+    /// when it is there already) and then deletes them, so that the vendor's access
+    /// never lapses.
+    pub(super) fn take_over_policies(
+        &mut self,
+        dest: &DesiredDestination,
+        adoption: &crate::adoption::InlineAdoption<'_>,
+        ours: &str,
+        want: &PolicyDocument,
+        mut ops: Vec<Op>,
+    ) {
+        let (kind, identity) = (adoption.kind, adoption.identity);
+        let names: Vec<&str> = adoption.taken.iter().map(|(name, _)| *name).collect();
+        ops.extend(
+            names
+                .iter()
+                .map(|name| kind.delete_named_policy(identity, name)),
+        );
+        // What they granted together, for the plan and the security review.
+        let statements: Vec<Statement> = adoption
+            .taken
+            .iter()
+            .flat_map(|(_, policy)| policy.statements.iter().cloned())
+            .collect();
+        let before = Resource::InlinePolicy {
+            kind,
+            identity: identity.to_owned(),
+            name: names.join(", "),
+            policy: PolicyDocument {
+                version: adoption.taken[0].1.version.clone(),
+                id: None,
+                statements,
+            },
+        };
+        let after = Resource::InlinePolicy {
+            kind,
+            identity: identity.to_owned(),
+            name: ours.to_owned(),
+            policy: want.clone(),
+        };
+        let taken: Vec<&Statement> = adoption
+            .taken
+            .iter()
+            .flat_map(|(_, policy)| &policy.statements)
+            .collect();
+        let fixes =
+            crate::adoption::fixes(dest, &taken, &want.statements.iter().collect::<Vec<_>>());
+        let (noun, verb, them) = match names.len() {
+            1 => ("inline policy", "grants", "it"),
+            _ => ("inline policies", "grant", "them"),
+        };
+        let mut reason = format!(
+            "adopting: {noun} {} {verb} what the guide's policy grants; s3dest's policy `{ours}` replaces {them}",
+            crate::adoption::names(&names)
+        );
+        if !fixes.is_empty() {
+            reason += &format!(" ({})", fixes.join("; "));
+        }
+        let address = Address::part(&dest.name, kind.policy_part());
+        self.change(
+            address,
+            Action::Replace,
+            Some(before),
+            Some(after),
+            reason,
+            ops,
+        );
+    }
+}
+
+/// The warning about an inline policy `adopt: true` leaves where it is, and why.
+pub(super) fn kept_policy_warning(
+    kind: IdentityKind,
+    identity: &str,
+    name: &str,
+    why: &crate::adoption::NotGuide,
+) -> String {
+    format!(
+        "{} `{identity}` has an inline policy `{name}` that s3dest does not manage; `adopt: true` does not take it over, as it is not the guide's grant for this destination ({why}); it is left alone",
+        kind.as_str()
+    )
 }
 
 pub(super) fn delete_role_op(role: &ObservedRole) -> Op {
@@ -381,7 +489,12 @@ impl IdentityKind {
     }
 
     pub(super) fn delete_policy(self, identity: &str) -> Op {
-        let name = INLINE_POLICY_NAME.to_owned();
+        self.delete_named_policy(identity, INLINE_POLICY_NAME)
+    }
+
+    /// Deletes the inline policy `name` (one made by hand, taken over on adoption).
+    pub(super) fn delete_named_policy(self, identity: &str, name: &str) -> Op {
+        let name = name.to_owned();
         match self {
             IdentityKind::Role => Op::DeleteRolePolicy {
                 role: identity.to_owned(),

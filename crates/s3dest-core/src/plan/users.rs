@@ -52,6 +52,15 @@ impl<'a> Planner<'a> {
         if !self.owned_or_adopted(&address, "user", &want.name, &have.owner(), dest) {
             return;
         }
+        // What `adopt: true` leaves of the user's own policies, and why (what it takes
+        // over is the inline policy's change).
+        if let Some(adoption) = crate::adoption::inline_policies(dest, self.desired, observed) {
+            for (name, _, why) in &adoption.kept {
+                let message =
+                    super::roles::kept_policy_warning(IdentityKind::User, &have.name, name, why);
+                self.warn(address.clone(), message);
+            }
+        }
         let mut want_tags = want.tags.clone();
         keep_policy_record(&mut want_tags, &have.tags);
         let ops = IdentityKind::User.tag_ops(&want.name, &want_tags, &have.tags);

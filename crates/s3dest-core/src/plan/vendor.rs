@@ -107,6 +107,28 @@ impl Planner<'_> {
             name: existing.policy_name.clone(),
             policy: want.clone(),
         };
+        if let Some(adoption) = crate::adoption::inline_policies(dest, self.desired, self.observed)
+        {
+            // The role serves other uses: only what touches the bucket is worth a word.
+            for (name, policy, why) in &adoption.kept {
+                if crate::adoption::mentions_bucket(dest, policy) {
+                    let message = super::roles::kept_policy_warning(
+                        IdentityKind::Role,
+                        &role.name,
+                        name,
+                        why,
+                    );
+                    self.warn(Address::part(&dest.name, Part::Role), message);
+                }
+            }
+            if !adoption.taken.is_empty() {
+                let have = role.inline_policies.get(&existing.policy_name);
+                let in_place = have.is_some_and(|h| h.equivalent(want));
+                let ops = if in_place { Vec::new() } else { vec![put] };
+                let ours = &existing.policy_name;
+                return self.take_over_policies(dest, &adoption, ours, want, ops);
+            }
+        }
         match role.inline_policies.get(&existing.policy_name) {
             None => self.change(
                 address,

@@ -135,6 +135,19 @@ fn grant_statements(d: &Description, dest: &Destination, bucket: Bucket) -> Vec<
     statements
 }
 
+/// The actions a vendor is granted, wherever they apply.
+fn vendor_actions(d: &Description, dest: &Destination) -> Vec<String> {
+    if d.grants.from_spec {
+        return dest.actions.clone();
+    }
+    let actions = d
+        .grants
+        .bucket_actions
+        .iter()
+        .chain(d.grants.object_actions);
+    actions.map(|a| (*a).to_owned()).collect()
+}
+
 /// Who acts for the vendor: the principals a role trusts, or a bucket statement names.
 fn acting_principals(d: &Description, dest: &Destination) -> Vec<String> {
     match &d.trust {
@@ -282,6 +295,7 @@ fn expand_destination(dest: &Destination, ctx: &Context) -> DesiredDestination {
         user,
         inline_policy,
         bucket_statement,
+        vendor_actions: vendor_actions(d, dest),
         adopt: dest.adopt,
         warnings,
     };
