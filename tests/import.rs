@@ -181,7 +181,7 @@ fn every_vendors_guide_setup_imports_plans_only_the_fixes_and_converges() {
     let aws = aws(&moto);
     aws.create_bucket(BUCKET);
     let braze = trust("arn:aws:iam::987654321098:root", Some("braze-ext-42"));
-    let roles: [(&str, Value, Option<(&str, Value)>); 8] = [
+    let roles: [(&str, Value, Option<(&str, Value)>); 9] = [
         (
             "walkme-s3",
             guide("walkme-trust-current.json"),
@@ -222,6 +222,16 @@ fn every_vendors_guide_setup_imports_plans_only_the_fixes_and_converges() {
                 Some("datadog-generated-id"),
             ),
             Some(("DatadogLogArchives", guide("datadog-policy.json"))),
+        ),
+        (
+            "partner-exporter",
+            trust("arn:aws:iam::111122223333:role/exporter", Some("xyz-123")),
+            Some((
+                "PartnerPolicy",
+                json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                     "Resource": format!("arn:aws:s3:::{BUCKET}/partner/*")}]}),
+            )),
         ),
         (
             "ops-admin",
