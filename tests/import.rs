@@ -146,34 +146,12 @@ fn a_bad_name_or_bucket_is_refused_before_any_aws_call() {
 
 /// A guide's snippet (`crates/s3dest-core/tests/guides/`) with its placeholders filled.
 fn guide(file: &str) -> Value {
-    let path = format!(
-        "{}/crates/s3dest-core/tests/guides/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).expect("a guide snippet");
-    let text = text
-        .replace("BUCKET_ARN", &format!("arn:aws:s3:::{BUCKET}"))
-        .replace("ROLE_ARN", "arn:aws:iam::123456789012:role/pendo_datasync")
-        .replace("INSERTBUCKETNAME", BUCKET)
-        .replace("<bucket-name>", BUCKET)
-        .replace("<YOUR_BUCKET_NAME>", BUCKET)
-        .replace("<BUCKET_NAME>", BUCKET)
-        .replace("<YOUR_WORKSPACE_ID>", "ws-8f2a")
-        .replace("<MIXPANEL_PROJECT_TOKEN>", "mp-token-1")
-        .replace("<POLICY_ID>", "CloudflarePolicy")
-        .replace("burritobot", BUCKET)
-        .replace(
-            "<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>",
-            &format!("{BUCKET}/datadog"),
-        )
-        .replace(
-            "<MY_BUCKET_NAME_2_/_MY_OPTIONAL_BUCKET_PATH_2>",
-            &format!("{BUCKET}/datadog"),
-        )
-        .replace("<MY_BUCKET_NAME_1>", BUCKET)
-        .replace("<MY_BUCKET_NAME_2>", BUCKET);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+    serde_json::from_str(&s3dest_testkit::guide_snippet(file, BUCKET))
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
+
+/// A role to make: its name, its trust, and the inline policy the guide gives it.
+type HandRole = (&'static str, Value, Option<(&'static str, Value)>);
 
 #[test]
 fn every_vendors_guide_setup_imports_plans_only_the_fixes_and_converges() {
@@ -181,7 +159,7 @@ fn every_vendors_guide_setup_imports_plans_only_the_fixes_and_converges() {
     let aws = aws(&moto);
     aws.create_bucket(BUCKET);
     let braze = trust("arn:aws:iam::987654321098:root", Some("braze-ext-42"));
-    let roles: [(&str, Value, Option<(&str, Value)>); 9] = [
+    let roles: [HandRole; 9] = [
         (
             "walkme-s3",
             guide("walkme-trust-current.json"),

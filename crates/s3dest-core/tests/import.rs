@@ -14,34 +14,8 @@ const BUCKET: &str = "acme-exports";
 
 /// A guide's snippet with its placeholders filled for `BUCKET`.
 fn guide(file: &str) -> PolicyDocument {
-    let path = format!("{}/tests/guides/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("a guide snippet");
-    let bucket_arn = format!("arn:aws:s3:::{BUCKET}");
-    let text = text
-        .replace("BUCKET_ARN", &bucket_arn)
-        .replace(
-            "ROLE_ARN",
-            &format!("arn:aws:iam::{ACCOUNT}:role/pendo_datasync"),
-        )
-        .replace("INSERTBUCKETNAME", BUCKET)
-        .replace("<bucket-name>", BUCKET)
-        .replace("<YOUR_BUCKET_NAME>", BUCKET)
-        .replace("<BUCKET_NAME>", BUCKET)
-        .replace("<YOUR_WORKSPACE_ID>", "ws-8f2a")
-        .replace("<MIXPANEL_PROJECT_TOKEN>", "mp-token-1")
-        .replace("<POLICY_ID>", "CloudflarePolicy")
-        .replace("burritobot", BUCKET)
-        .replace(
-            "<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>",
-            &format!("{BUCKET}/datadog"),
-        )
-        .replace(
-            "<MY_BUCKET_NAME_2_/_MY_OPTIONAL_BUCKET_PATH_2>",
-            &format!("{BUCKET}/datadog"),
-        )
-        .replace("<MY_BUCKET_NAME_1>", BUCKET)
-        .replace("<MY_BUCKET_NAME_2>", BUCKET);
-    PolicyDocument::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+    PolicyDocument::parse(&s3dest_testkit::guide_snippet(file, BUCKET))
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 fn document(json: serde_json::Value) -> PolicyDocument {

@@ -39,3 +39,29 @@ pub fn spec(yaml: &str) -> s3dest_spec::Spec {
 pub use memory::MemoryCloud;
 #[cfg(feature = "cloud")]
 pub use scene::{Scene, SdkScene};
+
+/// A vendor guide's policy snippet (`crates/s3dest-core/tests/guides/FILE`) with its
+/// placeholders filled for `bucket`: Pendo's role in account 123456789012, Datadog's
+/// path `datadog`, Cloudflare's example bucket, and stand-in IDs.
+pub fn guide_snippet(file: &str, bucket: &str) -> String {
+    let path = format!(
+        "{}/../s3dest-core/tests/guides/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let datadog = format!("{bucket}/datadog");
+    text.replace("BUCKET_ARN", &format!("arn:aws:s3:::{bucket}"))
+        .replace("ROLE_ARN", "arn:aws:iam::123456789012:role/pendo_datasync")
+        .replace("INSERTBUCKETNAME", bucket)
+        .replace("<bucket-name>", bucket)
+        .replace("<YOUR_BUCKET_NAME>", bucket)
+        .replace("<BUCKET_NAME>", bucket)
+        .replace("<YOUR_WORKSPACE_ID>", "ws-8f2a")
+        .replace("<MIXPANEL_PROJECT_TOKEN>", "mp-token-1")
+        .replace("<POLICY_ID>", "CloudflarePolicy")
+        .replace("burritobot", bucket)
+        .replace("<MY_BUCKET_NAME_1_/_MY_OPTIONAL_BUCKET_PATH_1>", &datadog)
+        .replace("<MY_BUCKET_NAME_2_/_MY_OPTIONAL_BUCKET_PATH_2>", &datadog)
+        .replace("<MY_BUCKET_NAME_1>", bucket)
+        .replace("<MY_BUCKET_NAME_2>", bucket)
+}
