@@ -414,6 +414,10 @@ fn region_of_location(location: Option<&str>) -> String {
 }
 
 impl Cloud for Aws {
+    async fn caller_account(&self) -> Result<String, CloudError> {
+        crate::read::account_id(self).await
+    }
+
     async fn read_iam(&self, names: &IdentityNames) -> Result<IamSnapshot, CloudError> {
         crate::read::iam(self, names).await
     }

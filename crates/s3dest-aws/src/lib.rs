@@ -58,6 +58,9 @@ pub use lock::LOCK_KEY;
 /// - `calls` counts the AWS requests sent so far, each attempt of a retried call
 ///   included (the figure reported per plan).
 pub trait Cloud {
+    /// The account the credentials resolve to (`GetCallerIdentity`).
+    fn caller_account(&self) -> impl Future<Output = Result<String, CloudError>> + Send;
+
     fn read_iam(
         &self,
         names: &IdentityNames,

@@ -55,7 +55,7 @@ pub(crate) async fn whole_account_iam(aws: &Aws) -> Result<IamSnapshot, CloudErr
     })
 }
 
-async fn account_id(aws: &Aws) -> Result<String, CloudError> {
+pub(crate) async fn account_id(aws: &Aws) -> Result<String, CloudError> {
     let out = aws
         .sts
         .get_caller_identity()

@@ -377,6 +377,18 @@ pub async fn read_for(
     spec: &Spec,
     purpose: Purpose,
 ) -> Result<(Desired, Observed)> {
+    // Before any other call: credentials of the wrong account read nothing.
+    if let Some(pinned) = &spec.account {
+        let actual = aws.caller_account().await?;
+        if actual != *pinned {
+            bail!(
+                "the credentials are of account {actual}, and spec `{}` is pinned to account \
+                 {pinned} (`account:`): nothing was read or changed; use credentials of \
+                 account {pinned}",
+                spec.name
+            );
+        }
+    }
     let read_at = now()?;
     let identities = s3dest_core::wanted_identities(spec);
     let owned = |tags: &BTreeMap<String, String>| tags.get(TAG_SPEC) == Some(&spec.name);

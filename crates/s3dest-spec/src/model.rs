@@ -14,6 +14,9 @@ use s3dest_vendors::Identity;
 pub struct Spec {
     /// The spec's id: the value of the `s3dest:spec` tag on everything it owns.
     pub name: String,
+    /// The AWS account the spec belongs to (`account:`): reading AWS with credentials
+    /// of another account is refused.
+    pub account: Option<String>,
     /// Region for buckets that s3dest creates, when the bucket gives none.
     pub region: Option<String>,
     pub buckets: BTreeMap<String, BucketSpec>,

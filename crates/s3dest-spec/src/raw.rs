@@ -38,6 +38,10 @@ pub(crate) struct RawSpec {
     /// with a letter or digit.
     #[schemars(with = "String", length(min = 1, max = 64), pattern(schema::SPEC_NAME))]
     pub name: Option<Spanned<String>>,
+    /// The AWS account the spec belongs to, 12 digits, quoted: every command that reads
+    /// AWS refuses to run with credentials of another account.
+    #[schemars(with = "Option<String>", pattern(schema::ACCOUNT_ID))]
+    pub account: Option<Spanned<String>>,
     /// The region where buckets with `create: true` are created when they name none, such as
     /// `us-east-1`.
     #[schemars(with = "Option<String>", pattern(schema::REGION))]

@@ -70,6 +70,7 @@ fn unwrap_descriptions(value: &mut Value) {
 // Patterns: ECMA-262 regular expressions without look-around, as JSON Schema asks.
 
 /// A spec name: 1-64 characters, letters, digits, `.`, `_`, `-`, starting with a letter or digit.
+pub(crate) const ACCOUNT_ID: &str = "^[0-9]{12}$";
 pub(crate) const SPEC_NAME: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 /// An AWS region code.
 pub(crate) const REGION: &str = "^[a-z]{2}(-[a-z]+)+-[0-9]+$";

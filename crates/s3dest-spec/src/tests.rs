@@ -179,6 +179,7 @@ fn the_example_parses_into_the_expected_spec() {
         span: at(line, 3, len),
     };
     let expected = Spec {
+        account: None,
         name: "acme-exports".into(),
         region: Some("us-east-1".into()),
         buckets: BTreeMap::from([

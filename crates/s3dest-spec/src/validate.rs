@@ -148,6 +148,7 @@ impl Checker<'_, '_> {
         };
 
         let region = raw.region.as_ref().map(|r| self.region(r));
+        let account = raw.account.as_ref().and_then(|a| self.account(a));
 
         let buckets = match raw.buckets {
             Maybe::Missing => {
@@ -187,10 +188,23 @@ impl Checker<'_, '_> {
 
         Some(Spec {
             name: name?,
+            account,
             region: region.flatten(),
             buckets,
             destinations: checked,
         })
+    }
+
+    fn account(&mut self, account: &Spanned<String>) -> Option<String> {
+        let id = &account.value;
+        if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(id.clone());
+        }
+        self.push(
+            Diagnostic::error(self.span(account), format!("invalid account `{id}`"))
+                .with_help("an AWS account ID: 12 digits, quoted (`account: \"123456789012\"`)"),
+        );
+        None
     }
 
     fn region(&mut self, region: &Spanned<String>) -> Option<String> {

@@ -707,6 +707,10 @@ fn made_by(have: &ObservedRole, want: &RoleDef) -> bool {
 }
 
 impl Cloud for MemoryCloud {
+    async fn caller_account(&self) -> Result<String, CloudError> {
+        Ok(self.world().iam.account_id.clone())
+    }
+
     async fn read_iam(&self, names: &IdentityNames) -> Result<IamSnapshot, CloudError> {
         let world = self.world();
         let roles: BTreeMap<String, ObservedRole> = world
