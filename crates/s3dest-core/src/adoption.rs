@@ -289,16 +289,6 @@ pub fn fixes(dest: &DesiredDestination, taken: &[&Statement], ours: &[&Statement
     fixes
 }
 
-/// `a`, `b` and `c`, each in backquotes.
-pub fn names(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
-    match quoted.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// Who a destination's bucket statement grants, in words: its role, or the vendor's
 /// principal.
 pub fn grantee(dest: &DesiredDestination) -> String {
@@ -310,7 +300,7 @@ pub fn grantee(dest: &DesiredDestination) -> String {
         .iter()
         .flat_map(Statement::aws_principals)
         .collect();
-    names(&principals)
+    crate::phrase::code_list(&principals)
 }
 
 /// The name of s3dest's inline policy on the destination's identity.

@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod import;
 pub mod model;
 pub mod outputs;
+pub mod phrase;
 pub mod plan;
 pub mod presets;
 pub mod render;

@@ -6,6 +6,7 @@ use s3dest_spec::vendors::{Encryption, ScopeRule};
 use super::{AssumeCheck, DestinationAccess, ExternalIdCase, Reach, RequestCheck, State};
 use crate::findings::{Finding, FindingKind, FindingSeverity};
 use crate::model::{DesiredDestination, LOCK_KEY};
+use crate::phrase::{and_list, code_list};
 use crate::plan::{Address, Part};
 
 /// The findings of `access` (evaluated in `state`): a needed request denied is a
@@ -236,10 +237,9 @@ pub fn beyond_need_finding(
     let parts: Vec<String> = groups
         .iter()
         .map(|(actions, reaches)| {
-            let actions: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
             format!(
                 "{} {}",
-                list(&actions),
+                code_list(actions),
                 where_(reaches, &dest.bucket, own.as_deref())
             )
         })
@@ -296,18 +296,9 @@ fn where_(reaches: &[&Reach], bucket: &str, own: Option<&str>) -> String {
             Some(own) => format!("outside {own}: in"),
             None => "in the folders of other destinations:".to_owned(),
         };
-        others.insert(0, format!("{outside} {}", list(&folders)));
+        others.insert(0, format!("{outside} {}", and_list(folders)));
     }
-    list(&others)
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+    and_list(others)
 }
 
 /// Whether the destination's own grant (its inline policy or bucket statement) allows

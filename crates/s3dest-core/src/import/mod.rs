@@ -26,6 +26,7 @@ use s3dest_policy::{Effect, Statement, eval::keys, normalize_aws_principal};
 use s3dest_spec::vendors::{Folder, Identity, ScopeRule, Trust, TrustVariant, Vendor};
 
 use crate::model::{Observed, ObservedBucket, ObservedRole, Owner};
+use crate::phrase::code_list;
 pub use grants::{BucketGrant, bucket_grants};
 pub use yaml::to_yaml;
 
@@ -266,7 +267,7 @@ fn recognise_role(role: &ObservedRole, trust: &TrustFacts, account: &str) -> Opt
                 let seen = format!(
                     "role `{}`, trusted by {}: {}",
                     role.name,
-                    list(trusted_by.iter().map(|p| format!("`{p}`"))),
+                    code_list(trusted_by.iter()),
                     vendor.description().title
                 );
                 return Some(by(vendor, seen));
@@ -351,7 +352,7 @@ fn recognise_role(role: &ObservedRole, trust: &TrustFacts, account: &str) -> Opt
             format!(
                 "role `{}`, trusted by `{principal}` of another account: no vendor of the catalogue grants exactly {}",
                 role.name,
-                list(granted.iter().map(|a| format!("`{a}`")))
+                code_list(&granted)
             ),
         )),
     }
@@ -371,7 +372,7 @@ impl Recognised {
         if !self.also.is_empty() {
             check.push(format!(
                 "its grant is also that of {}: set `vendor:` to the feature this role exports",
-                list(self.also.iter().map(|v| format!("`{v}`")))
+                code_list(&self.also)
             ));
         }
         let (folder, scope_folder, folder_note) = folder_of(vendor, bucket, grant);
@@ -402,7 +403,7 @@ impl Recognised {
         if trust.external_ids.len() > 1 {
             check.push(format!(
                 "the trust accepts several external IDs ({}): the spec keeps the first, and apply removes the others",
-                list(trust.external_ids.iter().map(|i| format!("`{i}`")))
+                code_list(&trust.external_ids)
             ));
         }
         let fixed_name = vendor.fixed_role().is_some();
@@ -618,15 +619,5 @@ fn name_destinations(found: &mut [Found]) {
         }
         used.insert(name.clone());
         f.name = name;
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn list(items: impl IntoIterator<Item = String>) -> String {
-    let items: Vec<String> = items.into_iter().collect();
-    match items.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }

@@ -223,7 +223,7 @@ impl<'a> Planner<'a> {
                 };
                 let mut reason = format!(
                     "adopting: {noun} {} {verb} {} what the guide's statement grants; {they} replaced by s3dest's statement `{sid}`",
-                    crate::adoption::names(&sids),
+                    crate::phrase::code_list(&sids),
                     crate::adoption::grantee(dest),
                 );
                 if !fixes.is_empty() {

@@ -387,7 +387,7 @@ impl Planner<'_> {
         };
         let mut reason = format!(
             "adopting: {noun} {} {verb} what the guide's policy grants; s3dest's policy `{ours}` replaces {them}",
-            crate::adoption::names(&names)
+            crate::phrase::code_list(&names)
         );
         if !fixes.is_empty() {
             reason += &format!(" ({})", fixes.join("; "));
