@@ -195,6 +195,16 @@ pub struct Grants {
     pub from_spec: bool,
 }
 
+impl Grants {
+    /// Every action of the grant, bucket actions first (none for a grant the spec lists).
+    pub fn actions(&self) -> impl Iterator<Item = &'static str> {
+        self.bucket_actions
+            .iter()
+            .chain(self.object_actions)
+            .copied()
+    }
+}
+
 /// Where the grant is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {

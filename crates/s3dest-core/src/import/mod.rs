@@ -326,13 +326,7 @@ fn recognise_role(role: &ObservedRole, trust: &TrustFacts, account: &str) -> Opt
                 }
                 _ => false,
             };
-            let actions: BTreeSet<String> = d
-                .grants
-                .bucket_actions
-                .iter()
-                .chain(d.grants.object_actions)
-                .map(|a| (*a).to_owned())
-                .collect();
+            let actions: BTreeSet<String> = d.grants.actions().map(str::to_owned).collect();
             accepts && !d.grants.from_spec && v.fixed_role().is_none() && actions == granted
         })
         .collect();

@@ -140,12 +140,7 @@ fn vendor_actions(d: &Description, dest: &Destination) -> Vec<String> {
     if d.grants.from_spec {
         return dest.actions.clone();
     }
-    let actions = d
-        .grants
-        .bucket_actions
-        .iter()
-        .chain(d.grants.object_actions);
-    actions.map(|a| (*a).to_owned()).collect()
+    d.grants.actions().map(str::to_owned).collect()
 }
 
 /// Who acts for the vendor: the principals a role trusts, or a bucket statement names.
