@@ -42,13 +42,7 @@ fn guide(text: &str, replacements: &[(&str, &str)]) -> PolicyDocument {
 }
 
 fn trust(principal: &str, external_id: Option<&str>) -> PolicyDocument {
-    let mut s = Statement::allow()
-        .with_principal_aws([principal])
-        .with_actions(["sts:AssumeRole"]);
-    if let Some(id) = external_id {
-        s = s.with_condition("StringEquals", "sts:ExternalId", [id]);
-    }
-    PolicyDocument::new(vec![s])
+    s3dest_testkit::trust_policy(principal, external_id)
 }
 
 fn foreign_statement() -> Statement {
@@ -68,18 +62,7 @@ fn hand_role(
     trust: PolicyDocument,
     policies: &[(&str, PolicyDocument)],
 ) -> ObservedRole {
-    ObservedRole {
-        name: name.into(),
-        path: "/".into(),
-        arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
-        trust,
-        tags: BTreeMap::new(),
-        inline_policies: policies
-            .iter()
-            .map(|(n, p)| ((*n).to_owned(), p.clone()))
-            .collect(),
-        managed_policy_arns: Vec::new(),
-    }
+    s3dest_testkit::hand_role(ACCOUNT, name, trust, policies)
 }
 
 /// An account holding the bucket (SSE-S3, no Object Lock) with a statement of someone

@@ -24,27 +24,11 @@ fn document(json: serde_json::Value) -> PolicyDocument {
 
 /// A role trusted by `principal` (with an external ID when given).
 fn trust(principal: &str, external_id: Option<&str>) -> PolicyDocument {
-    let mut statement = serde_json::json!({"Effect": "Allow", "Principal": {"AWS": principal},
-                                           "Action": "sts:AssumeRole"});
-    if let Some(id) = external_id {
-        statement["Condition"] = serde_json::json!({"StringEquals": {"sts:ExternalId": id}});
-    }
-    document(serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}))
+    s3dest_testkit::trust_policy(principal, external_id)
 }
 
 fn role(name: &str, trust: PolicyDocument, policies: &[(&str, PolicyDocument)]) -> ObservedRole {
-    ObservedRole {
-        name: name.to_owned(),
-        path: "/".to_owned(),
-        arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
-        trust,
-        tags: BTreeMap::new(),
-        inline_policies: policies
-            .iter()
-            .map(|(n, p)| ((*n).to_owned(), p.clone()))
-            .collect(),
-        managed_policy_arns: Vec::new(),
-    }
+    s3dest_testkit::hand_role(ACCOUNT, name, trust, policies)
 }
 
 /// Every catalogue vendor's setup, as its guide has it, and foreign things around them.

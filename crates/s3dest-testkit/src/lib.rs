@@ -65,3 +65,36 @@ pub fn guide_snippet(file: &str, bucket: &str) -> String {
         .replace("<MY_BUCKET_NAME_1>", bucket)
         .replace("<MY_BUCKET_NAME_2>", bucket)
 }
+
+/// A trust policy letting `principal` assume the role, with this external ID if any.
+pub fn trust_policy(principal: &str, external_id: Option<&str>) -> s3dest_policy::PolicyDocument {
+    let mut statement = s3dest_policy::Statement::allow()
+        .with_principal_aws([principal])
+        .with_actions(["sts:AssumeRole"]);
+    if let Some(id) = external_id {
+        statement = statement.with_condition("StringEquals", "sts:ExternalId", [id]);
+    }
+    s3dest_policy::PolicyDocument::new(vec![statement])
+}
+
+/// A role of `account` made by hand (or by a vendor's template) at `/`, without
+/// s3dest's tags, with these inline policies.
+pub fn hand_role(
+    account: &str,
+    name: &str,
+    trust: s3dest_policy::PolicyDocument,
+    policies: &[(&str, s3dest_policy::PolicyDocument)],
+) -> s3dest_core::model::ObservedRole {
+    s3dest_core::model::ObservedRole {
+        name: name.to_owned(),
+        path: "/".to_owned(),
+        arn: format!("arn:aws:iam::{account}:role/{name}"),
+        trust,
+        tags: std::collections::BTreeMap::new(),
+        inline_policies: policies
+            .iter()
+            .map(|(n, p)| ((*n).to_owned(), p.clone()))
+            .collect(),
+        managed_policy_arns: Vec::new(),
+    }
+}
