@@ -151,16 +151,7 @@ fn every_plan_and_access_show_who_can_do_what() {
 
     // After apply: the TLS Deny never applies to a vendor (every vendor uses TLS), and
     // Segment's role may use the bucket's key; Pendo's uploads might be denied.
-    moto.start_recording();
-    let after = w.run(&moto, &["access", "--format", "json"]).expect(1);
-    moto.stop_recording();
-    let calls = moto.recorded_calls();
-    assert!(!calls.is_empty());
-    assert_eq!(
-        support::writes(&calls),
-        Vec::<String>::new(),
-        "access is read-only"
-    );
+    let after = support::run_read_only(&w, &moto, &["access", "--format", "json"], 1);
     let report: Value = serde_json::from_str(&after.stdout).expect("a JSON report");
     assert_eq!(report["format_version"], "1");
     insta::assert_debug_snapshot!("after_apply_verdicts", verdicts(&report));

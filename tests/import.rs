@@ -89,18 +89,8 @@ fn import_reads_only_and_its_spec_validates_plans_and_converges() {
     let aws = aws(&moto);
     seed(&aws);
     let w = Workdir::new("");
-    moto.start_recording();
-    let imported = w
-        .run(&moto, &["import", "--name", "acme", "--bucket", BUCKET])
-        .expect(0);
-    moto.stop_recording();
-    let calls = moto.recorded_calls();
-    assert!(!calls.is_empty());
-    assert_eq!(
-        support::writes(&calls),
-        Vec::<String>::new(),
-        "import is read-only"
-    );
+    let args = ["import", "--name", "acme", "--bucket", BUCKET];
+    let imported = support::run_read_only(&w, &moto, &args, 0);
     insta::assert_snapshot!("imported", imported.stdout);
     assert_eq!(
         imported.stderr,

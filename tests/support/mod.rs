@@ -364,6 +364,24 @@ pub fn account_env(moto: &MotoGuard, account: &str) -> Vec<(&'static str, String
     ]
 }
 
+/// Runs `s3dest ARGS`, expecting exit `code`, with moto's recorder on, and checks that it
+/// read AWS and wrote nothing.
+#[track_caller]
+pub fn run_read_only(w: &Workdir, moto: &MotoGuard, args: &[&str], code: i32) -> Run {
+    moto.start_recording();
+    let run = w.run(moto, args);
+    moto.stop_recording();
+    let run = run.expect(code);
+    let calls = moto.recorded_calls();
+    assert!(!calls.is_empty(), "{args:?} read nothing");
+    assert_eq!(
+        writes(&calls),
+        Vec::<String>::new(),
+        "{args:?} is read-only"
+    );
+    run
+}
+
 /// The operations of recorded calls that are not reads (`Get…`, `List…`, S3's `GET`
 /// and `HEAD`).
 pub fn writes(calls: &[serde_json::Value]) -> Vec<String> {
