@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use s3dest_policy::{Effect, PolicyDocument, eval::keys, normalize_aws_principal};
+use s3dest_policy::{PolicyDocument, normalize_aws_principal};
 
 use super::{AssumeCheck, ExternalIdCase, State, assume_checks};
 use crate::findings::{Finding, FindingKind, FindingSeverity};
@@ -51,7 +51,9 @@ pub fn trust_drift(dest: &DesiredDestination, desired: &Desired, observed: &Obse
     }
     if let Some(live) = live {
         let spec_ids: BTreeSet<&str> = dest.external_id.as_deref().into_iter().collect();
-        let ids: Vec<String> = external_ids(live)
+        let live = super::Trusted::of(live);
+        let sorted: BTreeSet<&String> = live.external_ids.iter().collect();
+        let ids: Vec<String> = sorted
             .into_iter()
             .filter(|id| !spec_ids.contains(id.as_str()))
             .map(|id| format!("`{id}`"))
@@ -60,9 +62,11 @@ pub fn trust_drift(dest: &DesiredDestination, desired: &Desired, observed: &Obse
             exposed = true;
             now.push(format!("it accepts external ID {}", ids.join(", ")));
         }
-        let others: Vec<String> = trusted(live)
-            .into_iter()
-            .filter(|p| !named.iter().any(|n| normalize_aws_principal(n) == *p))
+        let others: Vec<String> = live
+            .principals
+            .iter()
+            .filter(|p| !named.iter().any(|n| normalize_aws_principal(n) == **p))
+            .cloned()
             .collect();
         if !others.is_empty() {
             exposed = true;
@@ -88,36 +92,6 @@ pub fn trust_drift(dest: &DesiredDestination, desired: &Desired, observed: &Obse
             now.join("; ")
         ),
     )
-}
-
-/// The external IDs a trust's `Allow` statements name, under any operator.
-fn external_ids(trust: &PolicyDocument) -> BTreeSet<String> {
-    trust
-        .statements
-        .iter()
-        .filter(|s| s.effect == Effect::Allow)
-        .flat_map(|s| s.condition.values())
-        .flat_map(|keyed| {
-            keyed
-                .iter()
-                .filter(|(key, _)| key.eq_ignore_ascii_case(keys::EXTERNAL_ID))
-                .flat_map(|(_, values)| values.iter().cloned())
-        })
-        .collect()
-}
-
-/// The `AWS` principals a trust's `Allow` statements name.
-fn trusted(trust: &PolicyDocument) -> BTreeSet<String> {
-    trust
-        .statements
-        .iter()
-        .filter(|s| s.effect == Effect::Allow)
-        .flat_map(|s| {
-            s.aws_principals()
-                .map(normalize_aws_principal)
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// The `missing-external-id` warnings of a role whose trust, as read, admits the

@@ -12,10 +12,12 @@ mod drift;
 mod findings;
 mod probes;
 mod public;
+mod trust;
 
 pub use drift::{live_trust_exposure, policy_drift, trust_drift};
 pub use findings::{beyond_need_finding, findings};
 pub use public::public_statements;
+pub(crate) use trust::Trusted;
 
 use s3dest_policy::{
     Context, Decision, Labeled, Outcome, PolicyDocument, Request, RequestPrincipal, StatementRef,

@@ -22,9 +22,10 @@ mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use s3dest_policy::{Effect, Statement, eval::keys, normalize_aws_principal};
+use s3dest_policy::{Effect, Statement, normalize_aws_principal};
 use s3dest_spec::vendors::{Folder, Identity, ScopeRule, Trust, TrustVariant, Vendor};
 
+use crate::access::Trusted;
 use crate::model::{Observed, ObservedBucket, ObservedRole, Owner};
 use crate::phrase::code_list;
 pub use grants::{BucketGrant, bucket_grants};
@@ -133,7 +134,7 @@ pub fn recognise(name: &str, observed: &Observed, only: &BTreeSet<String>) -> Im
         if grants.is_empty() {
             continue;
         }
-        let trust = TrustFacts::of(&role.trust);
+        let trust = Trusted::of(&role.trust);
         if let Some(recognised) = recognise_role(role, &trust, &observed.account_id) {
             for (bucket, grant) in &grants {
                 found.push(recognised.destination(role, bucket, grant, &trust));
@@ -180,53 +181,6 @@ fn statements_naming<'o>(observed: &'o Observed, arn: &str) -> Vec<(String, Vec<
         .collect()
 }
 
-/// Who a role's trust lets assume it, and with which external IDs.
-struct TrustFacts {
-    principals: BTreeSet<String>,
-    external_ids: Vec<String>,
-}
-
-impl TrustFacts {
-    fn of(trust: &s3dest_policy::PolicyDocument) -> TrustFacts {
-        let assume = trust.statements.iter().filter(|s| {
-            s.effect == Effect::Allow
-                && s.action
-                    .iter()
-                    .flatten()
-                    .any(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
-        });
-        let mut principals = BTreeSet::new();
-        let mut external_ids = Vec::new();
-        for statement in assume {
-            principals.extend(statement.aws_principals().map(normalize_aws_principal));
-            for keyed in statement.condition.values() {
-                for (key, values) in keyed {
-                    if key.eq_ignore_ascii_case(keys::EXTERNAL_ID) {
-                        for v in values {
-                            if !external_ids.contains(v) {
-                                external_ids.push(v.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        TrustFacts {
-            principals,
-            external_ids,
-        }
-    }
-
-    /// The account of each principal.
-    fn accounts(&self) -> BTreeSet<&str> {
-        self.principals
-            .iter()
-            .filter_map(|p| p.strip_prefix("arn:aws:iam::"))
-            .filter_map(|rest| rest.split(':').next())
-            .collect()
-    }
-}
-
 /// Which vendor a role is, and how it was told.
 struct Recognised {
     vendor: Vendor,
@@ -236,7 +190,7 @@ struct Recognised {
     seen: String,
 }
 
-fn recognise_role(role: &ObservedRole, trust: &TrustFacts, account: &str) -> Option<Recognised> {
+fn recognise_role(role: &ObservedRole, trust: &Trusted, account: &str) -> Option<Recognised> {
     let by = |vendor, seen: String| Recognised {
         vendor,
         also: Vec::new(),
@@ -358,7 +312,7 @@ impl Recognised {
         role: &ObservedRole,
         bucket: &str,
         grant: &BucketGrant,
-        trust: &TrustFacts,
+        trust: &Trusted,
     ) -> Found {
         let vendor = self.vendor;
         let d = vendor.description();
