@@ -128,18 +128,8 @@ impl<'a> Planner<'a> {
         }
         ops.extend(IdentityKind::Role.tag_ops(&want.name, &want_tags, &have.tags));
         // The trust's record changes with the trust: that is no reason of its own.
-        let without_record = |tags: &BTreeMap<String, String>| {
-            let mut tags = tags.clone();
-            tags.remove(TAG_TRUST);
-            tags
-        };
-        let other_tags_differ = !IdentityKind::Role
-            .tag_ops(
-                &want.name,
-                &without_record(&want_tags),
-                &without_record(&have.tags),
-            )
-            .is_empty();
+        let (set, unset) = users::tag_changes(&want_tags, &have.tags);
+        let other_tags_differ = !unset.is_empty() || set.keys().any(|k| k != TAG_TRUST);
         if other_tags_differ || (!trust_written && !ops.is_empty()) {
             reasons.push(if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added".to_owned()
