@@ -1,6 +1,7 @@
 //! A spec pinned to its account (`account:`), against moto: with credentials of another
 //! account every command that reads AWS refuses after the STS call and before any
-//! other, and changes nothing; with the right account it works as before.
+//! other, and changes nothing (`import` with `--account`); with the right account it
+//! works as before.
 
 mod support;
 
@@ -24,6 +25,7 @@ fn credentials_of_another_account_are_refused_before_any_other_call() {
         &["apply", "tfplan"],
         &["outputs"],
         &["access"],
+        &["import", "--account", "123456789012"],
     ] {
         moto.start_recording();
         let run = w.run_with_env(&moto, args, &env).expect(1);

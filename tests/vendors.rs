@@ -16,7 +16,7 @@ const BUCKET: &str = "acme-vendor-exports";
 
 fn spec(destinations: &str) -> String {
     format!(
-        "version: 1\nname: acme\nbuckets:\n  {BUCKET}: {{ region: us-east-1 }}\ndestinations:\n{destinations}"
+        "version: 1\nname: acme\naccount: \"123456789012\"\nbuckets:\n  {BUCKET}: {{ region: us-east-1 }}\ndestinations:\n{destinations}"
     )
 }
 

@@ -141,6 +141,32 @@ pub struct Aws {
 }
 
 pub fn aws(moto: &MotoGuard) -> Aws {
+    aws_with(
+        moto,
+        aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"),
+    )
+}
+
+/// [`aws`] in another account of moto's (with credentials of a role assumed in it).
+pub fn aws_in(moto: &MotoGuard, account: &str) -> Aws {
+    let env = account_env(moto, account);
+    let get = |name: &str| {
+        env.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let credentials = aws_sdk_iam::config::Credentials::new(
+        get("AWS_ACCESS_KEY_ID"),
+        get("AWS_SECRET_ACCESS_KEY"),
+        Some(get("AWS_SESSION_TOKEN")),
+        None,
+        "tests",
+    );
+    aws_with(moto, credentials)
+}
+
+fn aws_with(moto: &MotoGuard, credentials: aws_sdk_iam::config::Credentials) -> Aws {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -149,9 +175,7 @@ pub fn aws(moto: &MotoGuard) -> Aws {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(moto.endpoint())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                "testing", "testing", None, None, "tests",
-            ))
+            .credentials_provider(credentials)
             .load(),
     );
     let s3_config = aws_sdk_s3::config::Builder::from(&config)

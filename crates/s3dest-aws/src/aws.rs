@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
+use aws_sdk_s3::config::{
+    ConfigBag, Credentials, Intercept, ProvideCredentials, RuntimeComponents,
+    SharedCredentialsProvider,
+};
 use aws_smithy_types::retry::RetryConfig;
 
 use s3dest_core::model::{
@@ -137,6 +140,76 @@ impl Aws {
             conditional_deletes: AtomicBool::new(true),
             read_config: ReadConfig::default(),
             apply_config: ApplyConfig::default(),
+        })
+    }
+
+    /// Clients of the same configuration and credentials, with their own count of calls
+    /// and what they learn (bucket regions): one spec's, in a run of several.
+    pub fn split(&self) -> Result<Aws, CloudError> {
+        let aws = Aws::from_sdk_config(self.sdk_config.clone(), self.path_style)?;
+        Ok(Aws {
+            read_config: self.read_config.clone(),
+            apply_config: self.apply_config.clone(),
+            ..aws
+        })
+    }
+
+    /// The same configuration with the credentials of the role `arn`, assumed now with
+    /// these clients' credentials (and refreshed before they expire, for a long apply).
+    /// Assuming it now makes a role that cannot be assumed an error before anything is
+    /// read, one that says why. The `AssumeRole` call counts as the new clients' first.
+    pub async fn assuming(
+        &self,
+        arn: &str,
+        external_id: Option<&str>,
+        session_name: &str,
+    ) -> Result<Aws, CloudError> {
+        let role = || format!("role `{arn}`");
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| CloudError::from_sdk("AssumeRole", role(), e))?;
+        let first = out
+            .credentials()
+            .map(|c| {
+                Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_owned()),
+                    std::time::SystemTime::try_from(*c.expiration()).ok(),
+                    "s3dest-assume-role",
+                )
+            })
+            .ok_or_else(|| CloudError::Conflict {
+                resource: role(),
+                message: "AssumeRole returned no credentials".to_owned(),
+            })?;
+        let mut refresh = aws_config::sts::AssumeRoleProvider::builder(arn)
+            .session_name(session_name)
+            .configure(&self.sdk_config);
+        if let Some(id) = external_id {
+            refresh = refresh.external_id(id);
+        }
+        let credentials = AssumedCredentials {
+            first: Mutex::new(Some(first)),
+            refresh: refresh.build().await,
+        };
+        let config = self
+            .sdk_config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        let aws = Aws::from_sdk_config(config, self.path_style)?;
+        aws.counter.0.store(1, Ordering::Relaxed);
+        Ok(Aws {
+            read_config: self.read_config.clone(),
+            apply_config: self.apply_config.clone(),
+            ..aws
         })
     }
 
@@ -454,6 +527,35 @@ impl Cloud for Aws {
 /// Each request is logged at debug level (`-vv`).
 #[derive(Debug, Clone, Default)]
 struct CallCounter(Arc<AtomicU64>);
+
+/// An assumed role's credentials: those of the `AssumeRole` call that checked the role
+/// could be assumed, then fresh ones from the provider whenever they run out.
+#[derive(Debug)]
+struct AssumedCredentials {
+    first: Mutex<Option<Credentials>>,
+    refresh: aws_config::sts::AssumeRoleProvider,
+}
+
+impl ProvideCredentials for AssumedCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let first = self
+            .first
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match first {
+            Some(credentials) => {
+                aws_credential_types::provider::future::ProvideCredentials::ready(Ok(credentials))
+            }
+            None => self.refresh.provide_credentials(),
+        }
+    }
+}
 
 impl Intercept for CallCounter {
     fn name(&self) -> &'static str {

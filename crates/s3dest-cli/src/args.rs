@@ -22,29 +22,36 @@ pub struct Cli {
 pub enum Command {
     /// Check a spec offline: no AWS call, not even for credentials.
     Validate {
-        /// The spec file.
-        #[arg(default_value = "s3dest.yaml")]
-        spec: PathBuf,
+        /// Spec files, or directories of `*.yaml`/`*.yml` specs.
+        #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
+        specs: Vec<PathBuf>,
     },
     /// Show what apply would change in AWS.
     Plan {
-        #[arg(default_value = "s3dest.yaml")]
-        spec: PathBuf,
+        /// Spec files, or directories of `*.yaml`/`*.yml` specs: each is planned on its
+        /// own (its account, its lock), and with `--format json` each printed on one line.
+        #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
+        specs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
-        /// Save the plan, to apply exactly it later with `s3dest apply PLANFILE`.
+        /// Save the plan, to apply exactly it later with `s3dest apply PLANFILE`. With
+        /// several specs: a directory (existing, or ending in `/`) gets one plan file per
+        /// spec; any other path one file holding them all.
         #[arg(long, value_name = "PLANFILE")]
         out: Option<PathBuf>,
         /// Exit 2 when there are changes, 0 when there are none, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        #[command(flatten)]
+        jobs: Jobs,
     },
     /// Make AWS match the spec (or apply a saved plan file).
     Apply {
-        /// A spec file, or a plan file saved with `plan --out` (refused when it was
-        /// edited, or when its spec file changed since the plan was made).
+        /// Spec files, plan files saved with `plan --out` (refused when edited, or when
+        /// their spec file changed since), or directories of either. With several, every
+        /// plan is shown and confirmed at once, and nothing is applied if one has errors.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC|PLANFILE")]
-        target: PathBuf,
+        targets: Vec<PathBuf>,
         /// Apply without asking for confirmation (for pipelines).
         #[arg(long)]
         auto_approve: bool,
@@ -53,13 +60,18 @@ pub enum Command {
         /// is waited for and never broken.
         #[arg(long)]
         break_lock: bool,
+        #[command(flatten)]
+        jobs: Jobs,
     },
     /// Show, per destination, what to enter in the vendor's UI.
     Outputs {
-        #[arg(default_value = "s3dest.yaml")]
-        spec: PathBuf,
+        /// Spec files, or directories of `*.yaml`/`*.yml` specs.
+        #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
+        specs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        #[command(flatten)]
+        jobs: Jobs,
     },
     /// Show what each destination's vendor can actually do in AWS now.
     ///
@@ -71,10 +83,13 @@ pub enum Command {
     /// Exit 0 when every needed request is allowed and no wrong or missing external ID
     /// is admitted where the vendor uses one; 1 otherwise.
     Access {
-        #[arg(default_value = "s3dest.yaml")]
-        spec: PathBuf,
+        /// Spec files, or directories of `*.yaml`/`*.yml` specs.
+        #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
+        specs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        #[command(flatten)]
+        jobs: Jobs,
     },
     /// Print a spec of the vendor setups made by hand from the guides.
     ///
@@ -90,6 +105,10 @@ pub enum Command {
         /// no role is granted it (Cloudflare's statement).
         #[arg(long = "bucket", value_name = "BUCKET")]
         buckets: Vec<String>,
+        /// Refuse to read unless the credentials are of this account (12 digits); the
+        /// printed spec is pinned to the account read either way.
+        #[arg(long, value_name = "ACCOUNT")]
+        account: Option<String>,
     },
     /// Print the JSON Schema of the spec format, for editors and linters.
     Schema,
@@ -112,4 +131,13 @@ pub enum PlanFormat {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+/// How many specs of a run are worked on at once.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Jobs {
+    /// With several specs: how many are read, planned or applied at once.
+    #[arg(long = "jobs", short = 'j', value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }

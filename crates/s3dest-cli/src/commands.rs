@@ -1,11 +1,11 @@
 //! The commands: load and check the spec, read AWS, plan, render, apply.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use s3dest_aws::{ApplyConfig, ApplyEvent, Aws, Cloud};
+use s3dest_aws::{Aws, Cloud};
 use s3dest_core::model::{Desired, Observed, TAG_SPEC};
 use s3dest_core::plan::{self, Plan};
 use s3dest_core::{outputs, presets, render};
@@ -15,35 +15,31 @@ use crate::args::{Cli, Command, OutputFormat, PlanFormat};
 use crate::planfile::{self, PlanFile};
 use crate::ui::Ui;
 use crate::{Exit, Reported};
+use crate::{apply, runs};
 
 pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
     match cli.command {
-        Command::Validate { spec } => validate(&spec, ui),
+        Command::Validate { specs } => validate(&specs, ui),
         Command::Plan {
-            spec,
+            specs,
             format,
             out,
             detailed_exitcode,
-        } => plan_command(&spec, format, out.as_deref(), detailed_exitcode, ui),
+            jobs,
+        } => plan_command(
+            &specs,
+            format,
+            out.as_deref(),
+            detailed_exitcode,
+            jobs.jobs,
+            ui,
+        ),
         Command::Apply {
-            target,
+            targets,
             auto_approve,
             break_lock,
-        } => {
-            // A plan file holds a spec and more, so it may be larger than a spec.
-            let bytes = read_file(&target, &SPEC_OR_PLAN)?;
-            match planfile::parse(&bytes) {
-                Some(file) => {
-                    let file = file.with_context(|| format!("`{}`", target.display()))?;
-                    runtime()?.block_on(apply_saved(&target, file, break_lock, ui))
-                }
-                None => {
-                    let text = spec_text(&target, &bytes, ui)?;
-                    let checked = load_spec(&target, text, ui)?;
-                    runtime()?.block_on(apply_spec(&checked, auto_approve, break_lock, ui))
-                }
-            }
-        }
+            jobs,
+        } => apply::apply_command(&targets, auto_approve, break_lock, jobs.jobs, ui),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&s3dest_spec::json_schema())?;
             ui.out(&(schema + "\n"))?;
@@ -56,122 +52,473 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             ui.out(&String::from_utf8_lossy(&script))?;
             Ok(Exit::Success)
         }
-        Command::Outputs { spec, format } => outputs_command(&spec, format, ui),
-        Command::Access { spec, format } => access_command(&spec, format, ui),
-        Command::Import { name, buckets } => import_command(&name, &buckets, ui),
+        Command::Outputs {
+            specs,
+            format,
+            jobs,
+        } => outputs_command(&specs, format, jobs.jobs, ui),
+        Command::Access {
+            specs,
+            format,
+            jobs,
+        } => access_command(&specs, format, jobs.jobs, ui),
+        Command::Import {
+            name,
+            buckets,
+            account,
+        } => import_command(&name, &buckets, account.as_deref(), ui),
     }
 }
 
-/// What `plan` and `outputs` start from: the spec, checked before any AWS call, and
-/// AWS as read for it.
-struct Read {
-    spec_text: String,
-    desired: Desired,
+/// A spec as loaded for a run: its file, its text, and the checked spec.
+pub struct Loaded {
+    pub path: PathBuf,
+    pub text: String,
+    pub spec: Spec,
+}
+
+/// Loads every spec the arguments name, printing each one's diagnostics. Any error stops
+/// the run here, before any AWS call, whichever spec it is in.
+pub fn load_specs(args: &[PathBuf], ui: &Ui) -> Result<Vec<Loaded>> {
+    let paths = runs::spec_paths(args)?;
+    if let [path] = paths.as_slice() {
+        let text = read_spec(path, ui)?;
+        let spec = load_spec(path, &text, ui)?;
+        return Ok(vec![Loaded {
+            path: path.clone(),
+            text,
+            spec,
+        }]);
+    }
+    let mut loaded = Vec::new();
+    let mut failed = 0;
+    for path in &paths {
+        let result = read_spec(path, ui).and_then(|text| {
+            let spec = load_spec(path, &text, ui)?;
+            Ok(Loaded {
+                path: path.clone(),
+                text,
+                spec,
+            })
+        });
+        match result {
+            Ok(unit) => loaded.push(unit),
+            Err(err) => {
+                failed += 1;
+                if !err.is::<Reported>() {
+                    ui.error(&format!("{err:#}"));
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        ui.error(&format!(
+            "{failed} of {} specs cannot be used; nothing was sent to AWS",
+            paths.len()
+        ));
+        return Err(Reported.into());
+    }
+    runs::refuse_same_names(loaded.iter().map(|l| (l.path.as_path(), &l.spec)))?;
+    Ok(loaded)
+}
+
+/// A spec's plan, and AWS as read for it.
+struct Planned {
+    plan: Plan,
     observed: Observed,
 }
 
-fn load_and_read(spec: &Path, ui: &Ui) -> Result<Read> {
-    load_and_read_for(spec, Purpose::Plan, ui)
-}
-
-fn load_and_read_for(spec: &Path, purpose: Purpose, ui: &Ui) -> Result<Read> {
-    let spec_text = read_spec(spec, ui)?;
-    let checked = load_spec(spec, &spec_text, ui)?;
-    runtime()?.block_on(async {
-        let aws = Aws::from_env().await?;
-        let (desired, observed) = read_for(&aws, &checked, purpose).await?;
-        log_calls(&aws);
-        Ok(Read {
-            spec_text,
-            desired,
-            observed,
-        })
+/// Reads AWS for each spec (its own clients: the role it assumes), `jobs` at once, and
+/// what `then` makes of it. Configuration errors stop the run before any spec.
+async fn each_read<T>(
+    loaded: &[Loaded],
+    purpose: Purpose,
+    jobs: u16,
+    ui: &Ui,
+    then: impl Fn(&Loaded, Desired, Observed) -> T,
+) -> Result<Vec<runs::Done<T>>> {
+    let base = Aws::from_env().await?;
+    let (base, then) = (&base, &then);
+    Ok(runs::each(ui, loaded, jobs, |unit, ui| async move {
+        let aws = runs::client_for(base, &unit.spec).await?;
+        let read = read_for(&aws, &unit.spec, purpose).await;
+        log_calls(&aws, &unit.spec.name, &ui);
+        let (desired, observed) = read?;
+        Ok(then(unit, desired, observed))
     })
+    .await)
 }
 
 /// `s3dest plan`: read, diff, render; optionally save the plan.
 fn plan_command(
-    spec: &Path,
+    args: &[PathBuf],
     format: PlanFormat,
     out: Option<&Path>,
     detailed_exitcode: bool,
+    jobs: u16,
     ui: &Ui,
 ) -> Result<Exit> {
-    let Read {
-        spec_text,
-        desired,
-        observed,
-    } = load_and_read(spec, ui)?;
-    let plan = plan::diff(&desired, &observed);
-    let rendered = match format {
-        PlanFormat::Text => render::text(&plan, ui.color_stdout),
-        PlanFormat::Json => serde_json::to_string_pretty(&render::json(&plan))? + "\n",
-        PlanFormat::Markdown => render::markdown(&plan),
+    let loaded = load_specs(args, ui)?;
+    let done = runtime()?.block_on(each_read(&loaded, Purpose::Plan, jobs, ui, |_, d, o| {
+        Planned {
+            plan: plan::diff(&d, &o),
+            observed: o,
+        }
+    }))?;
+    let exit_of = |planned: &Planned| match planned.plan.has_errors() {
+        true => Exit::Error,
+        false if detailed_exitcode && !planned.plan.is_empty() => Exit::Changes,
+        false => Exit::Success,
     };
-    ui.out(&rendered)?;
-    // Errors and error findings are in the output; a plan that cannot work is not saved.
-    if plan.has_errors() {
-        return Err(Reported.into());
+    let render_one = |plan: &Plan| -> Result<String> {
+        Ok(match format {
+            PlanFormat::Text => render::text(plan, ui.color_stdout),
+            PlanFormat::Json => serde_json::to_string_pretty(&render::json(plan))? + "\n",
+            PlanFormat::Markdown => render::markdown(plan),
+        })
+    };
+    if let ([unit], [done]) = (loaded.as_slice(), done.as_slice()) {
+        let planned = done.result.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        ui.out(&render_one(&planned.plan)?)?;
+        // Errors and error findings are in the output; a plan that cannot work is not saved.
+        if planned.plan.has_errors() {
+            return Err(Reported.into());
+        }
+        if let Some(out) = out {
+            let file = PlanFile::new(
+                out,
+                &unit.path,
+                &unit.text,
+                &planned.plan,
+                &planned.observed,
+            );
+            planfile::save(out, &file)?;
+            ui.info(&format!(
+                "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
+                out.display(),
+                out.display()
+            ));
+        }
+        return Ok(exit_of(planned));
     }
+    match format {
+        PlanFormat::Text => {
+            for (unit, done) in loaded.iter().zip(&done) {
+                let heading = runs::heading(&unit.path, &unit.spec.name);
+                let text = done.result.as_ref().map(|p| render_one(&p.plan));
+                let mut section = take_section(done);
+                if let Ok(Ok(text)) = text {
+                    section.stdout.push_str(&text);
+                }
+                runs::print_section(ui, &heading, &section, done.result.as_ref().err());
+            }
+            ui.out(&run_summary(&done, |p| {
+                (!p.plan.is_empty(), p.plan.has_errors())
+            }))?;
+        }
+        PlanFormat::Json => {
+            for (unit, done) in loaded.iter().zip(&done) {
+                let value = match &done.result {
+                    Ok(planned) => with_file(render::json(&planned.plan), &unit.path),
+                    Err(err) => failed_json(unit, err),
+                };
+                ui.out(&(serde_json::to_string(&value)? + "\n"))?;
+                runs::print_stderr(
+                    ui,
+                    &who(unit),
+                    &take_section(done),
+                    done.result.as_ref().err(),
+                );
+            }
+        }
+        PlanFormat::Markdown => {
+            let files: Vec<String> = loaded
+                .iter()
+                .map(|l| l.path.display().to_string())
+                .collect();
+            let errors: Vec<String> = done
+                .iter()
+                .map(|d| {
+                    d.result
+                        .as_ref()
+                        .err()
+                        .map(|e| format!("{e:#}"))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let sections: Vec<render::SpecSection<'_>> = loaded
+                .iter()
+                .zip(&done)
+                .zip(files.iter().zip(&errors))
+                .map(|((unit, done), (file, error))| render::SpecSection {
+                    file,
+                    spec: &unit.spec.name,
+                    outcome: done
+                        .result
+                        .as_ref()
+                        .map(|p| &p.plan)
+                        .map_err(|_| error.as_str()),
+                })
+                .collect();
+            ui.out(&render::markdown_several(&sections))?;
+            for (unit, done) in loaded.iter().zip(&done) {
+                runs::print_stderr(
+                    ui,
+                    &who(unit),
+                    &take_section(done),
+                    done.result.as_ref().err(),
+                );
+            }
+        }
+    }
+    let all_planned: Option<Vec<(&Loaded, &Planned)>> = loaded
+        .iter()
+        .zip(&done)
+        .map(|(unit, done)| {
+            done.result
+                .as_ref()
+                .ok()
+                .filter(|p| !p.plan.has_errors())
+                .map(|p| (unit, p))
+        })
+        .collect();
     if let Some(out) = out {
-        planfile::save(out, &PlanFile::new(out, spec, &spec_text, &plan, &observed))?;
-        ui.info(&format!(
-            "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
-            out.display(),
-            out.display()
-        ));
+        match &all_planned {
+            Some(planned) => save_several(out, planned, ui)?,
+            None => ui.error(&format!(
+                "not saved to `{}`: not every spec could be planned without errors",
+                out.display()
+            )),
+        }
     }
-    let changes = detailed_exitcode && !plan.is_empty();
-    Ok(if changes {
-        Exit::Changes
+    Ok(runs::combine(
+        done.iter().map(|d| runs::exit_of(&d.result, exit_of)),
+    ))
+}
+
+/// Saves the plans of several specs: one file per spec in the directory `out` (one that
+/// exists, or a path ending in `/`), else one file holding them all.
+fn save_several(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<()> {
+    let to_dir = out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
+    if to_dir {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("cannot make the directory `{}`", out.display()))?;
+        let names = planfile::names_in_dir(
+            planned
+                .iter()
+                .map(|(u, p)| (u.spec.name.as_str(), p.plan.account_id.as_str())),
+        );
+        for ((unit, planned), name) in planned.iter().zip(names) {
+            let path = out.join(name);
+            let file = PlanFile::new(
+                &path,
+                &unit.path,
+                &unit.text,
+                &planned.plan,
+                &planned.observed,
+            );
+            planfile::save(&path, &file)?;
+        }
     } else {
-        Exit::Success
+        let files: Vec<PlanFile> = planned
+            .iter()
+            .map(|(unit, planned)| {
+                PlanFile::new(
+                    out,
+                    &unit.path,
+                    &unit.text,
+                    &planned.plan,
+                    &planned.observed,
+                )
+            })
+            .collect();
+        planfile::save_bundle(out, &files)?;
+    }
+    ui.info(&format!(
+        "Saved the plans of {} specs to {}. Apply exactly them with: s3dest apply {}",
+        planned.len(),
+        out.display(),
+        out.display()
+    ));
+    Ok(())
+}
+
+/// A unit's section (empty for the single unit of a run, which has none).
+fn take_section<T>(done: &runs::Done<T>) -> crate::ui::Section {
+    done.section.clone().unwrap_or_default()
+}
+
+/// `specs/prod.yaml (spec `acme-prod`)`.
+fn who(unit: &Loaded) -> String {
+    format!("{} (spec `{}`)", unit.path.display(), unit.spec.name)
+}
+
+/// The spec's object of a run of several, with its file: two specs of one name (in two
+/// accounts) are told apart by it.
+fn with_file(mut value: serde_json::Value, path: &Path) -> serde_json::Value {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("file".to_owned(), path.display().to_string().into());
+    }
+    value
+}
+
+/// The JSON line of a spec that could not be read.
+fn failed_json(unit: &Loaded, err: &anyhow::Error) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": render::FORMAT_VERSION,
+        "spec": unit.spec.name,
+        "file": unit.path.display().to_string(),
+        "error": format!("{err:#}"),
     })
 }
 
-/// `s3dest outputs`: what to enter in each vendor's UI.
-fn outputs_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
-    let Read {
-        desired, observed, ..
-    } = load_and_read(spec, ui)?;
-    let list = outputs::outputs(&desired, &observed);
-    let rendered = match format {
-        OutputFormat::Text => outputs::to_text(&list),
-        OutputFormat::Json => {
-            serde_json::to_string_pretty(&outputs::to_json(&desired.spec, &list))? + "\n"
+/// The last line of a text run over several specs.
+fn run_summary<T>(done: &[runs::Done<T>], status: impl Fn(&T) -> (bool, bool)) -> String {
+    let (mut changes, mut errors, mut failed) = (0, 0, 0);
+    for done in done {
+        match &done.result {
+            Ok(value) => {
+                let (changed, erred) = status(value);
+                changes += usize::from(changed);
+                errors += usize::from(erred);
+            }
+            Err(_) => failed += 1,
         }
-    };
-    ui.out(&rendered)?;
-    let plan = plan::diff(&desired, &observed);
-    if !plan.is_empty() || !plan.errors.is_empty() {
-        ui.info(
-            "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.",
-        );
     }
-    Ok(Exit::Success)
+    let mut line = format!("\n{} specs: {changes} with changes", done.len());
+    if errors > 0 {
+        line.push_str(&format!(", {errors} with errors"));
+    }
+    if failed > 0 {
+        line.push_str(&format!(", {failed} failed"));
+    }
+    line + ".\n"
+}
+
+/// `s3dest outputs`: what to enter in each vendor's UI.
+fn outputs_command(args: &[PathBuf], format: OutputFormat, jobs: u16, ui: &Ui) -> Result<Exit> {
+    let loaded = load_specs(args, ui)?;
+    let done = runtime()?.block_on(each_read(&loaded, Purpose::Plan, jobs, ui, |_, d, o| {
+        let list = outputs::outputs(&d, &o);
+        let plan = plan::diff(&d, &o);
+        let converged = plan.is_empty() && plan.errors.is_empty();
+        (d.spec, list, converged)
+    }))?;
+    let several = loaded.len() > 1;
+    for (unit, done) in loaded.iter().zip(&done) {
+        let mut section = take_section(done);
+        if let Ok((spec, list, converged)) = &done.result {
+            let rendered = match (format, several) {
+                (OutputFormat::Text, _) => outputs::to_text(list),
+                (OutputFormat::Json, false) => {
+                    serde_json::to_string_pretty(&outputs::to_json(spec, list))? + "\n"
+                }
+                (OutputFormat::Json, true) => {
+                    serde_json::to_string(&with_file(outputs::to_json(spec, list), &unit.path))?
+                        + "\n"
+                }
+            };
+            section.stdout.push_str(&rendered);
+            if !converged {
+                section.stderr.push_str(
+                    "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.\n",
+                );
+            }
+        }
+        print_unit(
+            ui,
+            unit,
+            &done.result,
+            &section,
+            format == OutputFormat::Json,
+            several,
+        )?;
+    }
+    Ok(runs::combine(
+        done.iter()
+            .map(|d| runs::exit_of(&d.result, |_| Exit::Success)),
+    ))
+}
+
+/// Prints one unit's output: as it is for the single unit of a run (whose error the
+/// caller reports); as a section, or a JSON line and its messages, for one of several.
+fn print_unit<T>(
+    ui: &Ui,
+    unit: &Loaded,
+    result: &Result<T>,
+    section: &crate::ui::Section,
+    json: bool,
+    several: bool,
+) -> Result<()> {
+    match (several, json) {
+        (false, _) => {
+            ui.out(&section.stdout)?;
+            ui.stderr_text(&section.stderr);
+            if let Err(err) = result {
+                return Err(anyhow::anyhow!("{err:#}"));
+            }
+        }
+        (true, false) => {
+            let heading = runs::heading(&unit.path, &unit.spec.name);
+            runs::print_section(ui, &heading, section, result.as_ref().err());
+        }
+        (true, true) => {
+            match result {
+                Ok(_) => ui.out(&section.stdout)?,
+                Err(err) => ui.out(&(serde_json::to_string(&failed_json(unit, err))? + "\n"))?,
+            }
+            runs::print_stderr(ui, &who(unit), section, result.as_ref().err());
+        }
+    }
+    Ok(())
 }
 
 /// `s3dest access`: what each vendor can do in AWS as it is now. Exit 1 when one
 /// cannot make a request it needs, or its role admits a wrong or missing external ID.
-fn access_command(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<Exit> {
-    let Read {
-        desired, observed, ..
-    } = load_and_read_for(spec, Purpose::Access, ui)?;
-    let report = s3dest_core::access::report(&desired, &observed);
-    let rendered = match format {
-        OutputFormat::Text => render::access_text(&report, ui.color_stdout),
-        OutputFormat::Json => serde_json::to_string_pretty(&render::access_json(&report))? + "\n",
-    };
-    ui.out(&rendered)?;
-    if report.works() {
-        Ok(Exit::Success)
-    } else {
-        Err(Reported.into())
+fn access_command(args: &[PathBuf], format: OutputFormat, jobs: u16, ui: &Ui) -> Result<Exit> {
+    let loaded = load_specs(args, ui)?;
+    let done = runtime()?.block_on(each_read(&loaded, Purpose::Access, jobs, ui, |_, d, o| {
+        s3dest_core::access::report(&d, &o)
+    }))?;
+    let several = loaded.len() > 1;
+    for (unit, done) in loaded.iter().zip(&done) {
+        let mut section = take_section(done);
+        if let Ok(report) = &done.result {
+            let rendered = match (format, several) {
+                (OutputFormat::Text, _) => render::access_text(report, ui.color_stdout),
+                (OutputFormat::Json, false) => {
+                    serde_json::to_string_pretty(&render::access_json(report))? + "\n"
+                }
+                (OutputFormat::Json, true) => {
+                    serde_json::to_string(&with_file(render::access_json(report), &unit.path))?
+                        + "\n"
+                }
+            };
+            section.stdout.push_str(&rendered);
+        }
+        print_unit(
+            ui,
+            unit,
+            &done.result,
+            &section,
+            format == OutputFormat::Json,
+            several,
+        )?;
+    }
+    let exit = runs::combine(done.iter().map(|d| {
+        runs::exit_of(&d.result, |report| match report.works() {
+            true => Exit::Success,
+            false => Exit::Error,
+        })
+    }));
+    match (several, exit) {
+        (false, Exit::Error) => Err(Reported.into()),
+        _ => Ok(exit),
     }
 }
 
 /// `s3dest import`: a commented spec of what the guides made, on stdout. Read-only.
-fn import_command(name: &str, buckets: &[String], ui: &Ui) -> Result<Exit> {
+fn import_command(name: &str, buckets: &[String], account: Option<&str>, ui: &Ui) -> Result<Exit> {
     // Bad input is refused before any AWS call.
     if let Err(why) = s3dest_spec::check_spec_name(name) {
         ui.error(&format!("`--name {name}` cannot be a spec's name: {why}"));
@@ -184,9 +531,18 @@ fn import_command(name: &str, buckets: &[String], ui: &Ui) -> Result<Exit> {
         ui.error(&format!("`--bucket {bad}` is not a valid S3 bucket name"));
         return Err(Reported.into());
     }
+    if let Some(bad) = account.filter(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+        ui.error(&format!(
+            "`--account {bad}` is not an AWS account ID (12 digits)"
+        ));
+        return Err(Reported.into());
+    }
     let only: std::collections::BTreeSet<String> = buckets.iter().cloned().collect();
     let imported = runtime()?.block_on(async {
         let aws = Aws::from_env().await?;
+        if let Some(pinned) = account {
+            check_account(&aws, pinned, "`--account`").await?;
+        }
         let iam = aws.read_whole_account_iam().await?;
         let mut observed = Observed {
             account_id: iam.account_id,
@@ -204,7 +560,7 @@ fn import_command(name: &str, buckets: &[String], ui: &Ui) -> Result<Exit> {
                 .collect(),
         };
         observed.buckets = aws.read_buckets(&request).await?;
-        log_calls(&aws);
+        log_calls(&aws, name, ui);
         anyhow::Ok(s3dest_core::import::recognise(name, &observed, &only))
     })?;
     ui.out(&s3dest_core::import::to_yaml(&imported))?;
@@ -216,21 +572,55 @@ fn import_command(name: &str, buckets: &[String], ui: &Ui) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn validate(path: &Path, ui: &Ui) -> Result<Exit> {
-    let text = read_spec(path, ui)?;
-    let checked = load_spec(path, &text, ui)?;
-    ui.out(&format!(
-        "{} is valid: spec `{}`, {} bucket(s), {} destination(s).\n",
-        path.display(),
-        checked.name,
-        checked.buckets.len(),
-        checked.destinations.len()
-    ))?;
-    Ok(Exit::Success)
+/// `s3dest validate`: each spec checked offline; a spec pinned to no account is told so.
+fn validate(args: &[PathBuf], ui: &Ui) -> Result<Exit> {
+    let paths = runs::spec_paths(args)?;
+    let mut exits = Vec::new();
+    let mut valid = Vec::new();
+    for path in &paths {
+        let checked = read_spec(path, ui).and_then(|text| {
+            let checked = check_spec(path, &text, ui)?;
+            if !checked.advice.is_empty() {
+                let name = path.display().to_string();
+                ui.info(&s3dest_spec::render_diagnostics(
+                    &name,
+                    &text,
+                    &checked.advice,
+                    ui.color_stderr,
+                ));
+            }
+            Ok(checked.spec)
+        });
+        let spec = match (checked, paths.len()) {
+            (Ok(spec), _) => spec,
+            (Err(err), 1) => return Err(err),
+            (Err(err), _) => {
+                if !err.is::<Reported>() {
+                    ui.error(&format!("{err:#}"));
+                }
+                exits.push(Exit::Error);
+                continue;
+            }
+        };
+        ui.out(&format!(
+            "{} is valid: spec `{}`, {} bucket(s), {} destination(s).\n",
+            path.display(),
+            spec.name,
+            spec.buckets.len(),
+            spec.destinations.len()
+        ))?;
+        exits.push(Exit::Success);
+        valid.push((path, spec));
+    }
+    runs::refuse_same_names(valid.iter().map(|(path, spec)| (path.as_path(), spec)))?;
+    match runs::combine(exits) {
+        Exit::Error => Err(Reported.into()),
+        exit => Ok(exit),
+    }
 }
 
 /// What a file may be, for the error about one too large to read.
-struct Limit {
+pub(crate) struct Limit {
     bytes: usize,
     /// ``a spec``
     what: &'static str,
@@ -243,14 +633,14 @@ const _: () =
     assert!(s3dest_spec::MAX_SPEC_BYTES == 4 << 20 && planfile::MAX_PLAN_BYTES == 32 << 20);
 
 /// A spec: [`s3dest_spec::MAX_SPEC_BYTES`].
-const SPEC: Limit = Limit {
+pub(crate) const SPEC: Limit = Limit {
     bytes: s3dest_spec::MAX_SPEC_BYTES,
     what: "a spec",
     rule: "the limit is 4194304 bytes (4 MiB)",
 };
 
 /// What `apply` reads: a spec or a plan file, which holds a spec and more.
-const SPEC_OR_PLAN: Limit = Limit {
+pub(crate) const SPEC_OR_PLAN: Limit = Limit {
     bytes: planfile::MAX_PLAN_BYTES,
     what: "a spec or a plan file",
     rule: "a spec may have at most 4 MiB, a plan file 32 MiB",
@@ -259,7 +649,7 @@ const SPEC_OR_PLAN: Limit = Limit {
 /// Reads a whole file of at most `limit.bytes`. A larger one is refused by its size before
 /// anything is read, and, when it has no size (a pipe) or grows meanwhile, after one byte
 /// more than the limit: never more is read.
-fn read_file(path: &Path, limit: &Limit) -> Result<Vec<u8>> {
+pub(crate) fn read_file(path: &Path, limit: &Limit) -> Result<Vec<u8>> {
     use std::io::Read as _;
     let cannot_read = || format!("cannot read `{}`", path.display());
     let file = std::fs::File::open(path).with_context(cannot_read)?;
@@ -299,7 +689,7 @@ fn read_spec(path: &Path, ui: &Ui) -> Result<String> {
 
 /// The text of a spec file's bytes; an error located at the first byte that is not UTF-8
 /// is printed like any other error in the spec.
-fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b str> {
+pub(crate) fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b str> {
     if bytes.len() > s3dest_spec::MAX_SPEC_BYTES {
         return Err(too_large(path, &SPEC, &format!("{} bytes", bytes.len())));
     }
@@ -311,6 +701,11 @@ fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b str> {
 
 /// Parses and checks the spec; prints every diagnostic. Errors stop here, before any AWS call.
 pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
+    Ok(check_spec(path, text, ui)?.spec)
+}
+
+/// [`load_spec`], with the advice only `validate` shows.
+fn check_spec(path: &Path, text: &str, ui: &Ui) -> Result<s3dest_spec::Checked> {
     let name = path.display().to_string();
     match s3dest_spec::parse(&name, text) {
         Ok(checked) => {
@@ -322,7 +717,7 @@ pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
                     ui.color_stderr,
                 ));
             }
-            Ok(checked.spec)
+            Ok(checked)
         }
         Err(diags) => Err(report_spec_errors(&name, text, &diags, ui)),
     }
@@ -348,7 +743,7 @@ fn report_spec_errors(
     Reported.into()
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -379,15 +774,7 @@ pub async fn read_for(
 ) -> Result<(Desired, Observed)> {
     // Before any other call: credentials of the wrong account read nothing.
     if let Some(pinned) = &spec.account {
-        let actual = aws.caller_account().await?;
-        if actual != *pinned {
-            bail!(
-                "the credentials are of account {actual}, and spec `{}` is pinned to account \
-                 {pinned} (`account:`): nothing was read or changed; use credentials of \
-                 account {pinned}",
-                spec.name
-            );
-        }
+        check_account(aws, pinned, &format!("spec `{}` is pinned to", spec.name)).await?;
     }
     let read_at = now()?;
     let identities = s3dest_core::wanted_identities(spec);
@@ -435,6 +822,23 @@ pub async fn read_for(
     Ok((desired, observed))
 }
 
+/// Refuses credentials of another account than `pinned`, which `what` pinned: asks STS,
+/// and nothing else.
+async fn check_account(aws: &impl Cloud, pinned: &str, what: &str) -> Result<()> {
+    let actual = aws.caller_account().await?;
+    let pinned_by = match what.starts_with('`') {
+        true => format!("{what} says account {pinned}"),
+        false => format!("{what} account {pinned} (`account:`)"),
+    };
+    if actual != pinned {
+        bail!(
+            "the credentials are of account {actual}, and {pinned_by}: nothing was read or \
+             changed; use credentials of account {pinned}"
+        );
+    }
+    Ok(())
+}
+
 /// The planner's clock. `S3DEST_NOW` (an RFC 3339 time) overrides it, so that tests
 /// against an emulator can show key rotation without waiting months.
 fn now() -> Result<jiff::Timestamp> {
@@ -446,232 +850,11 @@ fn now() -> Result<jiff::Timestamp> {
     }
 }
 
-fn log_calls(aws: &impl Cloud) {
-    tracing::info!("AWS calls made: {}", aws.calls());
-}
-
-/// The client for apply; `--break-lock` decides what a stale bucket-policy lock does.
-async fn apply_client(break_lock: bool) -> Result<Aws> {
-    let config = ApplyConfig {
-        break_stale_lock: break_lock,
-        ..ApplyConfig::default()
-    };
-    Ok(Aws::from_env().await?.with_apply_config(config))
-}
-
-async fn apply_spec(spec: &Spec, auto_approve: bool, break_lock: bool, ui: &Ui) -> Result<Exit> {
-    let aws = apply_client(break_lock).await?;
-    let result = apply_spec_with(&aws, spec, auto_approve, ui).await;
-    log_calls(&aws);
-    result
-}
-
-async fn apply_spec_with(aws: &Aws, spec: &Spec, auto_approve: bool, ui: &Ui) -> Result<Exit> {
-    let (desired, observed) = read(aws, spec).await?;
-    let plan = plan::diff(&desired, &observed);
-    ui.out(&render::text(&plan, ui.color_stdout))?;
-    if plan.has_errors() {
-        ui.error("the plan has errors; nothing was changed");
-        return Err(Reported.into());
+pub(crate) fn log_calls(aws: &impl Cloud, spec: &str, ui: &Ui) {
+    match ui.in_section() {
+        false => tracing::info!("AWS calls made: {}", aws.calls()),
+        true => tracing::info!("spec `{spec}`: AWS calls made: {}", aws.calls()),
     }
-    if plan.is_empty() {
-        return Ok(Exit::Success);
-    }
-    if !auto_approve {
-        if !ui.stdin_is_terminal() {
-            bail!(
-                "refusing to apply without confirmation: stdin is not a terminal; review the plan and pass --auto-approve (nothing was changed)"
-            );
-        }
-        let answer =
-            ui.ask("Do you want to perform these actions? Only 'yes' will be accepted: ")?;
-        if answer != "yes" {
-            ui.info("Apply cancelled; nothing was changed.");
-            return Ok(Exit::Error);
-        }
-    }
-    execute(aws, spec, &plan, ui).await
-}
-
-/// The spec file a saved plan was made from must not have changed since: applying the
-/// plan would not make AWS match it. When it is gone (the plan file was copied alone), the
-/// spec saved in the plan is applied.
-fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
-    let (spec_path, shown) = file.spec_file(path);
-    let now = match read_file(&spec_path, &SPEC) {
-        Ok(bytes) => bytes,
-        Err(_) if !spec_path.exists() => {
-            ui.info(&format!(
-                "note: `{shown}`, which the plan was made from, is not there; applying the spec saved in the plan."
-            ));
-            return Ok(());
-        }
-        Err(err) => {
-            return Err(err.context(format!(
-                "cannot compare `{shown}` with the spec saved in the plan `{}`",
-                path.display()
-            )));
-        }
-    };
-    if now != file.spec_text.as_bytes() {
-        bail!(
-            "`{shown}` changed since the plan was made: make a new plan (`s3dest plan {shown} --out {}`); nothing was changed",
-            path.display()
-        );
-    }
-    Ok(())
-}
-
-async fn apply_saved(path: &Path, file: PlanFile, break_lock: bool, ui: &Ui) -> Result<Exit> {
-    check_spec_unchanged(path, &file, ui)?;
-    let (_, spec_name) = file.spec_file(path);
-    let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
-        Ok(checked) => checked.spec,
-        Err(diags) => {
-            ui.info(&s3dest_spec::render_diagnostics(
-                &spec_name,
-                &file.spec_text,
-                &diags,
-                ui.color_stderr,
-            ));
-            bail!("the spec saved in `{}` no longer validates", path.display());
-        }
-    };
-    let aws = apply_client(break_lock).await?;
-    let result = apply_saved_with(&aws, path, &file, &spec, ui).await;
-    log_calls(&aws);
-    result
-}
-
-async fn apply_saved_with(
-    aws: &Aws,
-    path: &Path,
-    file: &PlanFile,
-    spec: &Spec,
-    ui: &Ui,
-) -> Result<Exit> {
-    let (desired, mut observed) = read(aws, spec).await?;
-    let changed = file.changed_objects(&observed);
-    if !changed.is_empty() {
-        for object in &changed {
-            ui.error(&format!("changed since the plan was made: {object}"));
-        }
-        bail!(
-            "the saved plan `{}` is stale: AWS changed since it was made; nothing was changed. Make a new plan.",
-            path.display()
-        );
-    }
-    // The same inputs, the same clock: the same plan. Checked anyway, so that nothing
-    // but exactly the reviewed plan is ever applied.
-    observed.read_at = file.read_at;
-    let plan = plan::diff(&desired, &observed);
-    if render::json(&plan)["changes"] != file.plan["changes"] {
-        bail!(
-            "the saved plan `{}` is stale: planning again now gives other changes; nothing was changed. Make a new plan.",
-            path.display()
-        );
-    }
-    ui.out(&render::text(&plan, ui.color_stdout))?;
-    if plan.has_errors() {
-        return Err(Reported.into());
-    }
-    if plan.is_empty() {
-        return Ok(Exit::Success);
-    }
-    execute(aws, spec, &plan, ui).await
-}
-
-async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
-    // A bar on a terminal; one line per change either way.
-    let progress = ui.progress(plan.changes.len());
-    let on_event = |event: ApplyEvent| match event {
-        ApplyEvent::Started(change) => {
-            tracing::debug!("{}: {}", change.address, change.action.as_str());
-            progress.start(&change.address.to_string());
-        }
-        ApplyEvent::Done(change) => progress.done(
-            &change.address.to_string(),
-            &format!(
-                "{} {}: {} done",
-                render::symbol(change.action),
-                change.address,
-                change.action.as_str()
-            ),
-        ),
-        ApplyEvent::Failed(change, err) => progress.failed(
-            &change.address.to_string(),
-            &format!(
-                "{}: {} failed: {err}",
-                change.address,
-                change.action.as_str()
-            ),
-        ),
-        ApplyEvent::Warning(message) => ui.warn(message),
-    };
-    let result = aws.apply(plan, &on_event).await;
-    // Each failure was printed as it happened; any other is printed now, once.
-    let unprinted: Vec<String> = match &result {
-        Ok(report) => report
-            .failed
-            .iter()
-            .filter(|(address, _)| !progress.printed_failure(&address.to_string()))
-            .map(|(address, err)| format!("{address}: {err}"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    drop(progress);
-    let report = result.context("apply did not start; nothing was changed")?;
-    tracing::info!("AWS calls made by the apply itself: {}", report.calls);
-    if !report.is_success() {
-        for message in &unprinted {
-            ui.error(message);
-        }
-        if !report.skipped.is_empty() {
-            ui.info(&format!(
-                "not applied because an earlier step failed: {}",
-                report
-                    .skipped
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        bail!(
-            "apply stopped after {} of {} changes ({} failed, shown above); what was done is kept, and running apply again converges",
-            report.applied.len(),
-            plan.changes.len(),
-            report.failed.len()
-        );
-    }
-    // Re-read: the next plan must be empty, but for the one step the rules leave to a
-    // later apply: deleting an access key that this apply deactivated.
-    let (desired, observed) = read(aws, spec).await?;
-    let after = plan::diff(&desired, &observed);
-    let deferred = |c: &plan::Change| {
-        c.ops
-            .iter()
-            .all(|op| matches!(op, plan::Op::DeleteAccessKey { .. }))
-    };
-    let stuck = after.changes.iter().any(|c| !deferred(c));
-    if stuck || !after.errors.is_empty() {
-        ui.out(&render::text(&after, ui.color_stdout))?;
-        bail!("apply finished but AWS still differs from the spec (shown above)");
-    }
-    let s = plan.summary();
-    ui.out(&format!(
-        "Apply complete: {} created, {} updated, {} replaced, {} destroyed.\n",
-        s.create, s.update, s.replace, s.delete
-    ))?;
-    for next in &after.changes {
-        ui.out(&format!(
-            "Next apply: {} {} ({})\n",
-            render::symbol(next.action),
-            next.address,
-            next.reason
-        ))?;
-    }
-    Ok(Exit::Success)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The `s3dest` command line: argument parsing, the commands, and the one place
 //! where errors become messages and exit codes.
 
+mod apply;
 mod args;
 mod commands;
 mod planfile;
+mod runs;
 mod ui;
 
 use std::process::ExitCode;

@@ -27,6 +27,9 @@ use s3dest_core::render;
 /// at. Format 2 added the digest and made `spec_path` relative to the plan file.
 const PLANFILE_VERSION: u64 = 2;
 const MARKER: &str = "s3dest_plan";
+/// A file of several plans, each a plan file's object.
+const BUNDLE_MARKER: &str = "s3dest_plans";
+const BUNDLE_VERSION: u64 = 1;
 const DIGEST: &str = "digest";
 const DIGEST_PREFIX: &str = "sha256:";
 
@@ -80,19 +83,59 @@ impl PlanFile {
 }
 
 pub fn save(path: &Path, file: &PlanFile) -> Result<()> {
-    let mut value = json!({
+    write(path, with_digest(to_value(file)))
+}
+
+/// The plans of several specs in one file (`plan --out FILE` with several specs): each
+/// plan as [`save`] writes it, in a list with a digest of its own, so that a plan left
+/// out or added is refused like an edit.
+pub fn save_bundle(path: &Path, files: &[PlanFile]) -> Result<()> {
+    let plans: Vec<Value> = files.iter().map(|f| with_digest(to_value(f))).collect();
+    write(
+        path,
+        with_digest(json!({BUNDLE_MARKER: BUNDLE_VERSION, "plans": plans})),
+    )
+}
+
+/// The extension of the plan files `plan --out DIR/` writes, and `apply DIR` reads.
+pub const PLAN_EXTENSION: &str = "plan";
+
+/// The names of the plan files of specs (name, account) in one directory: `NAME.plan`,
+/// or `NAME-ACCOUNT.plan` for a name that two specs of the run have (in two accounts).
+pub fn names_in_dir<'s>(specs: impl IntoIterator<Item = (&'s str, &'s str)>) -> Vec<String> {
+    let specs: Vec<(&str, &str)> = specs.into_iter().collect();
+    specs
+        .iter()
+        .map(
+            |(name, account)| match specs.iter().filter(|(other, _)| other == name).count() {
+                1 => format!("{name}.{PLAN_EXTENSION}"),
+                _ => format!("{name}-{account}.{PLAN_EXTENSION}"),
+            },
+        )
+        .collect()
+}
+
+fn to_value(file: &PlanFile) -> Value {
+    json!({
         MARKER: PLANFILE_VERSION,
         "spec_path": file.spec_path,
         "spec": file.spec_text,
         "fingerprints": file.fingerprints,
         "read_at": file.read_at.to_string(),
         "plan": file.plan,
-    });
+    })
+}
+
+/// The object with its digest as last member.
+fn with_digest(mut value: Value) -> Value {
     let digest = digest_of(&value);
+    if let Some(object) = value.as_object_mut() {
+        object.insert(DIGEST.to_owned(), Value::String(digest));
+    }
     value
-        .as_object_mut()
-        .expect("a plan file is an object")
-        .insert(DIGEST.to_owned(), Value::String(digest));
+}
+
+fn write(path: &Path, value: Value) -> Result<()> {
     let text = serde_json::to_string_pretty(&value)? + "\n";
     std::fs::write(path, text)
         .with_context(|| format!("cannot write the plan file `{}`", path.display()))
@@ -106,11 +149,38 @@ fn digest_of(value: &Value) -> String {
     format!("{DIGEST_PREFIX}{hex}")
 }
 
-/// `None` when the bytes are not a plan file (then they are a spec).
-pub fn parse(bytes: &[u8]) -> Option<Result<PlanFile>> {
+/// The plans of a plan file, or of a file of several ([`save_bundle`]); `None` when the
+/// bytes are neither (then they are a spec).
+pub fn parse_any(bytes: &[u8]) -> Option<Result<Vec<PlanFile>>> {
     let value: Value = serde_json::from_slice(bytes).ok()?;
-    let version = value.get(MARKER)?.clone();
-    Some(from_value(&version, value))
+    if let Some(version) = value.get(MARKER).cloned() {
+        return Some(from_value(&version, value).map(|file| vec![file]));
+    }
+    let version = value.get(BUNDLE_MARKER)?.clone();
+    Some(bundle_from_value(&version, value))
+}
+
+fn bundle_from_value(version: &Value, value: Value) -> Result<Vec<PlanFile>> {
+    if version.as_u64() != Some(BUNDLE_VERSION) {
+        bail!(
+            "this file of plans has format {version}; this s3dest reads format {BUNDLE_VERSION}: {MAKE_A_NEW_PLAN}"
+        );
+    }
+    let Value::Object(mut object) = value else {
+        bail!("a file of plans is a JSON object: {MAKE_A_NEW_PLAN}")
+    };
+    check_digest(&mut object)?;
+    let Some(Value::Array(plans)) = object.shift_remove("plans") else {
+        bail!("this file of plans has no `plans`: {MAKE_A_NEW_PLAN}")
+    };
+    plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            let version = plan.get(MARKER).cloned().unwrap_or(Value::Null);
+            from_value(&version, plan).with_context(|| format!("plan {} of the file", i + 1))
+        })
+        .collect()
 }
 
 /// Refused with this advice: a plan file that cannot be trusted is never repaired.
@@ -128,7 +198,7 @@ fn from_value(version: &Value, value: Value) -> Result<PlanFile> {
         );
     }
     let Value::Object(mut object) = value else {
-        unreachable!("a value with a member is an object")
+        bail!("a plan file is a JSON object: {MAKE_A_NEW_PLAN}")
     };
     check_digest(&mut object)?;
     let value = Value::Object(object);
@@ -264,7 +334,9 @@ mod tests {
     }
 
     fn file(content: &str) -> Result<PlanFile> {
-        parse(content.as_bytes()).expect("a plan file")
+        let mut files = parse_any(content.as_bytes()).expect("a plan file")?;
+        assert_eq!(files.len(), 1);
+        Ok(files.remove(0))
     }
 
     fn saved() -> String {
@@ -316,7 +388,7 @@ mod tests {
         assert!(err.contains("plan file format 1"), "{err}");
         assert!(err.ends_with(MAKE_A_NEW_PLAN), "{err}");
         assert!(
-            parse(b"version: 1\n").is_none(),
+            parse_any(b"version: 1\n").is_none(),
             "a spec is not a plan file"
         );
     }

@@ -1,6 +1,8 @@
 //! The one output channel: stdout for results, stderr for diagnostics, colour
 //! decided once (a terminal, and no `NO_COLOR`), a progress bar during apply only
-//! when stderr is a terminal.
+//! when stderr is a terminal. When one run has several specs, each spec's output is
+//! collected in a [`Section`] and printed whole when the spec is done, so that specs run
+//! at once do not interleave their lines.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -10,6 +12,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+#[derive(Clone)]
 pub struct Ui {
     pub color_stdout: bool,
     pub color_stderr: bool,
@@ -18,6 +21,15 @@ pub struct Ui {
     /// The progress bar on screen, if any: whatever is written to stderr meanwhile
     /// (messages and logs) is written above it, not through it.
     bar: ActiveBar,
+    /// Set for one spec of several: its output, kept until the spec is done.
+    section: Option<Arc<Mutex<Section>>>,
+}
+
+/// One spec's output in a run of several: what it wrote to stdout and to stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// The progress bar shown at the moment, shared with the log writer.
@@ -80,6 +92,42 @@ impl Ui {
             stderr_is_terminal,
             verbose,
             bar: ActiveBar::default(),
+            section: None,
+        }
+    }
+
+    /// A `Ui` for one spec of several: the same colours, no progress bar, and its
+    /// output kept in the returned section instead of printed.
+    pub fn section(&self) -> (Ui, Arc<Mutex<Section>>) {
+        let section = Arc::new(Mutex::new(Section::default()));
+        let ui = Ui {
+            color_stdout: self.color_stdout,
+            color_stderr: self.color_stderr,
+            stderr_is_terminal: false,
+            verbose: self.verbose,
+            bar: ActiveBar::default(),
+            section: Some(section.clone()),
+        };
+        (ui, section)
+    }
+
+    /// Text for stderr as it is (a section's, printed when its spec is done).
+    pub fn stderr_text(&self, text: &str) {
+        self.write_stderr(text);
+    }
+
+    /// Whether this is one spec's section of a run of several.
+    pub fn in_section(&self) -> bool {
+        self.section.is_some()
+    }
+
+    /// Writes to stderr, or into the section.
+    fn write_stderr(&self, text: &str) {
+        match &self.section {
+            Some(section) => lock(section).stderr.push_str(text),
+            None => {
+                let _ = self.bar.write_stderr(text.as_bytes());
+            }
         }
     }
 
@@ -112,6 +160,10 @@ impl Ui {
 
     /// Results (plans, outputs) go to stdout.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
+        if let Some(section) = &self.section {
+            lock(section).stdout.push_str(text);
+            return Ok(());
+        }
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(text.as_bytes())?;
         stdout.flush()
@@ -119,7 +171,7 @@ impl Ui {
 
     /// Progress and messages for the person at the terminal go to stderr.
     pub fn info(&self, text: &str) {
-        let _ = self.bar.write_stderr(format!("{text}\n").as_bytes());
+        self.write_stderr(&format!("{text}\n"));
     }
 
     pub fn warn(&self, message: &str) {
@@ -128,7 +180,7 @@ impl Ui {
         } else {
             format!("warning: {message}\n")
         };
-        let _ = self.bar.write_stderr(text.as_bytes());
+        self.write_stderr(&text);
     }
 
     pub fn error(&self, message: &str) {
@@ -137,7 +189,7 @@ impl Ui {
         } else {
             format!("error: {message}\n")
         };
-        let _ = self.bar.write_stderr(text.as_bytes());
+        self.write_stderr(&text);
     }
 
     pub fn stdin_is_terminal(&self) -> bool {
@@ -180,6 +232,10 @@ impl Ui {
             failed: Mutex::new(Vec::new()),
         }
     }
+}
+
+fn lock(section: &Mutex<Section>) -> std::sync::MutexGuard<'_, Section> {
+    section.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// See [`Ui::progress`].

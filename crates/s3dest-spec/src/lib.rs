@@ -20,7 +20,8 @@ mod tests;
 
 pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
 pub use model::{
-    Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor, data_folder,
+    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor,
+    data_folder,
 };
 pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, check_spec_name,
@@ -41,6 +42,9 @@ pub const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
 pub struct Checked {
     pub spec: Spec,
     pub warnings: Vec<Diagnostic>,
+    /// Warnings about the spec as a whole that only `s3dest validate` shows, since every
+    /// other command would repeat them on every run (a spec pinned to no account).
+    pub advice: Vec<Diagnostic>,
 }
 
 /// Parses and validates a spec.
@@ -56,12 +60,13 @@ pub fn parse(file_name: &str, text: &str) -> Result<Checked, Vec<Diagnostic>> {
         return Err(vec![too_large(text.len(), &source)]);
     }
     let raw = raw::from_yaml(text, &source).map_err(|d| vec![d])?;
-    let (spec, mut diags) = validate::validate(raw, text, &source);
+    let (spec, mut diags, advice) = validate::validate(raw, text, &source);
     diags.sort_by_key(|d| d.span.offset);
     match spec {
         Some(spec) if !diags.iter().any(Diagnostic::is_error) => Ok(Checked {
             spec,
             warnings: diags,
+            advice,
         }),
         _ => Err(diags),
     }

@@ -17,10 +17,22 @@ pub struct Spec {
     /// The AWS account the spec belongs to (`account:`): reading AWS with credentials
     /// of another account is refused.
     pub account: Option<String>,
+    /// The role s3dest assumes to work in the spec's account (`assume_role:`).
+    pub assume_role: Option<AssumeRole>,
     /// Region for buckets that s3dest creates, when the bucket gives none.
     pub region: Option<String>,
     pub buckets: BTreeMap<String, BucketSpec>,
     pub destinations: BTreeMap<String, Destination>,
+}
+
+/// A role s3dest assumes, with the credentials of the standard chain, to read and
+/// change the spec's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub arn: String,
+    /// The account in the ARN: where the spec's resources are.
+    pub account: String,
+    pub external_id: Option<String>,
 }
 
 /// A bucket the destinations use.

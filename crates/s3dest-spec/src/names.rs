@@ -274,6 +274,18 @@ pub(crate) fn principal_form(s: &str) -> Result<PrincipalForm, String> {
     Ok(PrincipalForm::UserOrRole)
 }
 
+/// The account of an IAM role's ARN (`arn:aws:iam::ACCOUNT:role/NAME`).
+pub(crate) fn role_arn_account(s: &str) -> Result<String, String> {
+    match principal_form(s)? {
+        PrincipalForm::UserOrRole
+            if s.split(':').nth(5).is_some_and(|r| r.starts_with("role/")) =>
+        {
+            Ok(s.split(':').nth(4).unwrap_or_default().to_owned())
+        }
+        _ => Err("it is not a role's ARN".to_owned()),
+    }
+}
+
 /// An `sts:ExternalId`: 2-1224 characters `[\w+=,.@:/-]`.
 pub(crate) fn check_external_id(s: &str) -> Result<(), String> {
     let len = s.chars().count();

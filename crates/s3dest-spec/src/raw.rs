@@ -42,6 +42,15 @@ pub(crate) struct RawSpec {
     /// AWS refuses to run with credentials of another account.
     #[schemars(with = "Option<String>", pattern(schema::ACCOUNT_ID))]
     pub account: Option<Spanned<String>>,
+    /// A role for s3dest to assume, `arn:aws:iam::ACCOUNT:role/NAME`: the credentials of
+    /// the standard chain assume it (session `s3dest-<name>`), and the spec is planned and
+    /// applied in the role's account. The ARN alone, or `{arn: ..., external_id: ...}` when
+    /// the role's trust policy asks for an external ID.
+    #[schemars(with = "Option<schema::AssumeRoleValue>")]
+    pub assume_role: Option<Spanned<RawAssumeRole>>,
+    /// The external ID to assume `assume_role` with, when that is written as the ARN alone.
+    #[schemars(with = "Option<String>")]
+    pub external_id: Option<Spanned<String>>,
     /// The region where buckets with `create: true` are created when they name none, such as
     /// `us-east-1`.
     #[schemars(with = "Option<String>", pattern(schema::REGION))]
@@ -55,6 +64,47 @@ pub(crate) struct RawSpec {
     #[serde(default)]
     #[schemars(transform = schema::destination_map)]
     pub destinations: Maybe<Entries<Option<RawDestination>>>,
+}
+
+/// `assume_role:`, as written: the role's ARN alone, or a mapping. (A hand-written
+/// deserializer rather than an untagged enum, which would lose the spans inside.)
+#[derive(Debug)]
+pub(crate) enum RawAssumeRole {
+    Arn(String),
+    Mapping(RawAssumeRoleMapping),
+}
+
+/// `assume_role:` written as a mapping.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "AssumeRole")]
+pub(crate) struct RawAssumeRoleMapping {
+    /// The role's ARN, `arn:aws:iam::ACCOUNT:role/NAME`.
+    #[schemars(with = "String", pattern(schema::ROLE_ARN))]
+    pub arn: Option<Spanned<String>>,
+    /// The external ID the role's trust policy asks for.
+    #[schemars(with = "Option<String>")]
+    pub external_id: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawAssumeRole {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AssumeRoleVisitor;
+        impl<'de> Visitor<'de> for AssumeRoleVisitor {
+            type Value = RawAssumeRole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a role ARN, or a mapping with `arn` and `external_id`")
+            }
+            fn visit_str<E: de::Error>(self, arn: &str) -> Result<Self::Value, E> {
+                Ok(RawAssumeRole::Arn(arn.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let fields = de::value::MapAccessDeserializer::new(map);
+                RawAssumeRoleMapping::deserialize(fields).map(RawAssumeRole::Mapping)
+            }
+        }
+        deserializer.deserialize_any(AssumeRoleVisitor)
+    }
 }
 
 /// A bucket the destinations use. By default it must already exist, and s3dest only edits its

@@ -71,6 +71,7 @@ fn unwrap_descriptions(value: &mut Value) {
 
 /// A spec name: 1-64 characters, letters, digits, `.`, `_`, `-`, starting with a letter or digit.
 pub(crate) const ACCOUNT_ID: &str = "^[0-9]{12}$";
+pub(crate) const ROLE_ARN: &str = "^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/";
 pub(crate) const SPEC_NAME: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 /// An AWS region code.
 pub(crate) const REGION: &str = "^[a-z]{2}(-[a-z]+)+-[0-9]+$";
@@ -174,6 +175,22 @@ impl JsonSchema for ScopeName {
             .map(|s| s.as_str())
             .collect();
         json_schema!({ "type": "string", "enum": names })
+    }
+}
+
+/// `assume_role:`: the role's ARN, or a mapping with `arn` and `external_id`.
+pub(crate) struct AssumeRoleValue;
+
+impl JsonSchema for AssumeRoleValue {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "AssumeRoleValue".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mapping = generator.subschema_for::<crate::raw::RawAssumeRoleMapping>();
+        json_schema!({ "oneOf": [{ "type": "string", "pattern": ROLE_ARN }, mapping] })
     }
 }
 

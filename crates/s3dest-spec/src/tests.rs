@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Scope, Severity, Span, Spec,
-    Vendor, parse, render_diagnostics,
+    AssumeRole, Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Scope, Severity,
+    Span, Spec, Vendor, parse, render_diagnostics,
 };
 
 /// Six lines; the first destination's key is on line 7.
@@ -180,6 +180,7 @@ fn the_example_parses_into_the_expected_spec() {
     };
     let expected = Spec {
         account: None,
+        assume_role: None,
         name: "acme-exports".into(),
         region: Some("us-east-1".into()),
         buckets: BTreeMap::from([
@@ -2121,4 +2122,105 @@ fn mixpanels_whole_bucket_grant_on_a_shared_bucket_is_a_warning() {
         ("mixpanel after walkme", MIXPANEL_AFTER_WALKME),
         ("walkme after mixpanel", WALKME_AFTER_MIXPANEL),
     ]));
+}
+
+// --- accounts: `account`, `assume_role` -----------------------------------------------------
+
+const EMPTY_SPEC: &str = "version: 1\nname: acme\nbuckets: {}\ndestinations: {}\n";
+
+fn with_top(lines: &str) -> String {
+    EMPTY_SPEC.replacen("buckets:", &format!("{lines}buckets:"), 1)
+}
+
+#[test]
+fn assume_role_is_an_arn_alone_or_a_mapping() {
+    let arn = "arn:aws:iam::111122223333:role/s3dest";
+    let alone = check_ok(&with_top(&format!("assume_role: {arn}\n")));
+    let expected = AssumeRole {
+        arn: arn.into(),
+        account: "111122223333".into(),
+        external_id: None,
+    };
+    assert_eq!(alone.spec.assume_role, Some(expected.clone()));
+    let with_id = AssumeRole {
+        external_id: Some("ci-7f3a".into()),
+        ..expected
+    };
+    let mapping = with_top(&format!(
+        "assume_role: {{arn: {arn}, external_id: ci-7f3a}}\n"
+    ));
+    assert_eq!(check_ok(&mapping).spec.assume_role, Some(with_id.clone()));
+    let next_to_it = with_top(&format!("assume_role: {arn}\nexternal_id: ci-7f3a\n"));
+    assert_eq!(
+        check_ok(&next_to_it).spec.assume_role,
+        Some(with_id.clone())
+    );
+    let pinned = with_top(&format!(
+        "account: \"111122223333\"\nassume_role:\n  arn: {arn}\n  external_id: ci-7f3a\n"
+    ));
+    assert_eq!(check_ok(&pinned).spec.assume_role, Some(with_id));
+}
+
+#[test]
+fn assume_role_mistakes_are_located() {
+    let user = with_top("assume_role: arn:aws:iam::111122223333:user/ci\n");
+    check_err(
+        &user,
+        "invalid role ARN `arn:aws:iam::111122223333:user/ci`",
+        3,
+        14,
+    );
+    let mapping = with_top("assume_role:\n  arn: arn:aws:iam::1111:role/x\n");
+    check_err(&mapping, "`1111` is not a 12-digit account ID", 4, 8);
+    let no_arn = with_top("assume_role: {external_id: abc}\n");
+    check_err(&no_arn, "`assume_role` has no `arn`", 3, 14);
+    let unknown = with_top("assume_role: {arn: arn:aws:iam::111122223333:role/x, session: s}\n");
+    check_err(&unknown, "unknown field `session`", 3, 54);
+    let twice = with_top(
+        "assume_role: {arn: arn:aws:iam::111122223333:role/x, external_id: ab}\nexternal_id: cd\n",
+    );
+    check_err(&twice, "`external_id` is given twice", 4, 14);
+    let alone = with_top("external_id: abc\n");
+    check_err(
+        &alone,
+        "a top-level `external_id` goes with `assume_role`",
+        3,
+        14,
+    );
+    let short = with_top("assume_role: arn:aws:iam::111122223333:role/x\nexternal_id: a\n");
+    check_err(&short, "invalid external ID `a`", 4, 14);
+    let elsewhere =
+        with_top("account: \"999988887777\"\nassume_role: arn:aws:iam::111122223333:role/x\n");
+    let diag = check_err(
+        &elsewhere,
+        "`assume_role` is a role of account 111122223333, and the spec is pinned to account 999988887777",
+        4,
+        14,
+    );
+    assert_eq!(
+        help(&diag),
+        "the role must be in the account of `account:`: one of them is wrong"
+    );
+}
+
+#[test]
+fn only_a_spec_without_account_gets_the_advice_to_pin_one() {
+    let advice = check_ok(EMPTY_SPEC).advice;
+    assert_eq!(advice.len(), 1, "{advice:#?}");
+    assert_eq!(
+        (
+            advice[0].severity,
+            advice[0].span.line,
+            advice[0].span.column
+        ),
+        (Severity::Warning, 2, 7)
+    );
+    assert_eq!(
+        advice[0].message,
+        "spec `acme` is not pinned to an account: `plan` and `apply` work in whatever account \
+         the credentials are of"
+    );
+    let pinned = check_ok(&with_top("account: \"111122223333\"\n"));
+    assert_eq!(pinned.advice, Vec::new());
+    assert_eq!(pinned.warnings, Vec::new());
 }

@@ -10,34 +10,66 @@ use s3dest_vendors::{
 };
 
 use crate::model::{
-    Auth, BucketSpec, Destination, Principal, Scope, Spec, Vendor, data_folder, effective_role_name,
+    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, Vendor, data_folder,
+    effective_role_name,
 };
 use crate::names::{
     MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
     check_destination_name, check_external_id, check_role_name, check_spec_name, check_tag_key,
     check_tag_value, is_valid_action, is_valid_region, normalize_folder, principal_form,
-    reserved_tag_prefix,
+    reserved_tag_prefix, role_arn_account,
 };
-use crate::raw::{Entries, Maybe, RawBucket, RawDestination, RawSpec, first_node_offset, span_of};
+use crate::raw::{
+    Entries, Maybe, RawAssumeRole, RawBucket, RawDestination, RawSpec, first_node_offset, span_of,
+};
 use crate::suggest::did_you_mean;
 
-/// Checks `raw`; the spec is `Some` only when no error was found.
+const EXTERNAL_ID_HELP: &str =
+    "an external ID has 2-1224 characters: letters, digits and `_ + = , . @ : / -`";
+
+/// Checks `raw`; the spec is `Some` only when no error was found, and the advice only
+/// then.
 pub(crate) fn validate(
     raw: RawSpec,
     text: &str,
     source: &SourceText<'_>,
-) -> (Option<Spec>, Vec<Diagnostic>) {
+) -> (Option<Spec>, Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut checker = Checker {
         source,
         diags: Vec::new(),
     };
+    let name_span = raw.name.as_ref().map(|n| checker.span(n));
     let spec = checker.spec(raw, text);
     let spec = if checker.error_count() == 0 {
         spec
     } else {
         None
     };
-    (spec, checker.diags)
+    let advice = match (&spec, name_span) {
+        (Some(spec), Some(span)) if spec.account.is_none() => vec![unpinned(spec, span)],
+        _ => Vec::new(),
+    };
+    (spec, checker.diags, advice)
+}
+
+/// The advice for a spec without `account:`, at its name.
+fn unpinned(spec: &Spec, name: Span) -> Diagnostic {
+    let why = match &spec.assume_role {
+        Some(role) => format!(
+            "spec `{}` is not pinned to an account: nothing stops the role `{}` from being in \
+             another account than the one this spec is for",
+            spec.name, role.arn
+        ),
+        None => format!(
+            "spec `{}` is not pinned to an account: `plan` and `apply` work in whatever \
+             account the credentials are of",
+            spec.name
+        ),
+    };
+    Diagnostic::warning(name, why).with_help(
+        "add `account: \"123456789012\"` (the account this spec is for, quoted): every \
+         command then refuses credentials of another account before reading anything",
+    )
 }
 
 struct Checker<'s, 't> {
@@ -149,6 +181,7 @@ impl Checker<'_, '_> {
 
         let region = raw.region.as_ref().map(|r| self.region(r));
         let account = raw.account.as_ref().and_then(|a| self.account(a));
+        let assume_role = self.assume_role(&raw, account.as_deref());
 
         let buckets = match raw.buckets {
             Maybe::Missing => {
@@ -189,6 +222,7 @@ impl Checker<'_, '_> {
         Some(Spec {
             name: name?,
             account,
+            assume_role,
             region: region.flatten(),
             buckets,
             destinations: checked,
@@ -205,6 +239,95 @@ impl Checker<'_, '_> {
                 .with_help("an AWS account ID: 12 digits, quoted (`account: \"123456789012\"`)"),
         );
         None
+    }
+
+    /// `assume_role:` with its external ID, written in the mapping or next to it; its
+    /// account must be the pinned one.
+    fn assume_role(&mut self, raw: &RawSpec, pinned: Option<&str>) -> Option<AssumeRole> {
+        let Some(written) = &raw.assume_role else {
+            if let Some(external_id) = &raw.external_id {
+                self.push(
+                    Diagnostic::error(
+                        self.span(external_id),
+                        "a top-level `external_id` goes with `assume_role`, which is missing",
+                    )
+                    .with_help(
+                        "a destination's external ID goes under the destination; at the top \
+                         level it is the one s3dest assumes `assume_role` with",
+                    ),
+                );
+            }
+            return None;
+        };
+        let span = self.span(written);
+        let (arn, arn_span, inner_id) = match &written.value {
+            RawAssumeRole::Arn(arn) => (arn.clone(), span, None),
+            RawAssumeRole::Mapping(mapping) => match &mapping.arn {
+                Some(arn) => (
+                    arn.value.clone(),
+                    self.span(arn),
+                    mapping.external_id.as_ref(),
+                ),
+                None => {
+                    self.push(
+                        Diagnostic::error(span, "`assume_role` has no `arn`")
+                            .with_help("write `arn: arn:aws:iam::ACCOUNT:role/NAME`"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let external_id = match (inner_id, &raw.external_id) {
+            (Some(inner), Some(outer)) => {
+                self.push(
+                    Diagnostic::error(self.span(outer), "`external_id` is given twice")
+                        .with_label("here, and also inside `assume_role`")
+                        .with_help("keep one of them"),
+                );
+                Some(inner)
+            }
+            (inner, outer) => inner.or(outer.as_ref()),
+        };
+        let external_id = external_id.and_then(|e| match check_external_id(&e.value) {
+            Ok(()) => Some(e.value.clone()),
+            Err(reason) => {
+                self.push(
+                    Diagnostic::error(
+                        self.span(e),
+                        format!("invalid external ID `{}`: {reason}", e.value),
+                    )
+                    .with_help(EXTERNAL_ID_HELP),
+                );
+                None
+            }
+        });
+        let account = match role_arn_account(&arn) {
+            Ok(account) => account,
+            Err(reason) => {
+                self.push(
+                    Diagnostic::error(arn_span, format!("invalid role ARN `{arn}`: {reason}"))
+                        .with_help(
+                            "`assume_role` is an IAM role's ARN: `arn:aws:iam::ACCOUNT:role/NAME`",
+                        ),
+                );
+                return None;
+            }
+        };
+        if let Some(pinned) = pinned.filter(|p| *p != account) {
+            self.push(
+                Diagnostic::error(
+                    arn_span,
+                    format!("`assume_role` is a role of account {account}, and the spec is pinned to account {pinned}"),
+                )
+                .with_help("the role must be in the account of `account:`: one of them is wrong"),
+            );
+            return None;
+        }
+        Some(AssumeRole {
+            arn,
+            account,
+            external_id,
+        })
     }
 
     fn region(&mut self, region: &Spanned<String>) -> Option<String> {
@@ -808,10 +931,7 @@ impl Checker<'_, '_> {
                             self.span(e),
                             format!("invalid external ID `{}`: {reason}", e.value),
                         )
-                        .with_help(
-                            "an external ID has 2-1224 characters: letters, digits and \
-                             `_ + = , . @ : / -`",
-                        ),
+                        .with_help(EXTERNAL_ID_HELP),
                     );
                     None
                 }

@@ -21,6 +21,8 @@ pub fn to_yaml(imported: &Imported) -> String {
     );
     out.push_str("version: 1\n");
     let _ = writeln!(out, "name: {}", scalar(&imported.name));
+    // Pinned to the account read: a plan with other credentials is refused.
+    let _ = writeln!(out, "account: \"{}\"", imported.account_id);
     let buckets = imported.buckets();
     if buckets.is_empty() {
         out.push_str("buckets: {}\n");

@@ -1,16 +1,19 @@
 //! Renderers: the plan as human text, as versioned JSON (the contract of
-//! `--format json`), and as markdown for a pull-request comment.
+//! `--format json`), and as markdown for a pull-request comment (one spec's, or one for
+//! several specs).
 
 mod access;
 mod json;
 mod markdown;
 mod picture;
+mod several;
 mod text;
 mod view;
 
 pub use access::{access_json, access_text};
 pub use json::{FORMAT_VERSION, json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, markdown, markdown_with_limit};
+pub use several::{SpecSection, markdown_several, markdown_several_with_limit};
 pub use text::text;
 pub use view::view;
 
