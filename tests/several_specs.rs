@@ -228,3 +228,38 @@ fn two_specs_of_one_name_in_one_account_are_refused_before_any_aws_call() {
         format!("{}--- stderr\n{}", run.stdout, run.stderr)
     );
 }
+
+/// Real AWS refuses `AssumeRole` when the role's trust policy does not admit the caller;
+/// moto never does, so the fidelity layer answers the first `AssumeRole` with AWS's
+/// `AccessDenied`.
+#[test]
+fn a_role_that_cannot_be_assumed_is_one_error_naming_it_and_nothing_else_is_called() {
+    use s3dest_moto::{Behaviours, FaultKind, FaultPlan, ScheduledFault};
+    let moto = s3dest_moto::moto_with(Behaviours {
+        faults: Some(FaultPlan {
+            schedule: vec![ScheduledFault {
+                operation: "AssumeRole".to_owned(),
+                nth: 1,
+                fault: FaultKind::AccessDenied,
+            }],
+            ..FaultPlan::default()
+        }),
+        ..support::realistic()
+    });
+    let w = Workdir::new(&spec("prod", "111111111111", "denied-prod"));
+    moto.start_recording();
+    let run = w.run(&moto, &["plan"]).expect(1);
+    moto.stop_recording();
+    assert_eq!(run.stdout, "");
+    insta::assert_snapshot!("cannot_assume", run.stderr);
+    let operations: Vec<String> = moto
+        .recorded_calls()
+        .iter()
+        .map(support::operation)
+        .collect();
+    assert_eq!(
+        operations,
+        Vec::<String>::new(),
+        "the denied call never reached moto"
+    );
+}

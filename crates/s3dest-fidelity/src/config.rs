@@ -102,6 +102,11 @@ pub enum FaultKind {
     ResetMidResponse,
     /// The request waits this long, then goes on normally.
     Latency(#[serde(with = "duration")] Duration),
+    /// 403 `AccessDenied` (Secrets Manager: 400 `AccessDeniedException`), as AWS answers
+    /// a request no policy allows, such as `AssumeRole` of a role whose trust policy does
+    /// not admit the caller (which moto never checks). Never part of a default mix: a
+    /// denial is not transient, and is asked for by name.
+    AccessDenied,
 }
 
 impl FaultKind {
@@ -117,6 +122,7 @@ impl FaultKind {
             FaultKind::ResetAfterForward => "ResetAfterForward",
             FaultKind::ResetMidResponse => "ResetMidResponse",
             FaultKind::Latency(_) => "Latency",
+            FaultKind::AccessDenied => "AccessDenied",
         }
     }
 }

@@ -113,10 +113,11 @@ fn default_kinds(service: Service) -> &'static [FaultKind] {
     }
 }
 
-/// How a fault shows for this service.
-pub fn injection(kind: FaultKind, service: Service) -> Injection {
+/// How a fault shows for the operation `op` of this service.
+pub fn injection(kind: FaultKind, service: Service, op: &str) -> Injection {
     use FaultKind::*;
     match kind {
+        AccessDenied => Injection::Reply(access_denied(service, op)),
         Throttling | SlowDown | ThrottlingException => Injection::Reply(throttle(service)),
         InternalError => Injection::Reply(internal_error(service)),
         ServiceUnavailable => Injection::Reply(reply::error(
@@ -129,6 +130,27 @@ pub fn injection(kind: FaultKind, service: Service) -> Injection {
         ResetAfterForward => Injection::CloseAfterForward,
         ResetMidResponse => Injection::CloseMidResponse,
         Latency(duration) => Injection::Delay(duration),
+    }
+}
+
+/// AWS's denial: its code in each service, and the message form of IAM and STS
+/// ("User: ... is not authorized to perform: ACTION"; the proxy does not know the caller).
+fn access_denied(service: Service, op: &str) -> Reply {
+    let prefix = match service {
+        Service::Iam => "iam",
+        Service::Sts => "sts",
+        Service::S3 => "s3",
+        Service::SecretsManager => "secretsmanager",
+    };
+    let message = format!("User is not authorized to perform: {prefix}:{op}");
+    match service {
+        Service::Iam | Service::Sts => {
+            reply::query_error(StatusCode::FORBIDDEN, "AccessDenied", &message)
+        }
+        Service::S3 => reply::s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied"),
+        Service::SecretsManager => {
+            reply::json_error(StatusCode::BAD_REQUEST, "AccessDeniedException", &message)
+        }
     }
 }
 
@@ -256,17 +278,38 @@ mod tests {
     }
 
     #[test]
+    fn a_denial_names_the_action_in_iam_and_sts_form() {
+        let Injection::Reply(sts) = injection(FaultKind::AccessDenied, Service::Sts, "AssumeRole")
+        else {
+            panic!()
+        };
+        assert_eq!(sts.status, StatusCode::FORBIDDEN);
+        let text = sts.text().unwrap();
+        assert!(text.contains("<Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message>"), "{text}");
+        let Injection::Reply(s3) = injection(FaultKind::AccessDenied, Service::S3, "PutObject")
+        else {
+            panic!()
+        };
+        assert!(s3.text().unwrap().contains("<Code>AccessDenied</Code>"));
+    }
+
+    #[test]
     fn throttling_speaks_each_services_dialect() {
-        let Injection::Reply(s3) = injection(FaultKind::Throttling, Service::S3) else {
+        let Injection::Reply(s3) = injection(FaultKind::Throttling, Service::S3, "PutObject")
+        else {
             panic!()
         };
         assert_eq!(s3.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(s3.text().unwrap().contains("<Code>SlowDown</Code>"));
-        let Injection::Reply(iam) = injection(FaultKind::SlowDown, Service::Iam) else {
+        let Injection::Reply(iam) = injection(FaultKind::SlowDown, Service::Iam, "GetRole") else {
             panic!()
         };
         assert!(iam.text().unwrap().contains("<Code>Throttling</Code>"));
-        let Injection::Reply(sm) = injection(FaultKind::Throttling, Service::SecretsManager) else {
+        let Injection::Reply(sm) = injection(
+            FaultKind::Throttling,
+            Service::SecretsManager,
+            "ListSecrets",
+        ) else {
             panic!()
         };
         assert!(sm.text().unwrap().contains("ThrottlingException"));

@@ -183,7 +183,7 @@ async fn proxy(ctx: &Context, request: Request<Incoming>) -> Result<Response<Pro
         (state.behaviours.clone(), fault)
     };
     let mut after_forward = None;
-    match fault.map(|kind| faults::injection(kind, op.service)) {
+    match fault.map(|kind| faults::injection(kind, op.service, &op.name)) {
         Some(Injection::Reply(reply)) => return Ok(full(head_aware(reply, &out.method))),
         Some(Injection::CloseBeforeForward) => return Err(Abort("fault: reset before forward")),
         Some(Injection::Delay(duration)) => tokio::time::sleep(duration).await,

@@ -180,3 +180,105 @@ fn findings_cell(plan: &Plan) -> String {
         false => parts.join(", "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Address, Change, Part, Resource};
+
+    /// A plan of `spec` creating `folders` folder markers.
+    fn plan(spec: &str, folders: usize) -> Plan {
+        let changes = (0..folders)
+            .map(|i| Change {
+                address: Address::part(&format!("d{i:04}"), Part::Folder),
+                action: Action::Create,
+                before: None,
+                after: Some(Resource::Folder {
+                    bucket: format!("{spec}-bucket"),
+                    key: format!("exports/d{i:04}/"),
+                }),
+                reason: "folder marker is missing".into(),
+                ops: vec![],
+            })
+            .collect();
+        Plan {
+            spec: spec.into(),
+            account_id: "111111111111".into(),
+            changes,
+            warnings: vec![],
+            notes: vec![],
+            errors: vec![],
+            access: vec![],
+            findings: vec![],
+        }
+    }
+
+    fn sections<'a>(plans: &'a [Plan], files: &'a [String]) -> Vec<SpecSection<'a>> {
+        plans
+            .iter()
+            .zip(files)
+            .map(|(plan, file)| SpecSection {
+                file,
+                spec: &plan.spec,
+                outcome: Ok(plan),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_sections_come_whole_after_the_table() {
+        let plans = [plan("prod", 1), plan("dev", 0)];
+        let files = ["specs/prod.yaml".to_owned(), "specs/dev.yaml".to_owned()];
+        let mut all = sections(&plans, &files);
+        all.push(SpecSection {
+            file: "specs/broken.yaml",
+            spec: "broken",
+            outcome: Err("the credentials are of account 2, and spec `broken` is pinned to 3"),
+        });
+        let text = markdown_several(&all);
+        let table = "**s3dest**: 3 specs, 1 with changes, 1 not planned.\n\n\
+            | Spec | File | Account | Create | Update | Replace | Destroy | Findings |\n\
+            | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n\
+            | `prod` | `specs/prod.yaml` | 111111111111 | 1 | 0 | 0 | 0 | — |\n\
+            | `dev` | `specs/dev.yaml` | 111111111111 | 0 | 0 | 0 | 0 | — |\n\
+            | `broken` | `specs/broken.yaml` | — | — | — | — | — | **not planned** |\n";
+        assert!(text.starts_with(table), "{text}");
+        for plan in &plans {
+            assert!(text.contains(&crate::render::markdown(plan)), "{text}");
+        }
+        assert!(text.ends_with(
+            "\n---\n\n#### `broken` (`specs/broken.yaml`)\n\n> [!CAUTION]\n> Not planned: the \
+             credentials are of account 2, and spec `broken` is pinned to 3\n"
+        ));
+        assert!(!text.contains("did not fit"));
+    }
+
+    #[test]
+    fn many_large_sections_share_the_limit_and_every_spec_keeps_its_row() {
+        for (specs, folders) in [(3, 2_000), (30, 300), (200, 50)] {
+            let plans: Vec<Plan> = (0..specs)
+                .map(|i| plan(&format!("s{i:03}"), folders))
+                .collect();
+            let files: Vec<String> = (0..specs).map(|i| format!("specs/s{i:03}.yaml")).collect();
+            let text = markdown_several(&sections(&plans, &files));
+            assert!(
+                text.len() <= GITHUB_COMMENT_LIMIT,
+                "{specs} specs: {} bytes",
+                text.len()
+            );
+            for file in &files {
+                assert!(
+                    text.contains(&format!("| `{file}` |")),
+                    "{specs} specs: row of {file}"
+                );
+            }
+        }
+        // A small spec among large ones comes whole: it leaves its share to the others.
+        let mut plans: Vec<Plan> = (0..5).map(|i| plan(&format!("big{i}"), 2_000)).collect();
+        plans.push(plan("small", 1));
+        let files: Vec<String> = (0..6).map(|i| format!("s{i}.yaml")).collect();
+        let text = markdown_several(&sections(&plans, &files));
+        assert!(text.len() <= GITHUB_COMMENT_LIMIT);
+        assert!(text.contains(&crate::render::markdown(&plans[5])));
+    }
+}
