@@ -97,6 +97,28 @@ fn three_specs_in_three_accounts_in_one_run() {
         .run(&moto, &["plan", "specs", "--detailed-exitcode"])
         .expect(0);
     insta::assert_snapshot!("plan_again", again.stdout);
+    // `outputs` and `access` of the three: one JSON line each, in the same order.
+    for command in ["outputs", "access"] {
+        let run = w
+            .run(&moto, &[command, "specs", "--format", "json"])
+            .expect(0);
+        let specs: Vec<(String, String)> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|l| {
+                (
+                    l["spec"].as_str().unwrap().to_owned(),
+                    l["file"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = THREE
+            .iter()
+            .map(|(name, _)| (name.to_string(), format!("specs/{name}.yaml")))
+            .collect();
+        assert_eq!(specs, expected, "{command}: {}", run.stdout);
+    }
 }
 
 #[test]

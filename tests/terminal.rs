@@ -252,3 +252,47 @@ fn a_failed_change_is_printed_once_on_and_off_a_terminal() {
         run.stdout
     );
 }
+
+#[test]
+fn an_apply_of_several_specs_asks_once_for_all_of_them() {
+    let moto = moto();
+    let aws = aws(&moto);
+    aws.create_bucket(BUCKET);
+    let w = Workdir::new(&spec(&["wa"]));
+    let two = format!(
+        "version: 1\nname: acme-two\nbuckets:\n  {BUCKET}: {{}}\ndestinations:\n  \
+         wb: {{ vendor: walkme, bucket: {BUCKET}, folder: wb }}\n"
+    );
+    std::fs::write(w.path("two.yaml"), two).unwrap();
+    let run = on_terminal_typing(
+        &moto,
+        &w,
+        &["apply", "s3dest.yaml", "two.yaml"],
+        true,
+        "no\n",
+    );
+    let run = run.expect(1);
+    assert_eq!(
+        run.stdout
+            .matches("Do you want to perform these actions in 2 specs? Only 'yes' will be accepted")
+            .count(),
+        1,
+        "{:?}",
+        run.stdout
+    );
+    assert!(!aws.role_exists("s3dest-wa") && !aws.role_exists("s3dest-wb"));
+    let run = on_terminal_typing(
+        &moto,
+        &w,
+        &["apply", "s3dest.yaml", "two.yaml"],
+        true,
+        "yes\n",
+    );
+    let run = run.expect(0);
+    assert!(
+        run.stdout.contains("Applied 2 of 2 specs with changes."),
+        "{:?}",
+        run.stdout
+    );
+    assert!(aws.role_exists("s3dest-wa") && aws.role_exists("s3dest-wb"));
+}
