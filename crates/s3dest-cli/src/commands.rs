@@ -165,140 +165,125 @@ fn plan_command(
             observed: o,
         }
     }))?;
-    let exit_of = |planned: &Planned| match planned.plan.has_errors() {
-        true => Exit::Error,
-        false if detailed_exitcode && !planned.plan.is_empty() => Exit::Changes,
-        false => Exit::Success,
+    let several = loaded.len() > 1;
+    let planned = match (format, several) {
+        (PlanFormat::Markdown, true) => combined_markdown(&loaded, done, ui)?,
+        _ => runs::print_units(
+            ui,
+            &loaded,
+            done,
+            format == PlanFormat::Json,
+            |unit, p, out| {
+                out.stdout.push_str(&match format {
+                    PlanFormat::Text => render::text(&p.plan, ui.color_stdout),
+                    PlanFormat::Json => runs::json_text(render::json(&p.plan), unit, several)?,
+                    PlanFormat::Markdown => render::markdown(&p.plan),
+                });
+                Ok(())
+            },
+        )?,
     };
-    let render_one = |plan: &Plan| -> Result<String> {
-        Ok(match format {
-            PlanFormat::Text => render::text(plan, ui.color_stdout),
-            PlanFormat::Json => serde_json::to_string_pretty(&render::json(plan))? + "\n",
-            PlanFormat::Markdown => render::markdown(plan),
-        })
-    };
-    if let ([unit], [done]) = (loaded.as_slice(), done.as_slice()) {
-        let planned = done.result.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        ui.out(&render_one(&planned.plan)?)?;
-        // Errors and error findings are in the output; a plan that cannot work is not saved.
-        if planned.plan.has_errors() {
-            return Err(Reported.into());
-        }
-        if let Some(out) = out {
-            let file = PlanFile::new(
-                out,
-                &unit.path,
-                &unit.text,
-                &planned.plan,
-                &planned.observed,
-            );
-            planfile::save(out, &file)?;
-            ui.info(&format!(
-                "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
-                out.display(),
-                out.display()
-            ));
-        }
-        return Ok(exit_of(planned));
+    if several && format == PlanFormat::Text {
+        ui.out(&runs::summary(planned.iter().map(|p| {
+            p.as_ref()
+                .map(|p| (!p.plan.is_empty(), p.plan.has_errors()))
+        })))?;
     }
-    match format {
-        PlanFormat::Text => {
-            for (unit, done) in loaded.iter().zip(&done) {
-                let heading = runs::heading(&unit.path, &unit.spec.name);
-                let text = done.result.as_ref().map(|p| render_one(&p.plan));
-                let mut section = take_section(done);
-                if let Ok(Ok(text)) = text {
-                    section.stdout.push_str(&text);
-                }
-                runs::print_section(ui, &heading, &section, done.result.as_ref().err());
-            }
-            ui.out(&run_summary(&done, |p| {
-                (!p.plan.is_empty(), p.plan.has_errors())
-            }))?;
-        }
-        PlanFormat::Json => {
-            for (unit, done) in loaded.iter().zip(&done) {
-                let value = match &done.result {
-                    Ok(planned) => with_file(render::json(&planned.plan), &unit.path),
-                    Err(err) => failed_json(unit, err),
-                };
-                ui.out(&(serde_json::to_string(&value)? + "\n"))?;
-                runs::print_stderr(
-                    ui,
-                    &who(unit),
-                    &take_section(done),
-                    done.result.as_ref().err(),
-                );
-            }
-        }
-        PlanFormat::Markdown => {
-            let files: Vec<String> = loaded
-                .iter()
-                .map(|l| l.path.display().to_string())
-                .collect();
-            let errors: Vec<String> = done
-                .iter()
-                .map(|d| {
-                    d.result
-                        .as_ref()
-                        .err()
-                        .map(|e| format!("{e:#}"))
-                        .unwrap_or_default()
-                })
-                .collect();
-            let sections: Vec<render::SpecSection<'_>> = loaded
-                .iter()
-                .zip(&done)
-                .zip(files.iter().zip(&errors))
-                .map(|((unit, done), (file, error))| render::SpecSection {
-                    file,
-                    spec: &unit.spec.name,
-                    outcome: done
-                        .result
-                        .as_ref()
-                        .map(|p| &p.plan)
-                        .map_err(|_| error.as_str()),
-                })
-                .collect();
-            ui.out(&render::markdown_several(&sections))?;
-            for (unit, done) in loaded.iter().zip(&done) {
-                runs::print_stderr(
-                    ui,
-                    &who(unit),
-                    &take_section(done),
-                    done.result.as_ref().err(),
-                );
-            }
-        }
-    }
-    let all_planned: Option<Vec<(&Loaded, &Planned)>> = loaded
+    // Errors and error findings are in the output; a plan that cannot work is not saved.
+    let workable: Option<Vec<(&Loaded, &Planned)>> = loaded
         .iter()
-        .zip(&done)
-        .map(|(unit, done)| {
-            done.result
-                .as_ref()
-                .ok()
+        .zip(&planned)
+        .map(|(unit, p)| {
+            p.as_ref()
                 .filter(|p| !p.plan.has_errors())
                 .map(|p| (unit, p))
         })
         .collect();
-    if let Some(out) = out {
-        match &all_planned {
-            Some(planned) => save_several(out, planned, ui)?,
-            None => ui.error(&format!(
-                "not saved to `{}`: not every spec could be planned without errors",
-                out.display()
-            )),
-        }
+    match (out, &workable) {
+        (Some(out), Some(workable)) => save(out, workable, ui)?,
+        (Some(out), None) if several => ui.error(&format!(
+            "not saved to `{}`: not every spec could be planned without errors",
+            out.display()
+        )),
+        _ => {}
     }
-    Ok(runs::combine(
-        done.iter().map(|d| runs::exit_of(&d.result, exit_of)),
-    ))
+    let exits = planned.iter().map(|p| match p {
+        None => Exit::Error,
+        Some(p) if p.plan.has_errors() => Exit::Error,
+        Some(p) if detailed_exitcode && !p.plan.is_empty() => Exit::Changes,
+        Some(_) => Exit::Success,
+    });
+    match (several, runs::combine(exits)) {
+        (false, Exit::Error) => Err(Reported.into()),
+        (_, exit) => Ok(exit),
+    }
 }
 
-/// Saves the plans of several specs: one file per spec in the directory `out` (one that
-/// exists, or a path ending in `/`), else one file holding them all.
-fn save_several(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<()> {
+/// The markdown comment of several specs, and their messages on stderr.
+fn combined_markdown(
+    loaded: &[Loaded],
+    done: Vec<runs::Done<Planned>>,
+    ui: &Ui,
+) -> Result<Vec<Option<Planned>>> {
+    let files: Vec<String> = loaded
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect();
+    let errors: Vec<String> = done
+        .iter()
+        .map(|d| {
+            d.result
+                .as_ref()
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default()
+        })
+        .collect();
+    let sections: Vec<render::SpecSection<'_>> = loaded
+        .iter()
+        .zip(&done)
+        .zip(files.iter().zip(&errors))
+        .map(|((unit, done), (file, error))| render::SpecSection {
+            file,
+            spec: &unit.spec.name,
+            outcome: done
+                .result
+                .as_ref()
+                .map(|p| &p.plan)
+                .map_err(|_| error.as_str()),
+        })
+        .collect();
+    ui.out(&render::markdown_several(&sections))?;
+    let mut planned = Vec::new();
+    for (unit, done) in loaded.iter().zip(done) {
+        let section = done.section.unwrap_or_default();
+        runs::print_stderr(ui, &runs::who(unit), &section, done.result.as_ref().err());
+        planned.push(done.result.ok());
+    }
+    Ok(planned)
+}
+
+/// Saves the plan of one spec to `out`; of several, one file per spec in the directory
+/// `out` (one that exists, or a path ending in `/`), else one file holding them all.
+fn save(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<()> {
+    let file_at = |path: &Path, (unit, planned): &(&Loaded, &Planned)| {
+        PlanFile::new(
+            path,
+            &unit.path,
+            &unit.text,
+            &planned.plan,
+            &planned.observed,
+        )
+    };
+    if let [one] = planned {
+        planfile::save(out, &file_at(out, one))?;
+        ui.info(&format!(
+            "Saved the plan to {}. Apply exactly it with: s3dest apply {}",
+            out.display(),
+            out.display()
+        ));
+        return Ok(());
+    }
     let to_dir = out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
     if to_dir {
         std::fs::create_dir_all(out)
@@ -308,30 +293,12 @@ fn save_several(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<
                 .iter()
                 .map(|(u, p)| (u.spec.name.as_str(), p.plan.account_id.as_str())),
         );
-        for ((unit, planned), name) in planned.iter().zip(names) {
+        for (unit, name) in planned.iter().zip(names) {
             let path = out.join(name);
-            let file = PlanFile::new(
-                &path,
-                &unit.path,
-                &unit.text,
-                &planned.plan,
-                &planned.observed,
-            );
-            planfile::save(&path, &file)?;
+            planfile::save(&path, &file_at(&path, unit))?;
         }
     } else {
-        let files: Vec<PlanFile> = planned
-            .iter()
-            .map(|(unit, planned)| {
-                PlanFile::new(
-                    out,
-                    &unit.path,
-                    &unit.text,
-                    &planned.plan,
-                    &planned.observed,
-                )
-            })
-            .collect();
+        let files: Vec<PlanFile> = planned.iter().map(|unit| file_at(out, unit)).collect();
         planfile::save_bundle(out, &files)?;
     }
     ui.info(&format!(
@@ -341,58 +308,6 @@ fn save_several(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<
         out.display()
     ));
     Ok(())
-}
-
-/// A unit's section (empty for the single unit of a run, which has none).
-fn take_section<T>(done: &runs::Done<T>) -> crate::ui::Section {
-    done.section.clone().unwrap_or_default()
-}
-
-/// `specs/prod.yaml (spec `acme-prod`)`.
-fn who(unit: &Loaded) -> String {
-    format!("{} (spec `{}`)", unit.path.display(), unit.spec.name)
-}
-
-/// The spec's object of a run of several, with its file: two specs of one name (in two
-/// accounts) are told apart by it.
-fn with_file(mut value: serde_json::Value, path: &Path) -> serde_json::Value {
-    if let Some(object) = value.as_object_mut() {
-        object.insert("file".to_owned(), path.display().to_string().into());
-    }
-    value
-}
-
-/// The JSON line of a spec that could not be read.
-fn failed_json(unit: &Loaded, err: &anyhow::Error) -> serde_json::Value {
-    serde_json::json!({
-        "format_version": render::FORMAT_VERSION,
-        "spec": unit.spec.name,
-        "file": unit.path.display().to_string(),
-        "error": format!("{err:#}"),
-    })
-}
-
-/// The last line of a text run over several specs.
-fn run_summary<T>(done: &[runs::Done<T>], status: impl Fn(&T) -> (bool, bool)) -> String {
-    let (mut changes, mut errors, mut failed) = (0, 0, 0);
-    for done in done {
-        match &done.result {
-            Ok(value) => {
-                let (changed, erred) = status(value);
-                changes += usize::from(changed);
-                errors += usize::from(erred);
-            }
-            Err(_) => failed += 1,
-        }
-    }
-    let mut line = format!("\n{} specs: {changes} with changes", done.len());
-    if errors > 0 {
-        line.push_str(&format!(", {errors} with errors"));
-    }
-    if failed > 0 {
-        line.push_str(&format!(", {failed} failed"));
-    }
-    line + ".\n"
 }
 
 /// `s3dest outputs`: what to enter in each vendor's UI.
@@ -405,72 +320,29 @@ fn outputs_command(args: &[PathBuf], format: OutputFormat, jobs: u16, ui: &Ui) -
         (d.spec, list, converged)
     }))?;
     let several = loaded.len() > 1;
-    for (unit, done) in loaded.iter().zip(&done) {
-        let mut section = take_section(done);
-        if let Ok((spec, list, converged)) = &done.result {
-            let rendered = match (format, several) {
-                (OutputFormat::Text, _) => outputs::to_text(list),
-                (OutputFormat::Json, false) => {
-                    serde_json::to_string_pretty(&outputs::to_json(spec, list))? + "\n"
-                }
-                (OutputFormat::Json, true) => {
-                    serde_json::to_string(&with_file(outputs::to_json(spec, list), &unit.path))?
-                        + "\n"
-                }
-            };
-            section.stdout.push_str(&rendered);
+    let json = format == OutputFormat::Json;
+    let listed = runs::print_units(
+        ui,
+        &loaded,
+        done,
+        json,
+        |unit, (spec, list, converged), out| {
+            out.stdout.push_str(&match format {
+                OutputFormat::Text => outputs::to_text(list),
+                OutputFormat::Json => runs::json_text(outputs::to_json(spec, list), unit, several)?,
+            });
             if !converged {
-                section.stderr.push_str(
-                    "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.\n",
-                );
+                out.stderr.push_str(
+                "note: AWS does not match the spec yet; run `s3dest apply` before entering these values.\n",
+            );
             }
-        }
-        print_unit(
-            ui,
-            unit,
-            &done.result,
-            &section,
-            format == OutputFormat::Json,
-            several,
-        )?;
-    }
-    Ok(runs::combine(
-        done.iter()
-            .map(|d| runs::exit_of(&d.result, |_| Exit::Success)),
-    ))
-}
-
-/// Prints one unit's output: as it is for the single unit of a run (whose error the
-/// caller reports); as a section, or a JSON line and its messages, for one of several.
-fn print_unit<T>(
-    ui: &Ui,
-    unit: &Loaded,
-    result: &Result<T>,
-    section: &crate::ui::Section,
-    json: bool,
-    several: bool,
-) -> Result<()> {
-    match (several, json) {
-        (false, _) => {
-            ui.out(&section.stdout)?;
-            ui.stderr_text(&section.stderr);
-            if let Err(err) = result {
-                return Err(anyhow::anyhow!("{err:#}"));
-            }
-        }
-        (true, false) => {
-            let heading = runs::heading(&unit.path, &unit.spec.name);
-            runs::print_section(ui, &heading, section, result.as_ref().err());
-        }
-        (true, true) => {
-            match result {
-                Ok(_) => ui.out(&section.stdout)?,
-                Err(err) => ui.out(&(serde_json::to_string(&failed_json(unit, err))? + "\n"))?,
-            }
-            runs::print_stderr(ui, &who(unit), section, result.as_ref().err());
-        }
-    }
-    Ok(())
+            Ok(())
+        },
+    )?;
+    Ok(runs::combine(listed.iter().map(|l| match l {
+        Some(_) => Exit::Success,
+        None => Exit::Error,
+    })))
 }
 
 /// `s3dest access`: what each vendor can do in AWS as it is now. Exit 1 when one
@@ -481,39 +353,21 @@ fn access_command(args: &[PathBuf], format: OutputFormat, jobs: u16, ui: &Ui) ->
         s3dest_core::access::report(&d, &o)
     }))?;
     let several = loaded.len() > 1;
-    for (unit, done) in loaded.iter().zip(&done) {
-        let mut section = take_section(done);
-        if let Ok(report) = &done.result {
-            let rendered = match (format, several) {
-                (OutputFormat::Text, _) => render::access_text(report, ui.color_stdout),
-                (OutputFormat::Json, false) => {
-                    serde_json::to_string_pretty(&render::access_json(report))? + "\n"
-                }
-                (OutputFormat::Json, true) => {
-                    serde_json::to_string(&with_file(render::access_json(report), &unit.path))?
-                        + "\n"
-                }
-            };
-            section.stdout.push_str(&rendered);
-        }
-        print_unit(
-            ui,
-            unit,
-            &done.result,
-            &section,
-            format == OutputFormat::Json,
-            several,
-        )?;
-    }
-    let exit = runs::combine(done.iter().map(|d| {
-        runs::exit_of(&d.result, |report| match report.works() {
-            true => Exit::Success,
-            false => Exit::Error,
-        })
-    }));
-    match (several, exit) {
+    let json = format == OutputFormat::Json;
+    let reports = runs::print_units(ui, &loaded, done, json, |unit, report, out| {
+        out.stdout.push_str(&match format {
+            OutputFormat::Text => render::access_text(report, ui.color_stdout),
+            OutputFormat::Json => runs::json_text(render::access_json(report), unit, several)?,
+        });
+        Ok(())
+    })?;
+    let exits = reports.iter().map(|r| match r {
+        Some(report) if report.works() => Exit::Success,
+        _ => Exit::Error,
+    });
+    match (several, runs::combine(exits)) {
         (false, Exit::Error) => Err(Reported.into()),
-        _ => Ok(exit),
+        (_, exit) => Ok(exit),
     }
 }
 

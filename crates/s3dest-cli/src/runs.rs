@@ -15,9 +15,9 @@ use futures::StreamExt;
 use s3dest_aws::Aws;
 use s3dest_spec::Spec;
 
-use crate::Exit;
-use crate::Reported;
+use crate::commands::Loaded;
 use crate::ui::{Section, Ui};
+use crate::{Exit, Reported};
 
 /// A spec file's name ends so.
 const SPEC_EXTENSIONS: [&str; 2] = ["yaml", "yml"];
@@ -170,6 +170,102 @@ where
         .buffered(usize::from(jobs))
         .collect()
         .await
+}
+
+/// Prints each unit's output, which `render` adds to its section from its result; returns each unit's
+/// result (`None` for one that failed). The single unit of a run prints as it always did,
+/// and its error is returned as it is. Of several, each prints a section (text), or its
+/// JSON line and, on stderr, its messages under its name.
+pub fn print_units<T>(
+    ui: &Ui,
+    loaded: &[Loaded],
+    done: Vec<Done<T>>,
+    json: bool,
+    render: impl Fn(&Loaded, &T, &mut Section) -> Result<()>,
+) -> Result<Vec<Option<T>>> {
+    let several = loaded.len() > 1;
+    let mut results = Vec::new();
+    for (unit, done) in loaded.iter().zip(done) {
+        let mut section = done.section.unwrap_or_default();
+        let result = done.result.and_then(|value| {
+            render(unit, &value, &mut section)?;
+            Ok(value)
+        });
+        match (several, json, result) {
+            (false, _, result) => {
+                ui.out(&section.stdout)?;
+                ui.stderr_text(&section.stderr);
+                results.push(Some(result?));
+            }
+            (true, false, result) => {
+                let heading = heading(&unit.path, &unit.spec.name);
+                print_section(ui, &heading, &section, result.as_ref().err());
+                results.push(result.ok());
+            }
+            (true, true, result) => {
+                match &result {
+                    Ok(_) => ui.out(&section.stdout)?,
+                    Err(err) => {
+                        ui.out(&(serde_json::to_string(&failed_json(unit, err))? + "\n"))?
+                    }
+                }
+                print_stderr(ui, &who(unit), &section, result.as_ref().err());
+                results.push(result.ok());
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// A JSON output: pretty for the single spec of a run; for one of several, one line,
+/// with the spec's `file` (two specs of one name, in two accounts, are told apart by it).
+pub fn json_text(mut value: serde_json::Value, unit: &Loaded, several: bool) -> Result<String> {
+    if !several {
+        return Ok(serde_json::to_string_pretty(&value)? + "\n");
+    }
+    if let Some(object) = value.as_object_mut() {
+        object.insert("file".to_owned(), unit.path.display().to_string().into());
+    }
+    Ok(serde_json::to_string(&value)? + "\n")
+}
+
+/// The JSON line of a spec that could not be read.
+fn failed_json(unit: &Loaded, err: &anyhow::Error) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": s3dest_core::render::FORMAT_VERSION,
+        "spec": unit.spec.name,
+        "file": unit.path.display().to_string(),
+        "error": format!("{err:#}"),
+    })
+}
+
+/// `specs/prod.yaml (spec `acme-prod`)`.
+pub fn who(unit: &Loaded) -> String {
+    format!("{} (spec `{}`)", unit.path.display(), unit.spec.name)
+}
+
+/// The last line of a text run over several specs, from each spec's (has changes, has
+/// errors), or `None` for one that failed.
+pub fn summary(specs: impl Iterator<Item = Option<(bool, bool)>>) -> String {
+    let (mut total, mut changes, mut errors, mut failed) = (0, 0, 0, 0);
+    for spec in specs {
+        total += 1;
+        match spec {
+            Some((changed, erred)) => {
+                changes += usize::from(changed);
+                errors += usize::from(erred);
+            }
+            None => failed += 1,
+        }
+    }
+    let mut line = format!("\n{total} specs: {changes} with changes");
+    if errors > 0 {
+        line.push_str(&format!(", {errors} with errors"));
+    }
+    if failed > 0 {
+        line.push_str(&format!(", {failed} failed"));
+    }
+    line + ".\n"
 }
 
 /// Prints a unit's section: `heading` and what it wrote to stdout (unless `stdout` is
