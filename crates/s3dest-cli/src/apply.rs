@@ -15,6 +15,7 @@ use s3dest_spec::Spec;
 use crate::commands::{self, Loaded, read};
 use crate::planfile::{self, PlanFile};
 use crate::runs;
+use crate::target::Targets;
 use crate::ui::Ui;
 use crate::{Exit, Reported};
 
@@ -42,21 +43,39 @@ impl Target {
             Target::Saved { path, .. } => path,
         }
     }
+
+    /// The destinations its plan is limited to: `--target`'s for a spec, those the
+    /// saved plan was made with for a saved plan.
+    fn limit(&self, only: &Targets) -> Targets {
+        match self {
+            Target::Spec(_) => only.clone(),
+            Target::Saved { file, .. } => Targets::saved(&file.targets),
+        }
+    }
 }
 
 pub fn apply_command(
     args: &[PathBuf],
     auto_approve: bool,
     break_lock: bool,
+    only: &[String],
     jobs: u16,
     ui: &Ui,
 ) -> Result<Exit> {
     let targets = targets(args, ui)?;
+    if !only.is_empty() && targets.iter().any(|t| matches!(t, Target::Saved { .. })) {
+        bail!(
+            "`--target` limits the plan of a spec; a saved plan is applied as it was made (with the `--target` of its `plan`, if any); nothing was sent to AWS"
+        );
+    }
+    let specs: Vec<&Spec> = targets.iter().map(Target::spec).collect();
+    let only = Targets::parse(only, &specs)?;
+    only.warn(ui);
     commands::runtime()?.block_on(async {
         let base = apply_client(break_lock).await?;
         match targets.as_slice() {
-            [one] => apply_one(&base, one, auto_approve, ui).await,
-            several => apply_several(&base, several, auto_approve, jobs, ui).await,
+            [one] => apply_one(&base, one, auto_approve, &only, ui).await,
+            several => apply_several(&base, several, auto_approve, &only, jobs, ui).await,
         }
     })
 }
@@ -158,10 +177,10 @@ async fn apply_client(break_lock: bool) -> Result<Aws> {
 
 /// The plan to apply: of a spec, as AWS is now; of a saved plan, the same plan again,
 /// or an error when AWS changed since it was made.
-async fn prepare(aws: &Aws, target: &Target, ui: &Ui) -> Result<Plan> {
+async fn prepare(aws: &Aws, target: &Target, limit: &Targets, ui: &Ui) -> Result<Plan> {
     let (desired, mut observed) = read(aws, target.spec()).await?;
     let Target::Saved { path, file, .. } = target else {
-        return Ok(plan::diff(&desired, &observed));
+        return Ok(limit.limit(plan::diff(&desired, &observed), &desired));
     };
     let changed = file.changed_objects(&observed);
     if !changed.is_empty() {
@@ -176,7 +195,7 @@ async fn prepare(aws: &Aws, target: &Target, ui: &Ui) -> Result<Plan> {
     // The same inputs, the same clock: the same plan. Checked anyway, so that nothing
     // but exactly the reviewed plan is ever applied.
     observed.read_at = file.read_at;
-    let plan = plan::diff(&desired, &observed);
+    let plan = limit.limit(plan::diff(&desired, &observed), &desired);
     if render::json(&plan)["changes"] != file.plan["changes"] {
         bail!(
             "the saved plan `{}` is stale: planning again now gives other changes; nothing was changed. Make a new plan.",
@@ -188,10 +207,17 @@ async fn prepare(aws: &Aws, target: &Target, ui: &Ui) -> Result<Plan> {
 
 /// One spec or saved plan: its plan shown, confirmed (a spec's, unless `--auto-approve`),
 /// applied.
-async fn apply_one(base: &Aws, target: &Target, auto_approve: bool, ui: &Ui) -> Result<Exit> {
+async fn apply_one(
+    base: &Aws,
+    target: &Target,
+    auto_approve: bool,
+    only: &Targets,
+    ui: &Ui,
+) -> Result<Exit> {
     let aws = runs::client_for(base, target.spec()).await?;
+    let limit = target.limit(only);
     let result = async {
-        let plan = prepare(&aws, target, ui).await?;
+        let plan = prepare(&aws, target, &limit, ui).await?;
         ui.out(&render::text(&plan, ui.color_stdout))?;
         if plan.has_errors() {
             if let Target::Spec(_) = target {
@@ -205,7 +231,7 @@ async fn apply_one(base: &Aws, target: &Target, auto_approve: bool, ui: &Ui) -> 
         if matches!(target, Target::Spec(_)) && !auto_approve && !confirm(ui, None)? {
             return Ok(Exit::Error);
         }
-        execute(&aws, target.spec(), &plan, ui).await
+        execute(&aws, target.spec(), &plan, &limit, ui).await
     }
     .await;
     commands::log_calls(&aws, &target.spec().name, ui);
@@ -238,6 +264,7 @@ struct Ready<'t> {
     target: &'t Target,
     aws: Aws,
     plan: Plan,
+    limit: Targets,
 }
 
 /// Several targets: every plan made and shown, then the changing ones applied.
@@ -245,16 +272,23 @@ async fn apply_several(
     base: &Aws,
     targets: &[Target],
     auto_approve: bool,
+    only: &Targets,
     jobs: u16,
     ui: &Ui,
 ) -> Result<Exit> {
     let planned = runs::each(ui, targets, jobs, |target, ui| async move {
         let aws = runs::client_for(base, target.spec()).await?;
-        let plan = prepare(&aws, target, &ui).await;
+        let limit = target.limit(only);
+        let plan = prepare(&aws, target, &limit, &ui).await;
         commands::log_calls(&aws, &target.spec().name, &ui);
         let plan = plan?;
         ui.out(&render::text(&plan, ui.color_stdout))?;
-        Ok(Ready { target, aws, plan })
+        Ok(Ready {
+            target,
+            aws,
+            plan,
+            limit,
+        })
     })
     .await;
     let mut ready = Vec::new();
@@ -285,7 +319,7 @@ async fn apply_several(
         return Ok(Exit::Error);
     }
     let applied = runs::each(ui, &ready, jobs, |unit, ui| async move {
-        let result = execute(&unit.aws, unit.target.spec(), &unit.plan, &ui).await;
+        let result = execute(&unit.aws, unit.target.spec(), &unit.plan, &unit.limit, &ui).await;
         commands::log_calls(&unit.aws, &unit.target.spec().name, &ui);
         result
     })
@@ -314,6 +348,10 @@ async fn apply_several(
 /// plan would not make AWS match it. When it is gone (the plan file was copied alone), the
 /// spec saved in the plan is applied.
 fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
+    if commands::is_stdin(Path::new(&file.spec_path)) {
+        ui.info("note: the plan was made from a spec read from standard input; applying the spec saved in the plan.");
+        return Ok(());
+    }
     let (spec_path, shown) = file.spec_file(path);
     let now = match commands::read_file(&spec_path, &commands::SPEC) {
         Ok(bytes) => bytes,
@@ -339,7 +377,7 @@ fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
     Ok(())
 }
 
-async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
+async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, limit: &Targets, ui: &Ui) -> Result<Exit> {
     // A bar on a terminal; one line per change either way.
     let progress = ui.progress(plan.changes.len());
     let on_event = |event: ApplyEvent| match event {
@@ -405,7 +443,7 @@ async fn execute(aws: &Aws, spec: &Spec, plan: &Plan, ui: &Ui) -> Result<Exit> {
     // Re-read: the next plan must be empty, but for the one step the rules leave to a
     // later apply: deleting an access key that this apply deactivated.
     let (desired, observed) = read(aws, spec).await?;
-    let after = plan::diff(&desired, &observed);
+    let after = limit.limit(plan::diff(&desired, &observed), &desired);
     let deferred = |c: &plan::Change| {
         c.ops
             .iter()

@@ -43,6 +43,8 @@ pub enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
         #[command(flatten)]
+        targets: Targets,
+        #[command(flatten)]
         jobs: Jobs,
     },
     /// Make AWS match the spec (or apply a saved plan file).
@@ -61,7 +63,17 @@ pub enum Command {
         #[arg(long)]
         break_lock: bool,
         #[command(flatten)]
+        only: Targets,
+        #[command(flatten)]
         jobs: Jobs,
+    },
+    /// Show a plan saved with `plan --out` exactly as `plan` showed it, without any
+    /// AWS call.
+    Show {
+        /// A plan file saved with `plan --out` (or a file of several plans).
+        planfile: PathBuf,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
     /// Show, per destination, what to enter in the vendor's UI.
     Outputs {
@@ -140,4 +152,13 @@ pub struct Jobs {
     #[arg(long = "jobs", short = 'j', value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+}
+
+/// `--target`: a plan or apply limited to some destinations.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Targets {
+    /// Only this destination's changes (and its bucket's), for exceptional use: AWS
+    /// then still differs from the spec elsewhere. Repeatable.
+    #[arg(long = "target", value_name = "destination.NAME")]
+    pub targets: Vec<String>,
 }

@@ -13,6 +13,7 @@ use s3dest_spec::Spec;
 
 use crate::args::{Cli, Command, OutputFormat, PlanFormat};
 use crate::planfile::{self, PlanFile};
+use crate::target::Targets;
 use crate::ui::Ui;
 use crate::{Exit, Reported};
 use crate::{apply, runs};
@@ -25,12 +26,14 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             format,
             out,
             detailed_exitcode,
+            targets,
             jobs,
         } => plan_command(
             &specs,
             format,
             out.as_deref(),
             detailed_exitcode,
+            &targets.targets,
             jobs.jobs,
             ui,
         ),
@@ -38,8 +41,17 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             targets,
             auto_approve,
             break_lock,
+            only,
             jobs,
-        } => apply::apply_command(&targets, auto_approve, break_lock, jobs.jobs, ui),
+        } => apply::apply_command(
+            &targets,
+            auto_approve,
+            break_lock,
+            &only.targets,
+            jobs.jobs,
+            ui,
+        ),
+        Command::Show { planfile, format } => show(&planfile, format, ui),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&s3dest_spec::json_schema())?;
             ui.out(&(schema + "\n"))?;
@@ -155,13 +167,17 @@ fn plan_command(
     format: PlanFormat,
     out: Option<&Path>,
     detailed_exitcode: bool,
+    targets: &[String],
     jobs: u16,
     ui: &Ui,
 ) -> Result<Exit> {
     let loaded = load_specs(args, ui)?;
+    let specs: Vec<&Spec> = loaded.iter().map(|l| &l.spec).collect();
+    let targets = Targets::parse(targets, &specs)?;
+    targets.warn(ui);
     let done = runtime()?.block_on(each_read(&loaded, Purpose::Plan, jobs, ui, |_, d, o| {
         Planned {
-            plan: plan::diff(&d, &o),
+            plan: targets.limit(plan::diff(&d, &o), &d),
             observed: o,
         }
     }))?;
@@ -200,7 +216,7 @@ fn plan_command(
         })
         .collect();
     match (out, &workable) {
-        (Some(out), Some(workable)) => save(out, workable, ui)?,
+        (Some(out), Some(workable)) => save(out, workable, &targets, ui)?,
         (Some(out), None) if several => ui.error(&format!(
             "not saved to `{}`: not every spec could be planned without errors",
             out.display()
@@ -265,14 +281,16 @@ fn combined_markdown(
 
 /// Saves the plan of one spec to `out`; of several, one file per spec in the directory
 /// `out` (one that exists, or a path ending in `/`), else one file holding them all.
-fn save(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<()> {
+fn save(out: &Path, planned: &[(&Loaded, &Planned)], targets: &Targets, ui: &Ui) -> Result<()> {
     let file_at = |path: &Path, (unit, planned): &(&Loaded, &Planned)| {
+        let (plan, observed) = (&planned.plan, &planned.observed);
         PlanFile::new(
             path,
             &unit.path,
             &unit.text,
-            &planned.plan,
-            &planned.observed,
+            plan,
+            observed,
+            &targets.names(),
         )
     };
     if let [one] = planned {
@@ -308,6 +326,44 @@ fn save(out: &Path, planned: &[(&Loaded, &Planned)], ui: &Ui) -> Result<()> {
         out.display()
     ));
     Ok(())
+}
+
+/// `s3dest show`: a saved plan as `plan` showed it; no AWS call, not even for
+/// credentials.
+fn show(path: &Path, format: PlanFormat, ui: &Ui) -> Result<Exit> {
+    let bytes = read_file(path, &SPEC_OR_PLAN)?;
+    let files = planfile::parse_any(&bytes)
+        .with_context(|| {
+            format!(
+                "`{}` is not a plan file: `s3dest show` shows what `s3dest plan --out` saved",
+                path.display()
+            )
+        })?
+        .with_context(|| format!("`{}`", path.display()))?;
+    let several = files.len() > 1;
+    for file in &files {
+        let Some(rendered) = &file.rendered else {
+            bail!(
+                "`{}` was saved by an older s3dest, which did not keep the plan as shown: make a new plan with `s3dest plan --out`",
+                path.display()
+            );
+        };
+        let (_, spec) = file.spec_file(path);
+        let name = file.plan["spec"].as_str().unwrap_or_default();
+        let heading = runs::heading(Path::new(&spec), name);
+        let shown = match format {
+            PlanFormat::Text if ui.color_stdout => rendered.text_color.clone(),
+            PlanFormat::Text => rendered.text.clone(),
+            PlanFormat::Markdown => rendered.markdown.clone(),
+            PlanFormat::Json if several => serde_json::to_string(&file.plan)? + "\n",
+            PlanFormat::Json => serde_json::to_string_pretty(&file.plan)? + "\n",
+        };
+        match (several, format) {
+            (true, PlanFormat::Text | PlanFormat::Markdown) => ui.out(&(heading + &shown))?,
+            _ => ui.out(&shown)?,
+        }
+    }
+    Ok(Exit::Success)
 }
 
 /// `s3dest outputs`: what to enter in each vendor's UI.
@@ -435,7 +491,7 @@ fn validate(args: &[PathBuf], ui: &Ui) -> Result<Exit> {
         let checked = read_spec(path, ui).and_then(|text| {
             let checked = check_spec(path, &text, ui)?;
             if !checked.advice.is_empty() {
-                let name = path.display().to_string();
+                let name = shown(path);
                 ui.info(&s3dest_spec::render_diagnostics(
                     &name,
                     &text,
@@ -505,16 +561,25 @@ pub(crate) const SPEC_OR_PLAN: Limit = Limit {
 /// more than the limit: never more is read.
 pub(crate) fn read_file(path: &Path, limit: &Limit) -> Result<Vec<u8>> {
     use std::io::Read as _;
-    let cannot_read = || format!("cannot read `{}`", path.display());
-    let file = std::fs::File::open(path).with_context(cannot_read)?;
-    let size = file.metadata().with_context(cannot_read)?.len();
-    if size > limit.bytes as u64 {
-        return Err(too_large(path, limit, &format!("{size} bytes")));
+    let cannot_read = || format!("cannot read `{}`", shown(path));
+    let mut bytes = Vec::new();
+    if is_stdin(path) {
+        std::io::stdin()
+            .lock()
+            .take(limit.bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(cannot_read)?;
+    } else {
+        let file = std::fs::File::open(path).with_context(cannot_read)?;
+        let size = file.metadata().with_context(cannot_read)?.len();
+        if size > limit.bytes as u64 {
+            return Err(too_large(path, limit, &format!("{size} bytes")));
+        }
+        bytes.reserve(size as usize);
+        file.take(limit.bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(cannot_read)?;
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit.bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .with_context(cannot_read)?;
     if bytes.len() > limit.bytes {
         return Err(too_large(
             path,
@@ -525,11 +590,24 @@ pub(crate) fn read_file(path: &Path, limit: &Limit) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// `-` stands for standard input, as a spec (or a plan file for `apply`).
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A file's name in messages: `<stdin>` for `-`.
+pub(crate) fn shown(path: &Path) -> String {
+    match is_stdin(path) {
+        true => "<stdin>".to_owned(),
+        false => path.display().to_string(),
+    }
+}
+
 /// The error for a file of `size` over its limit.
 fn too_large(path: &Path, limit: &Limit, size: &str) -> anyhow::Error {
     anyhow::anyhow!(
         "`{}` is too large for {}: {size}, and {}. Is it the right file? Nothing was sent to AWS.",
-        path.display(),
+        shown(path),
         limit.what,
         limit.rule
     )
@@ -548,7 +626,7 @@ pub(crate) fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b
         return Err(too_large(path, &SPEC, &format!("{} bytes", bytes.len())));
     }
     s3dest_spec::decode(bytes).map_err(|err| {
-        let name = path.display().to_string();
+        let name = shown(path);
         report_spec_errors(&name, &err.text, &[err.diagnostic], ui)
     })
 }
@@ -560,7 +638,7 @@ pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
 
 /// [`load_spec`], with the advice only `validate` shows.
 fn check_spec(path: &Path, text: &str, ui: &Ui) -> Result<s3dest_spec::Checked> {
-    let name = path.display().to_string();
+    let name = shown(path);
     match s3dest_spec::parse(&name, text) {
         Ok(checked) => {
             if !checked.warnings.is_empty() {

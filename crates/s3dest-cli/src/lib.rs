@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod planfile;
 mod runs;
+mod target;
 mod ui;
 
 use std::process::ExitCode;

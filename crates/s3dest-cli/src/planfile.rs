@@ -47,6 +47,21 @@ pub struct PlanFile {
     /// The planner's clock when the plan was made: re-planning with it gives the same
     /// plan (access-key ages) as long as AWS has not changed.
     pub read_at: jiff::Timestamp,
+    /// The destinations `--target` limited the plan to (none: all of them): `apply`
+    /// plans again with the same limit.
+    pub targets: Vec<String>,
+    /// The plan as `plan` showed it, for `s3dest show`; `None` in a file of a release
+    /// before `show`.
+    pub rendered: Option<Rendered>,
+}
+
+/// A plan's text (with and without colour) and markdown, as `plan` rendered them. The
+/// JSON plan is the file's `plan` itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub text_color: String,
+    pub markdown: String,
 }
 
 impl PlanFile {
@@ -57,6 +72,7 @@ impl PlanFile {
         spec_text: &str,
         plan: &Plan,
         observed: &Observed,
+        targets: &[String],
     ) -> PlanFile {
         PlanFile {
             spec_path: spec_path_from(plan_path, spec_path).display().to_string(),
@@ -64,6 +80,12 @@ impl PlanFile {
             plan: render::json(plan),
             fingerprints: fingerprint::fingerprints(observed),
             read_at: observed.read_at,
+            targets: targets.to_vec(),
+            rendered: Some(Rendered {
+                text: render::text(plan, false),
+                text_color: render::text(plan, true),
+                markdown: render::markdown(plan),
+            }),
         }
     }
 
@@ -116,14 +138,27 @@ pub fn names_in_dir<'s>(specs: impl IntoIterator<Item = (&'s str, &'s str)>) -> 
 }
 
 fn to_value(file: &PlanFile) -> Value {
-    json!({
+    let mut value = json!({
         MARKER: PLANFILE_VERSION,
         "spec_path": file.spec_path,
         "spec": file.spec_text,
         "fingerprints": file.fingerprints,
         "read_at": file.read_at.to_string(),
         "plan": file.plan,
-    })
+    });
+    if let Some(object) = value.as_object_mut() {
+        if !file.targets.is_empty() {
+            object.insert("targets".to_owned(), json!(file.targets));
+        }
+        if let Some(rendered) = &file.rendered {
+            object.insert(
+                "rendered".to_owned(),
+                json!({"text": rendered.text, "text_color": rendered.text_color,
+                       "markdown": rendered.markdown}),
+            );
+        }
+    }
+    value
 }
 
 /// The object with its digest as last member.
@@ -216,6 +251,26 @@ fn from_value(version: &Value, value: Value) -> Result<PlanFile> {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
         .collect();
+    let targets = match value.get("targets") {
+        None => Vec::new(),
+        Some(Value::Array(names)) => names
+            .iter()
+            .map(|n| n.as_str().map(str::to_owned))
+            .collect::<Option<Vec<String>>>()
+            .context("the plan file's `targets` are not names")?,
+        Some(_) => bail!("the plan file's `targets` are not names"),
+    };
+    let rendered = value.get("rendered").map(|r| {
+        let part = |key: &str| r.get(key).and_then(Value::as_str).map(str::to_owned);
+        match (part("text"), part("text_color"), part("markdown")) {
+            (Some(text), Some(text_color), Some(markdown)) => Ok(Rendered {
+                text,
+                text_color,
+                markdown,
+            }),
+            _ => Err(anyhow::anyhow!("the plan file's `rendered` is incomplete")),
+        }
+    });
     Ok(PlanFile {
         spec_path: text("spec_path")?,
         spec_text: text("spec")?,
@@ -224,6 +279,8 @@ fn from_value(version: &Value, value: Value) -> Result<PlanFile> {
         read_at: text("read_at")?
             .parse()
             .context("the plan file's `read_at` is not a time")?,
+        targets,
+        rendered: rendered.transpose()?,
     })
 }
 
@@ -252,6 +309,10 @@ fn check_digest(object: &mut Map<String, Value>) -> Result<()> {
 /// them (symbolic links, `..`); the spec's absolute path when either cannot be resolved or
 /// no relative path joins them, and the spec's path as given if even that fails.
 fn spec_path_from(plan_path: &Path, spec_path: &Path) -> PathBuf {
+    // A spec read from standard input has no file to compare with at apply.
+    if crate::commands::is_stdin(spec_path) {
+        return spec_path.to_owned();
+    }
     let folder = match plan_path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder,
         _ => Path::new("."),
@@ -349,6 +410,12 @@ mod tests {
             plan: json!({"changes": [{"address": "a", "n": 1.5}]}),
             fingerprints: BTreeMap::from([("role.a".to_owned(), "f1".to_owned())]),
             read_at: "2026-01-02T03:04:05Z".parse().unwrap(),
+            targets: vec!["partner".to_owned()],
+            rendered: Some(Rendered {
+                text: "t".to_owned(),
+                text_color: "c".to_owned(),
+                markdown: "m".to_owned(),
+            }),
         };
         save(&path, &plan).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -362,6 +429,11 @@ mod tests {
         let back = file(&text).unwrap();
         assert_eq!(back.spec_text, "version: 1\nname: café\n");
         assert_eq!(back.plan["changes"][0]["n"], 1.5);
+        assert_eq!(back.targets, ["partner"]);
+        assert_eq!(
+            back.rendered.as_ref().map(|r| r.markdown.as_str()),
+            Some("m")
+        );
         // Whitespace and escapes are not content: reformatting the JSON keeps the digest.
         let value: Value = serde_json::from_str(&text).unwrap();
         file(&serde_json::to_string(&value).unwrap()).unwrap();

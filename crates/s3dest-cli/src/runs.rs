@@ -27,6 +27,9 @@ const SPEC_EXTENSIONS: [&str; 2] = ["yaml", "yml"];
 /// spec runs once.
 pub fn spec_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
+    if args.iter().filter(|a| crate::commands::is_stdin(a)).count() > 1 {
+        bail!("`-` (standard input) is named twice: it holds one spec; nothing was sent to AWS");
+    }
     for arg in args {
         if arg.is_dir() {
             let found = files_in(arg, &SPEC_EXTENSIONS)?;

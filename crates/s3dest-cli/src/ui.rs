@@ -1,5 +1,6 @@
 //! The one output channel: stdout for results, stderr for diagnostics, colour
-//! decided once (a terminal, and no `NO_COLOR`), a progress bar during apply only
+//! decided once (a terminal or `CLICOLOR_FORCE`/`FORCE_COLOR`, and no `NO_COLOR`), a
+//! progress bar during apply only
 //! when stderr is a terminal. When one run has several specs, each spec's output is
 //! collected in a [`Section`] and printed whole when the spec is done, so that specs run
 //! at once do not interleave their lines.
@@ -84,11 +85,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ActiveBar {
 
 impl Ui {
     pub fn new(verbose: u8) -> Ui {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let no_color = set("NO_COLOR");
+        // CI logs show colour but are no terminal: `CLICOLOR_FORCE` and `FORCE_COLOR`
+        // (any value but `0`) ask for it; `NO_COLOR`, the user's own refusal, wins.
+        let forced = ["CLICOLOR_FORCE", "FORCE_COLOR"]
+            .iter()
+            .any(|name| set(name) && std::env::var_os(name).is_some_and(|v| v != "0"));
         let stderr_is_terminal = std::io::stderr().is_terminal();
         Ui {
-            color_stdout: !no_color && std::io::stdout().is_terminal(),
-            color_stderr: !no_color && stderr_is_terminal,
+            color_stdout: !no_color && (forced || std::io::stdout().is_terminal()),
+            color_stderr: !no_color && (forced || stderr_is_terminal),
             stderr_is_terminal,
             verbose,
             bar: ActiveBar::default(),

@@ -17,6 +17,7 @@ mod buckets;
 pub mod keys;
 mod resource;
 mod roles;
+mod target;
 mod users;
 mod vendor;
 
