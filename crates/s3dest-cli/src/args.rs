@@ -122,6 +122,23 @@ pub enum Command {
         #[arg(long, value_name = "ACCOUNT")]
         account: Option<String>,
     },
+    /// Write a commented starter spec for the chosen vendors.
+    ///
+    /// Values only the vendor's UI can tell are left as `<...>` marked `# fill in:`;
+    /// `validate` refuses them until they are filled in. The spec's first line points
+    /// editors at `s3dest.schema.json`, written next to it when it is missing. Never
+    /// overwrites a file.
+    Init {
+        /// Where to write the spec; `-` prints it instead.
+        #[arg(default_value = "s3dest.yaml")]
+        spec: PathBuf,
+        /// A vendor to add a destination for (repeatable), such as `braze-currents`.
+        #[arg(long = "vendor", value_name = "VENDOR")]
+        vendors: Vec<String>,
+        /// The bucket the destinations write into.
+        #[arg(long, value_name = "BUCKET")]
+        bucket: Option<String>,
+    },
     /// Print the JSON Schema of the spec format, for editors and linters.
     Schema,
     /// Print a shell completion script.

@@ -52,6 +52,11 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
             ui,
         ),
         Command::Show { planfile, format } => show(&planfile, format, ui),
+        Command::Init {
+            spec,
+            vendors,
+            bucket,
+        } => init(&spec, &vendors, bucket.as_deref(), ui),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&s3dest_spec::json_schema())?;
             ui.out(&(schema + "\n"))?;
@@ -326,6 +331,67 @@ fn save(out: &Path, planned: &[(&Loaded, &Planned)], targets: &Targets, ui: &Ui)
         out.display()
     ));
     Ok(())
+}
+
+/// `s3dest init`: a starter spec, and the schema its first line names. Never overwrites.
+fn init(path: &Path, vendors: &[String], bucket: Option<&str>, ui: &Ui) -> Result<Exit> {
+    use s3dest_spec::vendors::Vendor;
+    let chosen = vendors
+        .iter()
+        .map(|name| {
+            Vendor::parse(name).with_context(|| {
+                let known: Vec<&str> = Vendor::all().map(Vendor::as_str).collect();
+                format!(
+                    "`--vendor {name}` is not a vendor s3dest knows; it knows {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<Vendor>>>()?;
+    if let Some(bad) = bucket.filter(|b| !s3dest_spec::is_valid_bucket_name(b)) {
+        bail!("`--bucket {bad}` is not a valid S3 bucket name");
+    }
+    let text = s3dest_spec::starter::starter(&chosen, bucket);
+    if is_stdin(path) {
+        ui.out(&text)?;
+        return Ok(Exit::Success);
+    }
+    write_new(path, &text).with_context(|| match path.exists() {
+        true => format!(
+            "`{}` exists, and `s3dest init` never overwrites a file: remove it, or name another (`s3dest init other.yaml`)",
+            path.display()
+        ),
+        false => format!("cannot write `{}`", path.display()),
+    })?;
+    ui.info(&format!(
+        "Wrote {}. Replace each `<...>` marked `# fill in:`, then run `s3dest validate {}`.",
+        path.display(),
+        path.display()
+    ));
+    let schema = path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(s3dest_spec::starter::SCHEMA_FILE);
+    if !schema.exists() {
+        let text = serde_json::to_string_pretty(&s3dest_spec::json_schema())? + "\n";
+        write_new(&schema, &text)
+            .with_context(|| format!("cannot write `{}`", schema.display()))?;
+        ui.info(&format!(
+            "Wrote {}, the schema editors check the spec against (`s3dest schema` prints it).",
+            schema.display()
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+/// Writes a file that must not exist yet (checked by the file system, not before).
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 /// `s3dest show`: a saved plan as `plan` showed it; no AWS call, not even for

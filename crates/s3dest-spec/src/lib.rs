@@ -12,6 +12,7 @@ mod model;
 mod names;
 mod raw;
 mod schema;
+pub mod starter;
 mod suggest;
 mod validate;
 
