@@ -10,15 +10,18 @@ use s3dest_vendors::{
 };
 
 use crate::model::{
-    Auth, BucketSpec, Destination, Principal, Scope, Spec, Vendor, data_folder, effective_role_name,
+    Auth, BucketSpec, Destination, Principal, Scope, Spec, SpecFile, Vendor, data_folder,
+    effective_role_name,
 };
 use crate::names::{
-    MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
-    check_destination_name, check_external_id, check_role_name, check_spec_name, check_tag_key,
-    check_tag_value, is_valid_action, is_valid_region, normalize_folder, principal_form,
-    reserved_tag_prefix,
+    MAX_DESTINATION_NAME, MAX_TAGS, OWN_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
+    check_destination_name, check_external_id, check_role_name, check_spec_file_path,
+    check_spec_name, check_tag_key, check_tag_value, is_valid_action, is_valid_region,
+    normalize_folder, principal_form, reserved_tag_prefix,
 };
-use crate::raw::{Entries, Maybe, RawBucket, RawDestination, RawSpec, first_node_offset, span_of};
+use crate::raw::{
+    Entries, Maybe, Paths, RawBucket, RawDestination, RawSpec, first_node_offset, span_of,
+};
 use crate::suggest::did_you_mean;
 
 /// Checks `raw`; the spec is `Some` only when no error was found.
@@ -149,6 +152,11 @@ impl Checker<'_, '_> {
 
         let region = raw.region.as_ref().map(|r| self.region(r));
         let account = raw.account.as_ref().and_then(|a| self.account(a));
+        let moved_from = raw
+            .moved_from
+            .as_ref()
+            .map(|paths| self.moved_from(paths))
+            .unwrap_or_default();
 
         let buckets = match raw.buckets {
             Maybe::Missing => {
@@ -189,6 +197,8 @@ impl Checker<'_, '_> {
         Some(Spec {
             name: name?,
             account,
+            moved_from,
+            file: None,
             region: region.flatten(),
             buckets,
             destinations: checked,
@@ -205,6 +215,35 @@ impl Checker<'_, '_> {
                 .with_help("an AWS account ID: 12 digits, quoted (`account: \"123456789012\"`)"),
         );
         None
+    }
+
+    /// The earlier files of the spec: paths as s3dest records them (or a recorded digest).
+    fn moved_from(&mut self, paths: &Spanned<Paths>) -> Vec<SpecFile> {
+        let listed: Vec<(&str, Span)> = match &paths.value {
+            Paths::One(path) => vec![(path.as_str(), self.span(paths))],
+            Paths::Many(many) => many
+                .iter()
+                .map(|p| (p.value.as_str(), self.span(p)))
+                .collect(),
+        };
+        let mut files = Vec::new();
+        for (path, span) in listed {
+            match check_spec_file_path(path) {
+                Ok(()) => files.push(SpecFile::from_path(path)),
+                Err(reason) => self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("invalid `moved_from` path `{path}`: {reason}"),
+                    )
+                    .with_help(
+                        "the spec file's earlier path as s3dest recorded it (the error that \
+                             names it shows it): relative to the root of its git work tree, such \
+                             as `team-a/s3dest.yaml`, or absolute when it was in none",
+                    ),
+                ),
+            }
+        }
+        files
     }
 
     fn region(&mut self, region: &Spanned<String>) -> Option<String> {
@@ -901,10 +940,10 @@ impl Checker<'_, '_> {
                     self.span(given),
                     format!("too many tags: {}, at most {MAX_TAGS}", given.value.0.len()),
                 )
-                .with_help(
-                    "IAM allows 50 tags on a role or user, and s3dest sets four of its own \
-                     (`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`)",
-                ),
+                .with_help(format!(
+                    "IAM allows 50 tags on a role or user, and s3dest sets seven of its own \
+                     ({OWN_TAGS})"
+                )),
             );
         }
         for (key, value) in &given.value.0 {
