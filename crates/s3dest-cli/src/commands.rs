@@ -322,7 +322,7 @@ pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
                     ui.color_stderr,
                 ));
             }
-            Ok(checked.spec)
+            Ok(crate::spec_file::with_file(checked.spec, path))
         }
         Err(diags) => Err(report_spec_errors(&name, text, &diags, ui)),
     }
@@ -524,9 +524,9 @@ fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
 
 async fn apply_saved(path: &Path, file: PlanFile, break_lock: bool, ui: &Ui) -> Result<Exit> {
     check_spec_unchanged(path, &file, ui)?;
-    let (_, spec_name) = file.spec_file(path);
+    let (spec_path, spec_name) = file.spec_file(path);
     let spec = match s3dest_spec::parse(&spec_name, &file.spec_text) {
-        Ok(checked) => checked.spec,
+        Ok(checked) => crate::spec_file::with_file(checked.spec, &spec_path),
         Err(diags) => {
             ui.info(&s3dest_spec::render_diagnostics(
                 &spec_name,

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod planfile;
+mod spec_file;
 mod ui;
 
 use std::process::ExitCode;
