@@ -182,7 +182,9 @@ impl<'a> Planner<'a> {
         }
         for (other, found) in others {
             let other = SpecFile::from_tag(other);
-            let address = found[0].0.clone();
+            let Some(address) = found.first().map(|(address, _)| address.clone()) else {
+                continue;
+            };
             let what = crate::phrase::and_list(found.into_iter().map(|(_, what)| what));
             let message = format!(
                 "spec `{spec}` in account {account} was applied from another spec file, {other_shown} \
