@@ -337,6 +337,32 @@ fn schema_and_validate_agree() {
             true,
         ),
         (
+            "moved from one file".into(),
+            HEADER.replace(
+                "name: acme\n",
+                "name: acme\nmoved_from: team-a/s3dest.yaml\n",
+            ) + "  {}\n",
+            true,
+        ),
+        (
+            "moved from files".into(),
+            HEADER.replace(
+                "name: acme\n",
+                "name: acme\nmoved_from: [old.yaml, /srv/specs/acme.yaml]\n",
+            ) + "  {}\n",
+            true,
+        ),
+        (
+            "moved from a dot part".into(),
+            HEADER.replace("name: acme\n", "name: acme\nmoved_from: [./old.yaml]\n") + "  {}\n",
+            false,
+        ),
+        (
+            "moved from an empty path".into(),
+            HEADER.replace("name: acme\n", "name: acme\nmoved_from: \"\"\n") + "  {}\n",
+            false,
+        ),
+        (
             "unknown bucket field".into(),
             HEADER.replace("acme-exports: {}", "acme-exports: { versioning: true }") + "  {}\n",
             false,

@@ -56,7 +56,9 @@ impl Run {
     }
 }
 
-/// A scratch directory holding one spec file, removed when dropped.
+/// A scratch directory holding one spec file, removed when dropped. It is the root of a
+/// git work tree (an empty `.git`), as a spec's repository is: the spec file s3dest
+/// records (`s3dest:file`) is `s3dest.yaml` on every machine.
 pub struct Workdir {
     pub dir: PathBuf,
 }
@@ -66,7 +68,7 @@ impl Workdir {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("s3dest-test-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
         let w = Workdir { dir };
         w.write_spec(spec);
         w
@@ -304,6 +306,18 @@ impl Aws {
         self.rt
             .block_on(self.iam.get_role().role_name(name).send())
             .is_ok()
+    }
+
+    /// The role's tags, by key.
+    pub fn role_tags(&self, name: &str) -> std::collections::BTreeMap<String, String> {
+        let out = self
+            .rt
+            .block_on(self.iam.list_role_tags().role_name(name).send())
+            .unwrap();
+        out.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
     }
 
     pub fn role_names(&self) -> Vec<String> {

@@ -72,6 +72,21 @@ pub(crate) async fn apply(aws: &Aws, op: &Op) -> Option<Result<(), CloudError>> 
             })
         }
         Op::DeleteAccessKey { user, key_id } => delete_access_key(aws, user, key_id).await,
+        Op::TagSecret { name, tags } => {
+            let tags: Vec<Tag> = tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect();
+            let call = aws
+                .secrets
+                .tag_resource()
+                .secret_id(name)
+                .set_tags(Some(tags));
+            call.send()
+                .await
+                .map(drop)
+                .map_err(|e| CloudError::from_sdk("TagResource", format!("secret `{name}`"), e))
+        }
         Op::DeleteSecret {
             name,
             recovery_days,

@@ -151,9 +151,10 @@ fn targets_of(path: &Path, ui: &Ui) -> Result<Vec<Target>> {
 
 /// The spec saved in a plan file, checked again.
 fn saved_spec(path: &Path, file: &PlanFile, ui: &Ui) -> Result<Spec> {
-    let (_, spec_name) = file.spec_file(path);
+    let (spec_path, spec_name) = file.spec_file(path);
     match s3dest_spec::parse(&spec_name, &file.spec_text) {
-        Ok(checked) => Ok(checked.spec),
+        // Where the spec is (or was) is the file its resources record.
+        Ok(checked) => Ok(crate::spec_file::with_file(checked.spec, &spec_path)),
         Err(diags) => {
             ui.info(&s3dest_spec::render_diagnostics(
                 &spec_name,
@@ -348,7 +349,7 @@ async fn apply_several(
 /// plan would not make AWS match it. When it is gone (the plan file was copied alone), the
 /// spec saved in the plan is applied.
 fn check_spec_unchanged(path: &Path, file: &PlanFile, ui: &Ui) -> Result<()> {
-    if commands::is_stdin(Path::new(&file.spec_path)) {
+    if commands::is_stdin(&file.spec_file(path).0) {
         ui.info("note: the plan was made from a spec read from standard input; applying the spec saved in the plan.");
         return Ok(());
     }

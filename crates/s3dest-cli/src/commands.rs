@@ -715,7 +715,10 @@ fn check_spec(path: &Path, text: &str, ui: &Ui) -> Result<s3dest_spec::Checked> 
                     ui.color_stderr,
                 ));
             }
-            Ok(checked)
+            Ok(s3dest_spec::Checked {
+                spec: crate::spec_file::with_file(checked.spec, path),
+                ..checked
+            })
         }
         Err(diags) => Err(report_spec_errors(&name, text, &diags, ui)),
     }

@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod planfile;
 mod runs;
+mod spec_file;
 mod target;
 mod ui;
 

@@ -95,8 +95,13 @@ impl PlanFile {
     }
 
     /// Where the spec file is, for the plan file at `plan_path`: the path to open, and the
-    /// same tidied up for messages (`plans/../s3dest.yaml` is shown `s3dest.yaml`).
+    /// same tidied up for messages (`plans/../s3dest.yaml` is shown `s3dest.yaml`). A
+    /// spec read from standard input is `-`, shown `<stdin>`.
     pub fn spec_file(&self, plan_path: &Path) -> (PathBuf, String) {
+        let spec = Path::new(&self.spec_path);
+        if crate::commands::is_stdin(spec) {
+            return (spec.to_owned(), crate::commands::shown(spec));
+        }
         let folder = plan_path.parent().unwrap_or(Path::new(""));
         let path = folder.join(&self.spec_path);
         let shown = tidy(&path).display().to_string();

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use s3dest_policy::{PolicyDocument, Statement};
-use s3dest_spec::{Auth, Vendor};
+use s3dest_spec::{Auth, SpecFile, Vendor};
 
 /// Tag keys that mark what s3dest owns. Values are the spec and destination names.
 pub const TAG_SPEC: &str = "s3dest:spec";
@@ -22,6 +22,11 @@ pub const TAG_TRUST: &str = "s3dest:trust";
 /// Tag on a role or user: the digest of the s3dest inline policy it last wrote there
 /// (see [`TAG_TRUST`]), written with the policy.
 pub const TAG_POLICY: &str = "s3dest:policy";
+/// Tag on a role, user or secret: the spec file that made it ([`s3dest_spec::SpecFile`]),
+/// so that two spec files with the same name are told apart: one's plan would delete the
+/// other's destinations, and is refused instead. Written with the resource's next write
+/// (see `plan::spec_file`).
+pub const TAG_FILE: &str = "s3dest:file";
 /// Object metadata keys (`x-amz-meta-…`) on a folder marker s3dest created.
 pub const META_SPEC: &str = "s3dest-spec";
 pub const META_DESTINATION: &str = "s3dest-destination";
@@ -102,6 +107,11 @@ pub fn secret_name(spec: &str, destination: &str) -> String {
 pub struct Desired {
     pub spec: String,
     pub account_id: String,
+    /// The spec file, recorded on what the spec makes ([`TAG_FILE`]); `None` when not
+    /// known, and then nothing is checked.
+    pub file: Option<SpecFile>,
+    /// The spec file's earlier paths (`moved_from`): what they made is this spec's.
+    pub moved_from: Vec<SpecFile>,
     pub buckets: BTreeMap<String, DesiredBucket>,
     pub destinations: BTreeMap<String, DesiredDestination>,
 }

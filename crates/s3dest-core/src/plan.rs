@@ -17,6 +17,7 @@ mod buckets;
 pub mod keys;
 mod resource;
 mod roles;
+mod spec_file;
 mod target;
 mod users;
 mod vendor;
@@ -141,6 +142,11 @@ pub enum Op {
         user: String,
         key_id: String,
     },
+    /// Set these tags on the secret (the others stay).
+    TagSecret {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
     /// Schedule the secret's deletion, recoverable for `recovery_days`.
     DeleteSecret {
         name: String,
@@ -194,7 +200,9 @@ impl Op {
             Op::PutRolePolicy { .. } | Op::PutUserPolicy { .. } => Phase::RolePolicies,
             Op::PutStatement { .. } | Op::DeleteStatement { .. } => Phase::BucketPolicies,
             Op::CreateFolder { .. } => Phase::Folders,
-            Op::CreateAccessKey { .. } | Op::SetAccessKeyStatus { active: true, .. } => Phase::Keys,
+            Op::CreateAccessKey { .. }
+            | Op::SetAccessKeyStatus { active: true, .. }
+            | Op::TagSecret { .. } => Phase::Keys,
             Op::SetAccessKeyStatus { active: false, .. }
             | Op::DeleteAccessKey { .. }
             | Op::DeleteSecret { .. } => Phase::DeleteKeys,
@@ -365,6 +373,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Plan {
     planner.public_access();
     planner.check_limits();
     planner.check_policy_writes();
+    planner.file_conflicts();
     let Planner {
         mut changes,
         warnings,

@@ -21,8 +21,8 @@ mod tests;
 
 pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
 pub use model::{
-    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor,
-    data_folder,
+    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, SpecFile, TrustVariant,
+    Vendor, data_folder,
 };
 pub use names::{
     MAX_DESTINATION_NAME, MAX_ROLE_NAME, MAX_TAGS, ROLE_NAME_PREFIX, check_spec_name,

@@ -6,7 +6,7 @@ use std::fmt;
 pub use s3dest_vendors::{Scope, TrustVariant, Vendor};
 
 use crate::diagnostic::Span;
-use crate::names::ROLE_NAME_PREFIX;
+use crate::names::{MAX_TAG_VALUE, ROLE_NAME_PREFIX, check_tag_value};
 use s3dest_vendors::Identity;
 
 /// A validated spec.
@@ -19,6 +19,14 @@ pub struct Spec {
     pub account: Option<String>,
     /// The role s3dest assumes to work in the spec's account (`assume_role:`).
     pub assume_role: Option<AssumeRole>,
+    /// The files this spec was read from before it was moved or renamed (`moved_from:`):
+    /// what s3dest made from them is this spec's, and is recorded as made from
+    /// [`Spec::file`] at its next apply.
+    pub moved_from: Vec<SpecFile>,
+    /// The file the spec was read from, which everything it makes records
+    /// (`s3dest:file`). Set by whoever read the file, after parsing (the parser sees only
+    /// text); `None` when unknown (a spec that is not a file), and then not checked.
+    pub file: Option<SpecFile>,
     /// Region for buckets that s3dest creates, when the bucket gives none.
     pub region: Option<String>,
     pub buckets: BTreeMap<String, BucketSpec>,
@@ -33,6 +41,76 @@ pub struct AssumeRole {
     /// The account in the ARN: where the spec's resources are.
     pub account: String,
     pub external_id: Option<String>,
+}
+
+/// Which spec file a spec was read from, as the `s3dest:file` tag records it, so that two
+/// spec files with the same `name` are told apart: the file's path relative to the root of
+/// the git work tree holding it, else its absolute path, with `/` separators. A path that is
+/// no valid IAM tag value (over 256 characters, or a character IAM refuses) is recorded as
+/// `fnv1a:<digest of the path>:<its end>` ([`SpecFile::from_path`]): still one value per
+/// path, and its end still says which file it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpecFile(String);
+
+/// How a [`SpecFile`] that holds a digest starts.
+const DIGEST_PREFIX: &str = "fnv1a:";
+
+impl SpecFile {
+    /// The file at `path` (`/`-separated: relative to its git work tree's root, or
+    /// absolute). A value recorded earlier (a digest too) gives itself back, so that what
+    /// a message shows can be written into `moved_from` as it is.
+    pub fn from_path(path: &str) -> SpecFile {
+        if !path.is_empty() && check_tag_value(path).is_ok() {
+            return SpecFile(path.to_owned());
+        }
+        let digest = format!("{DIGEST_PREFIX}{}", s3dest_policy::fnv1a_hex(path));
+        // The last parts of the path that fit after the digest, whole: a hint for people.
+        let room = MAX_TAG_VALUE - digest.chars().count() - 1;
+        let mut end: Vec<&str> = Vec::new();
+        let mut used = 0;
+        for part in path.rsplit('/') {
+            let len = part.chars().count() + usize::from(!end.is_empty());
+            if part.is_empty() || check_tag_value(part).is_err() || used + len > room {
+                break;
+            }
+            used += len;
+            end.push(part);
+        }
+        end.reverse();
+        SpecFile(format!("{digest}:{}", end.join("/")))
+    }
+
+    /// A value as a tag holds it.
+    pub fn from_tag(value: &str) -> SpecFile {
+        SpecFile(value.to_owned())
+    }
+
+    /// The tag value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// How messages name the file: its path, or for a digest the end of its path.
+    pub fn shown(&self) -> String {
+        let digest = self.0.strip_prefix(DIGEST_PREFIX);
+        match digest.and_then(|rest| rest.split_once(':')) {
+            Some((_, "")) => format!(
+                "a file whose path does not fit in a tag (recorded as `{}`)",
+                self.0
+            ),
+            Some((_, end)) => format!(
+                "the file whose path ends in `{end}` (recorded as `{}`: its path does not fit in a tag)",
+                self.0
+            ),
+            None => format!("`{}`", self.0),
+        }
+    }
+}
+
+impl fmt::Display for SpecFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A bucket the destinations use.

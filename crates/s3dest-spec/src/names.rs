@@ -11,9 +11,17 @@ pub const ROLE_NAME_PREFIX: &str = "s3dest-";
 pub const MAX_DESTINATION_NAME: usize = MAX_ROLE_NAME - ROLE_NAME_PREFIX.len();
 /// Longest folder path inside a bucket.
 pub const MAX_FOLDER: usize = 256; // an IAM tag value holds at most 256
-/// Tags a destination may set: IAM allows 50 per role or user and s3dest sets four itself
-/// (`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`).
-pub const MAX_TAGS: usize = 46;
+/// Tags a destination may set: IAM allows 50 per role or user and s3dest sets up to seven
+/// itself ([`OWN_TAGS`]).
+pub const MAX_TAGS: usize = 50 - 7;
+/// The tags s3dest sets itself on a role or user, for messages: on both `s3dest:spec`,
+/// `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`, `s3dest:policy` and
+/// `s3dest:file`, and `s3dest:trust` on a role or `s3dest:key-pending` on a user.
+pub(crate) const OWN_TAGS: &str = "`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, \
+     `s3dest:folder`, `s3dest:policy`, `s3dest:file`, and `s3dest:trust` on a role or \
+     `s3dest:key-pending` on a user";
+/// Most characters in an IAM tag value.
+pub(crate) const MAX_TAG_VALUE: usize = 256;
 
 /// True when `s` is a valid general-purpose S3 bucket name.
 pub fn is_valid_bucket_name(s: &str) -> bool {
@@ -334,13 +342,37 @@ pub(crate) fn check_tag_key(s: &str) -> Result<(), String> {
 
 pub(crate) fn check_tag_value(s: &str) -> Result<(), String> {
     let len = s.chars().count();
-    if len > 256 {
-        return Err(format!("it has {len} characters, the maximum is 256"));
+    if len > MAX_TAG_VALUE {
+        return Err(format!(
+            "it has {len} characters, the maximum is {MAX_TAG_VALUE}"
+        ));
     }
     if let Some(c) = s.chars().find(|c| !is_tag_char(*c)) {
         return Err(format!("character `{c}` is not allowed"));
     }
     Ok(())
+}
+
+/// A spec file's path as s3dest records it (`moved_from`): `/`-separated, relative or
+/// absolute, with no empty, `.` or `..` part.
+pub(crate) fn check_spec_file_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("it is empty".into());
+    }
+    if path.contains('\\') {
+        return Err("it has a `\\`: s3dest records paths with `/` separators".into());
+    }
+    let relative = path.strip_prefix('/').unwrap_or(path);
+    match relative
+        .split('/')
+        .find(|part| matches!(*part, "" | "." | ".."))
+    {
+        Some("") => Err("it has an empty part (`//`, or a `/` at the end)".into()),
+        Some(part) => Err(format!(
+            "it has a `{part}` part: s3dest records paths without them"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The reserved prefix a tag key starts with, if any (`aws:` in any case, as AWS reserves it).

@@ -51,6 +51,13 @@ pub(crate) struct RawSpec {
     /// The external ID to assume `assume_role` with, when that is written as the ARN alone.
     #[schemars(with = "Option<String>")]
     pub external_id: Option<Spanned<String>>,
+    /// Where this spec file was before it was moved or renamed, as s3dest recorded it
+    /// (`s3dest:file`): its path relative to the root of its git work tree, such as
+    /// `team-a/s3dest.yaml` (absolute when it was in none). One path or a list. What s3dest
+    /// made from those files is this spec's, and the next apply records it as made from this
+    /// file; the entry can go after that apply.
+    #[schemars(with = "Option<schema::MovedFrom>")]
+    pub moved_from: Option<Spanned<Paths>>,
     /// The region where buckets with `create: true` are created when they name none, such as
     /// `us-east-1`.
     #[schemars(with = "Option<String>", pattern(schema::REGION))]
@@ -195,6 +202,37 @@ pub(crate) struct RawDestination {
     /// after the new one was made, even if the vendor has not used the new one yet.
     #[schemars(with = "Option<schema::Days>")]
     pub key_grace_days: Option<Spanned<u32>>,
+}
+
+/// One path or a list of them (`moved_from`), each with its span; a single one has the
+/// span of the whole field.
+#[derive(Debug)]
+pub(crate) enum Paths {
+    One(String),
+    Many(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PathsVisitor;
+        impl<'de> Visitor<'de> for PathsVisitor {
+            type Value = Paths;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path or a list of paths")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Paths::One(v.to_owned()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(path) = seq.next_element()? {
+                    paths.push(path);
+                }
+                Ok(Paths::Many(paths))
+            }
+        }
+        deserializer.deserialize_any(PathsVisitor)
+    }
 }
 
 /// A field that may be absent (`Missing`), present but empty (`key:` alone, `Null`), or set.

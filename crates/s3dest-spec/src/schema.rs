@@ -231,6 +231,37 @@ impl JsonSchema for FolderPath {
     }
 }
 
+/// `moved_from`: a spec file's path as s3dest records it, or a list of them. No empty, `.`
+/// or `..` part, no `\`.
+pub(crate) struct MovedFrom;
+
+impl JsonSchema for MovedFrom {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "MovedFrom".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let path = json!({
+            "type": "string",
+            "minLength": 1,
+            "not": { "type": "string", "pattern": SPEC_FILE_NOT },
+        });
+        // One schema for both forms: each keyword applies to the type it is about.
+        json_schema!({
+            "type": ["string", "array"],
+            "minLength": 1,
+            "not": { "type": "string", "pattern": SPEC_FILE_NOT },
+            "items": path,
+        })
+    }
+}
+
+/// What a `moved_from` path must not match: an empty, `.` or `..` part (a leading `/` is
+/// allowed), or a backslash.
+pub(crate) const SPEC_FILE_NOT: &str = r"(^|/)\.\.?(/|$)|//|/$|\\";
+
 /// A number of days, 1 to 3650 (ten years).
 pub(crate) struct Days;
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     AssumeRole, Auth, BucketSpec, Checked, Destination, Diagnostic, Principal, Scope, Severity,
-    Span, Spec, Vendor, parse, render_diagnostics,
+    Span, Spec, SpecFile, Vendor, parse, render_diagnostics,
 };
 
 /// Six lines; the first destination's key is on line 7.
@@ -181,6 +181,8 @@ fn the_example_parses_into_the_expected_spec() {
     let expected = Spec {
         account: None,
         assume_role: None,
+        moved_from: Vec::new(),
+        file: None,
         name: "acme-exports".into(),
         region: Some("us-east-1".into()),
         buckets: BTreeMap::from([
@@ -434,6 +436,111 @@ fn region_is_checked() {
         18,
     );
     check_ok("version: 1\nname: a\nregion: us-gov-west-1\nbuckets: {}\ndestinations: {}\n");
+}
+
+#[test]
+fn moved_from_is_a_path_or_a_list_of_paths() {
+    let spec =
+        |moved: &str| format!("version: 1\nname: a\n{moved}\nbuckets: {{}}\ndestinations: {{}}\n");
+    let files = |moved: &str| -> Vec<String> {
+        let checked = check_ok(&spec(moved));
+        assert_eq!(checked.spec.file, None, "the parser knows no file");
+        checked
+            .spec
+            .moved_from
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        files("moved_from: team-a/s3dest.yaml"),
+        ["team-a/s3dest.yaml"]
+    );
+    assert_eq!(
+        files("moved_from: [old.yaml, \"/srv/specs/acme.yaml\"]"),
+        ["old.yaml", "/srv/specs/acme.yaml"]
+    );
+    assert_eq!(files("moved_from: []"), Vec::<String>::new());
+    assert_eq!(files("account: \"123456789012\""), Vec::<String>::new());
+    // A path that no tag can hold is recorded as its digest: so is the entry.
+    let long = format!("{}/s3dest.yaml", "d".repeat(300));
+    assert_eq!(
+        files(&format!("moved_from: [{long}]")),
+        [SpecFile::from_path(&long).as_str()]
+    );
+    check_err(
+        &spec("moved_from: [a.yaml, ./b.yaml]"),
+        "invalid `moved_from` path `./b.yaml`: it has a `.` part",
+        3,
+        22,
+    );
+    check_err(
+        &spec("moved_from: team-a//s3dest.yaml"),
+        "invalid `moved_from` path `team-a//s3dest.yaml`: it has an empty part",
+        3,
+        13,
+    );
+    let diag = check_err(
+        &spec("moved_from: ['team-a\\s3dest.yaml']"),
+        "it has a `\\`",
+        3,
+        14,
+    );
+    assert!(help(&diag).contains("git work tree"), "{diag:?}");
+    check_err(&spec("moved_from: [\"\"]"), "it is empty", 3, 14);
+    // serde reports a wrong type at the field's line.
+    check_err(
+        &spec("moved_from: 42"),
+        "expected a path or a list of paths",
+        3,
+        1,
+    );
+}
+
+#[test]
+fn a_spec_file_is_its_path_or_a_digest_of_it() {
+    for path in [
+        "team-a/s3dest.yaml",
+        "/srv/specs/acme.yaml",
+        "équipe/s3dest.yaml",
+    ] {
+        let file = SpecFile::from_path(path);
+        assert_eq!(file.as_str(), path);
+        assert_eq!(file.shown(), format!("`{path}`"));
+        assert_eq!(SpecFile::from_tag(path), file);
+    }
+    let long = format!("/home/{}/team-a/s3dest.yaml", "x".repeat(300));
+    let file = SpecFile::from_path(&long);
+    assert!(file.as_str().starts_with("fnv1a:"), "{file}");
+    assert!(file.as_str().ends_with(":team-a/s3dest.yaml"), "{file}");
+    assert_eq!(SpecFile::from_path(&long), file, "stable");
+    assert_ne!(SpecFile::from_path(&long.replace("team-a", "team-b")), file);
+    assert!(
+        file.shown().contains("ends in `team-a/s3dest.yaml`"),
+        "{}",
+        file.shown()
+    );
+    // What a tag holds is written back as it is (`moved_from` from a message).
+    assert_eq!(SpecFile::from_path(file.as_str()), file);
+    // A character IAM refuses in a tag: the parts after it are kept.
+    let odd = SpecFile::from_path("/srv/specs (old)/acme/s3dest.yaml");
+    assert!(odd.as_str().ends_with(":acme/s3dest.yaml"), "{odd}");
+    let odd = SpecFile::from_path("/srv/acme (old).yaml");
+    assert!(
+        odd.as_str().starts_with("fnv1a:") && odd.as_str().ends_with(':'),
+        "{odd}"
+    );
+    assert!(
+        odd.shown().contains("does not fit in a tag"),
+        "{}",
+        odd.shown()
+    );
+    for file in [file, odd] {
+        assert!(
+            crate::names::check_tag_value(file.as_str()).is_ok(),
+            "{file}"
+        );
+    }
 }
 
 #[test]
@@ -1276,18 +1383,18 @@ fn tags_are_checked() {
 }
 
 #[test]
-fn at_most_46_tags() {
-    // IAM allows 50 tags and s3dest sets four of its own.
-    let tags: String = (0..47).map(|i| format!("      t{i}: v\n")).collect();
+fn at_most_43_tags() {
+    // IAM allows 50 tags and s3dest sets seven of its own.
+    let tags: String = (0..44).map(|i| format!("      t{i}: v\n")).collect();
     let diag = check_err(
         &walkme_with(&format!("    tags:\n{tags}")),
-        "too many tags: 47, at most 46",
+        "too many tags: 44, at most 43",
         12,
         7,
     );
     assert!(help(&diag).contains("IAM allows 50"), "{diag:?}");
-    assert!(help(&diag).contains("`s3dest:folder`"), "{diag:?}");
-    let tags: String = (0..46).map(|i| format!("      t{i}: v\n")).collect();
+    assert!(help(&diag).contains("`s3dest:file`"), "{diag:?}");
+    let tags: String = (0..43).map(|i| format!("      t{i}: v\n")).collect();
     check_ok(&walkme_with(&format!("    tags:\n{tags}")));
 }
 

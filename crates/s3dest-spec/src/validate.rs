@@ -10,17 +10,18 @@ use s3dest_vendors::{
 };
 
 use crate::model::{
-    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, Vendor, data_folder,
-    effective_role_name,
+    AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, SpecFile, Vendor,
+    data_folder, effective_role_name,
 };
 use crate::names::{
-    MAX_DESTINATION_NAME, MAX_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
-    check_destination_name, check_external_id, check_role_name, check_spec_name, check_tag_key,
-    check_tag_value, is_valid_action, is_valid_region, normalize_folder, principal_form,
-    reserved_tag_prefix, role_arn_account,
+    MAX_DESTINATION_NAME, MAX_TAGS, OWN_TAGS, PrincipalForm, ROLE_NAME_PREFIX, check_bucket_name,
+    check_destination_name, check_external_id, check_role_name, check_spec_file_path,
+    check_spec_name, check_tag_key, check_tag_value, is_valid_action, is_valid_region,
+    normalize_folder, principal_form, reserved_tag_prefix, role_arn_account,
 };
 use crate::raw::{
-    Entries, Maybe, RawAssumeRole, RawBucket, RawDestination, RawSpec, first_node_offset, span_of,
+    Entries, Maybe, Paths, RawAssumeRole, RawBucket, RawDestination, RawSpec, first_node_offset,
+    span_of,
 };
 use crate::suggest::did_you_mean;
 
@@ -182,6 +183,11 @@ impl Checker<'_, '_> {
         let region = raw.region.as_ref().map(|r| self.region(r));
         let account = raw.account.as_ref().and_then(|a| self.account(a));
         let assume_role = self.assume_role(&raw, account.as_deref());
+        let moved_from = raw
+            .moved_from
+            .as_ref()
+            .map(|paths| self.moved_from(paths))
+            .unwrap_or_default();
 
         let buckets = match raw.buckets {
             Maybe::Missing => {
@@ -223,6 +229,8 @@ impl Checker<'_, '_> {
             name: name?,
             account,
             assume_role,
+            moved_from,
+            file: None,
             region: region.flatten(),
             buckets,
             destinations: checked,
@@ -328,6 +336,35 @@ impl Checker<'_, '_> {
             account,
             external_id,
         })
+    }
+
+    /// The earlier files of the spec: paths as s3dest records them (or a recorded digest).
+    fn moved_from(&mut self, paths: &Spanned<Paths>) -> Vec<SpecFile> {
+        let listed: Vec<(&str, Span)> = match &paths.value {
+            Paths::One(path) => vec![(path.as_str(), self.span(paths))],
+            Paths::Many(many) => many
+                .iter()
+                .map(|p| (p.value.as_str(), self.span(p)))
+                .collect(),
+        };
+        let mut files = Vec::new();
+        for (path, span) in listed {
+            match check_spec_file_path(path) {
+                Ok(()) => files.push(SpecFile::from_path(path)),
+                Err(reason) => self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("invalid `moved_from` path `{path}`: {reason}"),
+                    )
+                    .with_help(
+                        "the spec file's earlier path as s3dest recorded it (the error that \
+                             names it shows it): relative to the root of its git work tree, such \
+                             as `team-a/s3dest.yaml`, or absolute when it was in none",
+                    ),
+                ),
+            }
+        }
+        files
     }
 
     fn region(&mut self, region: &Spanned<String>) -> Option<String> {
@@ -1021,10 +1058,10 @@ impl Checker<'_, '_> {
                     self.span(given),
                     format!("too many tags: {}, at most {MAX_TAGS}", given.value.0.len()),
                 )
-                .with_help(
-                    "IAM allows 50 tags on a role or user, and s3dest sets four of its own \
-                     (`s3dest:spec`, `s3dest:destination`, `s3dest:bucket`, `s3dest:folder`)",
-                ),
+                .with_help(format!(
+                    "IAM allows 50 tags on a role or user, and s3dest sets seven of its own \
+                     ({OWN_TAGS})"
+                )),
             );
         }
         for (key, value) in &given.value.0 {

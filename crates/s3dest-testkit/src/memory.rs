@@ -464,6 +464,16 @@ impl World {
                 Some(secret) if !secret.pending_deletion => Ok(Verdict::Simulate),
                 _ => Ok(Verdict::Done),
             },
+            Op::TagSecret { name, .. } => match iam.secrets.contains_key(name) {
+                true => Ok(Verdict::Simulate),
+                false => Err(aws_error(
+                    "TagResource",
+                    format!("secret `{name}`"),
+                    "ResourceNotFoundException",
+                    400,
+                    "Secrets Manager can't find the specified secret.",
+                )),
+            },
             Op::CreateBucket { .. }
             | Op::PutStatement { .. }
             | Op::DeleteStatement { .. }

@@ -240,6 +240,12 @@ pub fn apply_op(op: &Op, world: &mut Observed) {
                 .access_keys
                 .retain(|k| &k.id != key_id);
         }
+        Op::TagSecret { name, tags } => world
+            .secrets
+            .get_mut(name)
+            .expect("secret")
+            .tags
+            .extend(tags.clone()),
         Op::DeleteSecret { name, .. } => {
             world
                 .secrets

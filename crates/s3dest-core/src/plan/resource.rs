@@ -212,6 +212,9 @@ pub enum Resource {
     NewAccessKey { user: String, secret: String },
     /// The record on a user that a key creation is under way (`TAG_KEY_PENDING`).
     KeyPendingTag { user: String, present: bool },
+    /// The record on a secret of the spec file that made it (`TAG_FILE`), rewritten on
+    /// its own after the spec file moved.
+    SecretFileTag { secret: String, file: String },
     /// The Secrets Manager secret of an access-key destination.
     Secret {
         name: String,

@@ -8,7 +8,7 @@ use s3dest_policy::{PolicyDocument, Statement};
 use super::{Action, Address, Change, IdentityKind, Notice, Op, Part, Planner, Resource, users};
 use crate::model::{
     DesiredDestination, INLINE_POLICY_NAME, Observed, ObservedRole, Owner, RoleDef,
-    TAG_DESTINATION, TAG_POLICY, TAG_TRUST,
+    TAG_DESTINATION, TAG_FILE, TAG_POLICY, TAG_TRUST,
 };
 
 impl<'a> Planner<'a> {
@@ -92,6 +92,9 @@ impl<'a> Planner<'a> {
             want_tags.remove(TAG_TRUST);
         }
         users::keep_policy_record(&mut want_tags, &have.tags);
+        let moved_from = self.settle_file_record(&mut want_tags, &have.tags, |want| {
+            trust_written || users::tags_differ(want, &have.tags)
+        });
         // Updated in place: tags someone else added stay.
         let mut after = after;
         if let Some(Resource::Role { tags, .. }) = after.as_mut() {
@@ -127,15 +130,20 @@ impl<'a> Planner<'a> {
             }
         }
         ops.extend(IdentityKind::Role.tag_ops(&want.name, &want_tags, &have.tags));
-        // The trust's record changes with the trust: that is no reason of its own.
+        // The records change with what they record: that is no reason of their own.
         let (set, unset) = users::tag_changes(&want_tags, &have.tags);
-        let other_tags_differ = !unset.is_empty() || set.keys().any(|k| k != TAG_TRUST);
-        if other_tags_differ || (!trust_written && !ops.is_empty()) {
+        let other_tags_differ =
+            !unset.is_empty() || set.keys().any(|k| k != TAG_TRUST && k != TAG_FILE);
+        let trust_record_alone = !trust_written && set.contains_key(TAG_TRUST);
+        if other_tags_differ || trust_record_alone {
             reasons.push(if have.owner() == Owner::Unowned {
                 "adopting: s3dest ownership tags are added".to_owned()
             } else {
                 "tags differ".to_owned()
             });
+        }
+        if let Some(from) = moved_from {
+            reasons.push(super::spec_file::moved_reason(from));
         }
         if !ops.is_empty() {
             self.change(
@@ -251,10 +259,13 @@ impl<'a> Planner<'a> {
         let view = |doc: &PolicyDocument| kind.policy_view(identity, doc);
         // On an identity that exists, the policy's record is written after the policy
         // (a new identity is made with it).
+        // The spec file's record goes with the policy's.
+        let file_record = found.and_then(|(_, tags)| self.file_tag_with_write(Some(tags)));
         let put = |want: &PolicyDocument| {
             let mut ops = vec![kind.put_policy(identity, want)];
             if found.is_some() {
-                let record = BTreeMap::from([(TAG_POLICY.to_owned(), want.digest())]);
+                let mut record = BTreeMap::from([(TAG_POLICY.to_owned(), want.digest())]);
+                record.extend(file_record.clone());
                 ops.push(kind.tag_op(identity, record));
             }
             ops

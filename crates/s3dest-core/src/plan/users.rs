@@ -12,7 +12,7 @@ use super::{
 };
 use crate::model::{
     AccessKey, DesiredDestination, ObservedSecret, ObservedUser, Owner, SECRET_RECOVERY_DAYS,
-    TAG_DESTINATION, TAG_KEY_PENDING, TAG_POLICY, TAG_SPEC, UserDef, pending_key_ids,
+    TAG_DESTINATION, TAG_FILE, TAG_KEY_PENDING, TAG_POLICY, TAG_SPEC, UserDef, pending_key_ids,
 };
 
 impl<'a> Planner<'a> {
@@ -63,13 +63,23 @@ impl<'a> Planner<'a> {
         }
         let mut want_tags = want.tags.clone();
         keep_policy_record(&mut want_tags, &have.tags);
+        let moved_from = self.settle_file_record(&mut want_tags, &have.tags, |want| {
+            tags_differ(want, &have.tags)
+        });
         let ops = IdentityKind::User.tag_ops(&want.name, &want_tags, &have.tags);
         if !ops.is_empty() {
-            let reason = if have.owner() == Owner::Unowned {
-                "adopting: s3dest ownership tags are added"
-            } else {
-                "tags differ"
-            };
+            let (set, unset) = tag_changes(&want_tags, &have.tags);
+            let other_tags_differ = !unset.is_empty() || set.keys().any(|k| k != TAG_FILE);
+            let mut reasons = Vec::new();
+            if other_tags_differ {
+                reasons.push(if have.owner() == Owner::Unowned {
+                    "adopting: s3dest ownership tags are added".to_owned()
+                } else {
+                    "tags differ".to_owned()
+                });
+            }
+            reasons.extend(moved_from.map(super::spec_file::moved_reason));
+            let reason = reasons.join("; ");
             let before = Some(observed_user_view(have));
             let mut after = after;
             if let Some(Resource::User { tags, .. }) = after.as_mut() {
@@ -191,6 +201,11 @@ impl<'a> Planner<'a> {
             .into_iter()
             .map(|step| self.key_change(dest, user, keys, &address, step))
             .collect();
+        // A new key rewrites the secret's tags; else a move rewrites its file's record.
+        if let Some(secret) = secret.filter(|s| !s.pending_deletion && !creates) {
+            let secret_address = Address::part(&dest.name, Part::Secret);
+            self.retag_moved_secret(secret_address, &secret.name, &secret.tags);
+        }
         // A new key rewrites the record and clears it when stored; else it is cleared
         // with the orphans' deletion, or on its own (a creation that failed cleanly).
         if pending.is_some() && !creates {
@@ -248,7 +263,9 @@ impl<'a> Planner<'a> {
                 let mut tags = BTreeMap::new();
                 tags.insert(TAG_SPEC.to_owned(), self.desired.spec.clone());
                 tags.insert(TAG_DESTINATION.to_owned(), dest.name.clone());
-                let found = match self.observed.secrets.get(&user.secret_name) {
+                let observed_secret = self.observed.secrets.get(&user.secret_name);
+                tags.extend(self.file_tag_with_write(observed_secret.map(|s| &s.tags)));
+                let found = match observed_secret {
                     None => SecretFound::Missing,
                     Some(s) if s.pending_deletion => SecretFound::ScheduledForDeletion,
                     Some(_) => SecretFound::Present,
@@ -423,6 +440,15 @@ pub(super) fn keep_policy_record(
         Some(record) => want.insert(TAG_POLICY.to_owned(), record.clone()),
         None => want.remove(TAG_POLICY),
     };
+}
+
+/// Whether `have` must be tagged or untagged to match `want` ([`tag_changes`]).
+pub(super) fn tags_differ(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> bool {
+    let (set, unset) = tag_changes(want, have);
+    !set.is_empty() || !unset.is_empty()
 }
 
 /// Tags to set and tag keys to remove so that `have` matches `want`. Only `s3dest:`

@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 
 use s3dest_policy::{Effect, PolicyDocument, Statement, wildcard_matches};
 use s3dest_spec::vendors::{Description, ExternalId, Identity, Placement, ScopeRule, Trust};
-use s3dest_spec::{Auth, Destination, Scope, Spec};
+use s3dest_spec::{Auth, Destination, Scope, Spec, SpecFile};
 
 use crate::model::{
     Concern, DEFAULT_KEY_MAX_AGE_DAYS, Desired, DesiredBucket, DesiredDestination, ExistingRole,
-    IAM_PATH, KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FOLDER,
-    TAG_POLICY, TAG_SPEC, TAG_TRUST, UserDef, secret_name,
+    IAM_PATH, KeyRules, LOCK_GUARD_SID, LOCK_KEY, RoleDef, TAG_BUCKET, TAG_DESTINATION, TAG_FILE,
+    TAG_FOLDER, TAG_POLICY, TAG_SPEC, TAG_TRUST, UserDef, secret_name,
 };
 use crate::sid::statement_sid;
 
@@ -25,6 +25,8 @@ use crate::sid::statement_sid;
 pub struct Context<'a> {
     pub spec: &'a str,
     pub account_id: &'a str,
+    /// The spec file, when known: recorded in the ownership tags.
+    pub file: Option<&'a SpecFile>,
 }
 
 /// The region s3dest creates buckets in when neither the bucket nor the spec names one.
@@ -35,6 +37,7 @@ pub fn expand(spec: &Spec, account_id: &str) -> Desired {
     let ctx = Context {
         spec: &spec.name,
         account_id,
+        file: spec.file.as_ref(),
     };
     let buckets = spec
         .buckets
@@ -64,6 +67,8 @@ pub fn expand(spec: &Spec, account_id: &str) -> Desired {
     Desired {
         spec: spec.name.clone(),
         account_id: account_id.to_owned(),
+        file: spec.file.clone(),
+        moved_from: spec.moved_from.clone(),
         buckets,
         destinations,
     }
@@ -344,6 +349,9 @@ pub fn ownership_tags(dest: &Destination, ctx: &Context) -> BTreeMap<String, Str
     tags.insert(TAG_BUCKET.to_owned(), dest.bucket.clone());
     if let Some(folder) = dest.data_folder() {
         tags.insert(TAG_FOLDER.to_owned(), folder);
+    }
+    if let Some(file) = ctx.file {
+        tags.insert(TAG_FILE.to_owned(), file.as_str().to_owned());
     }
     tags
 }

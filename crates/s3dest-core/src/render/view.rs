@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::TAG_KEY_PENDING;
+use crate::model::{TAG_FILE, TAG_KEY_PENDING};
 use crate::plan::{Resource, UserKeys};
 
 pub fn view(resource: &Resource) -> Value {
@@ -100,6 +100,10 @@ pub fn view(resource: &Resource) -> Value {
         Resource::KeyPendingTag { user, present } => json!({
             "user": user,
             TAG_KEY_PENDING: present.then_some("present"),
+        }),
+        Resource::SecretFileTag { secret, file } => json!({
+            "secret": secret,
+            TAG_FILE: file,
         }),
         Resource::Secret {
             name,
