@@ -518,3 +518,54 @@ pub fn stopped_plan(w: &Workdir, moto: &MotoGuard, kind: &str) -> (Vec<serde_jso
     );
     (findings, errors.join("\n"))
 }
+
+/// A whole run as the CLI snapshot tests show it: the exit status, then stdout and
+/// stderr, each whole.
+pub fn transcript(run: &Run) -> String {
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        run.code, run.stdout, run.stderr
+    )
+}
+
+/// Snapshot settings under which a transcript is the same on every machine and run: the
+/// emulator's address, the scratch folder, times, access-key ids and request ids are
+/// replaced by names.
+pub fn stable(w: &Workdir) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    let dir = regex::escape(&w.dir.display().to_string());
+    settings.add_filter(&dir, "[WORKDIR]");
+    settings.add_filter(r"https?://127\.0\.0\.1:\d+", "[ENDPOINT]");
+    settings.add_filter(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+        "[TIME]",
+    );
+    settings.add_filter(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b", "[KEY_ID]");
+    settings.add_filter(
+        r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+        "[UUID]",
+    );
+    settings
+}
+
+/// Asserts a snapshot of the whole of `run` (exit status, stdout, stderr) under
+/// [`stable`] filters: the CLI tests' one assertion.
+#[macro_export]
+macro_rules! cli_snapshot {
+    ($name:expr, $w:expr, $run:expr) => {
+        support::stable(&$w).bind(|| insta::assert_snapshot!($name, support::transcript(&$run)))
+    };
+}
+
+impl Workdir {
+    /// Runs `s3dest ARGS` against moto with `input` on its standard input.
+    pub fn run_with_input(&self, moto: &MotoGuard, args: &[&str], input: &str) -> Run {
+        let mut command = self.command(moto, args);
+        command.stdin(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, input.as_bytes()).unwrap();
+        drop(stdin);
+        Run::from(child.wait_with_output().unwrap())
+    }
+}

@@ -176,6 +176,16 @@ pub struct Jobs {
 pub struct Targets {
     /// Only this destination's changes (and its bucket's), for exceptional use: AWS
     /// then still differs from the spec elsewhere. Repeatable.
-    #[arg(long = "target", value_name = "destination.NAME")]
+    #[arg(long = "target", id = "target", value_name = "destination.NAME")]
     pub targets: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks the definition (unique names, valid defaults) only when a command is
+    /// parsed, in debug builds: check it for every command at once.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

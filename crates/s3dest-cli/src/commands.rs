@@ -356,13 +356,14 @@ fn init(path: &Path, vendors: &[String], bucket: Option<&str>, ui: &Ui) -> Resul
         ui.out(&text)?;
         return Ok(Exit::Success);
     }
-    write_new(path, &text).with_context(|| match path.exists() {
-        true => format!(
+    match write_new(path, &text) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => bail!(
             "`{}` exists, and `s3dest init` never overwrites a file: remove it, or name another (`s3dest init other.yaml`)",
             path.display()
         ),
-        false => format!("cannot write `{}`", path.display()),
-    })?;
+        Err(err) => return Err(err).with_context(|| format!("cannot write `{}`", path.display())),
+    }
     ui.info(&format!(
         "Wrote {}. Replace each `<...>` marked `# fill in:`, then run `s3dest validate {}`.",
         path.display(),
