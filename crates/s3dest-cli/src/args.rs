@@ -4,11 +4,34 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The exit codes of the commands that plan, for their help (a macro: `concat!` takes
+/// literals only).
+macro_rules! plan_exit_codes {
+    () => {
+        "Exit codes:
+  0  success (with --detailed-exitcode: and no changes)
+  1  error: bad input, AWS refused, or a plan with errors
+  2  changes present (with --detailed-exitcode only)"
+    };
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "s3dest",
     version,
-    about = "Plan and apply S3 export destinations for SaaS vendors (Pendo, Braze, WalkMe, …)"
+    max_term_width = 100,
+    about = "Plan and apply S3 export destinations for SaaS vendors (Pendo, Braze, WalkMe, …)",
+    after_help = concat!(
+        "Examples:
+  s3dest init --vendor braze-currents --bucket acme-exports
+  s3dest validate
+  s3dest plan --out tfplan          # review it, then:
+  s3dest apply tfplan
+  s3dest plan accounts/ --format markdown --detailed-exitcode
+
+",
+        plan_exit_codes!()
+    )
 )]
 pub struct Cli {
     /// More logging on stderr: -v info (with the number of AWS calls), -vv debug.
@@ -21,17 +44,31 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a spec offline: no AWS call, not even for credentials.
+    #[command(after_help = "Examples:
+  s3dest validate
+  s3dest validate specs/ other.yaml
+
+Exit codes: 0 every spec is valid, 1 otherwise.")]
     Validate {
         /// Spec files, or directories of `*.yaml`/`*.yml` specs.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
         specs: Vec<PathBuf>,
     },
     /// Show what apply would change in AWS.
+    #[command(after_help = concat!("Examples:
+  s3dest plan
+  s3dest plan --out tfplan --detailed-exitcode
+  s3dest plan accounts/ --format markdown > comment.md
+  cat s3dest.yaml | s3dest plan -
+
+", plan_exit_codes!()))]
     Plan {
         /// Spec files, or directories of `*.yaml`/`*.yml` specs: each is planned on its
         /// own (its account, its lock), and with `--format json` each printed on one line.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
         specs: Vec<PathBuf>,
+        /// `text` for people, `json` for programs (one line per spec with several),
+        /// `markdown` for a pull-request comment.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// Save the plan, to apply exactly it later with `s3dest apply PLANFILE`. With
@@ -48,6 +85,12 @@ pub enum Command {
         jobs: Jobs,
     },
     /// Make AWS match the spec (or apply a saved plan file).
+    #[command(after_help = "Examples:
+  s3dest apply                      # shows the plan, asks for `yes`
+  s3dest apply tfplan               # exactly the saved plan, if AWS did not change
+  s3dest apply accounts/ --auto-approve
+
+Exit codes: 0 applied (or nothing to do), 1 error or cancelled.")]
     Apply {
         /// Spec files, plan files saved with `plan --out` (refused when edited, or when
         /// their spec file changed since), or directories of either. With several, every
@@ -69,17 +112,27 @@ pub enum Command {
     },
     /// Show a plan saved with `plan --out` exactly as `plan` showed it, without any
     /// AWS call.
+    #[command(after_help = "Example:
+  s3dest show tfplan --format markdown
+
+Exit codes: 0 success, 1 error (not a plan file, or one that was edited).")]
     Show {
         /// A plan file saved with `plan --out` (or a file of several plans).
         planfile: PathBuf,
+        /// As `plan --format`: `text`, `json` or `markdown`.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
     /// Show, per destination, what to enter in the vendor's UI.
+    #[command(after_help = "Example:
+  s3dest outputs --format json
+
+Exit codes: 0 success, 1 error.")]
     Outputs {
         /// Spec files, or directories of `*.yaml`/`*.yml` specs.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
         specs: Vec<PathBuf>,
+        /// `text` for people, `json` for programs (one line per spec with several).
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         #[command(flatten)]
@@ -94,10 +147,15 @@ pub enum Command {
     ///
     /// Exit 0 when every needed request is allowed and no wrong or missing external ID
     /// is admitted where the vendor uses one; 1 otherwise.
+    #[command(after_help = "Example:
+  s3dest access --format json
+
+Exit codes: 0 every vendor can do what it needs and no more is admitted, 1 otherwise.")]
     Access {
         /// Spec files, or directories of `*.yaml`/`*.yml` specs.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
         specs: Vec<PathBuf>,
+        /// `text` for people, `json` for programs (one line per spec with several).
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         #[command(flatten)]
@@ -109,6 +167,10 @@ pub enum Command {
     /// are granted (or of the buckets named with `--bucket`), recognises each vendor,
     /// and prints a commented spec with `adopt: true` where s3dest would take a
     /// resource over. Read-only: it makes no write call.
+    #[command(after_help = "Example:
+  s3dest import --name acme-exports --account 123456789012 > s3dest.yaml
+
+Exit codes: 0 success, 1 error.")]
     Import {
         /// The spec's `name` (what s3dest tags everything it owns with).
         #[arg(long, default_value = "imported")]
@@ -128,6 +190,11 @@ pub enum Command {
     /// `validate` refuses them until they are filled in. The spec's first line points
     /// editors at `s3dest.schema.json`, written next to it when it is missing. Never
     /// overwrites a file.
+    #[command(after_help = "Examples:
+  s3dest init --vendor pendo-data-sync --vendor braze-currents --bucket acme-exports
+  s3dest init - --vendor walkme     # print it instead
+
+Exit codes: 0 written, 1 error (the file exists, an unknown vendor).")]
     Init {
         /// Where to write the spec; `-` prints it instead.
         #[arg(default_value = "s3dest.yaml")]
