@@ -8,7 +8,9 @@ Targets (issue 3): a no-op plan makes at most 1.5 AWS calls per destination, is 
 time, and its number of calls does not grow as buckets fill with data objects.
 Ratios are measured against a baseline run in the same invocation: machines are noisy.
 """
-import json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, sys, tempfile
+
+from bench_common import median_of, recorded, run as run_s3dest
 
 import boto3
 
@@ -34,26 +36,7 @@ def spec_text():
     return "\n".join(lines) + "\n"
 
 
-def moto(path, method="POST"):
-    req = urllib.request.Request(endpoint + path, method=method, data=b"" if method == "POST" else None)
-    return urllib.request.urlopen(req).read()
 
-
-def recorded(fn):
-    moto("/moto-api/recorder/reset-recording")
-    moto("/moto-api/recorder/start-recording")
-    start = time.perf_counter()
-    fn()
-    elapsed = time.perf_counter() - start
-    moto("/moto-api/recorder/stop-recording")
-    calls = [l for l in moto("/moto-api/recorder/download-recording", "GET").decode().splitlines() if l.strip()]
-    return elapsed, len(calls)
-
-
-def run(*args, expect=0):
-    p = subprocess.run([s3dest, *args], capture_output=True, text=True)
-    if p.returncode != expect:
-        sys.exit(f"s3dest {' '.join(args)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
 
 
 def naive():
@@ -79,9 +62,9 @@ def naive():
         s3.head_object(Bucket=f"bench-bucket-{d % b:02d}", Key=f"exports/d{d:03d}/")
 
 
-def median_of(fn, times=3):
-    runs = [recorded(fn) for _ in range(times)]
-    return statistics.median(r[0] for r in runs), runs[0][1]
+
+def run(*args, expect=0):
+    run_s3dest(s3dest, *args, expect=expect)
 
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,9 @@ Target (issue 12): one run makes no more calls per destination than separate
 invocations do (each spec is read the same way), and takes less wall time than them
 (specs are read `--jobs` at a time in one process instead of one after the other).
 """
-import os, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, sys, tempfile
+
+from bench_common import median_of, recorded, run as run_s3dest
 
 s3dest = sys.argv[1]
 accounts = int(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -49,31 +51,12 @@ def spec_text(i):
     return "\n".join(lines) + "\n"
 
 
-def moto(path, method="POST"):
-    req = urllib.request.Request(endpoint + path, method=method, data=b"" if method == "POST" else None)
-    return urllib.request.urlopen(req).read()
 
 
-def recorded(fn):
-    moto("/moto-api/recorder/reset-recording")
-    moto("/moto-api/recorder/start-recording")
-    start = time.perf_counter()
-    fn()
-    elapsed = time.perf_counter() - start
-    moto("/moto-api/recorder/stop-recording")
-    calls = [l for l in moto("/moto-api/recorder/download-recording", "GET").decode().splitlines() if l.strip()]
-    return elapsed, len(calls)
 
 
 def run(*args, expect=0):
-    p = subprocess.run([s3dest, *args], capture_output=True, text=True)
-    if p.returncode != expect:
-        sys.exit(f"s3dest {' '.join(args)} exited {p.returncode}:\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}")
-
-
-def median_of(fn, times=3):
-    runs = [recorded(fn) for _ in range(times)]
-    return statistics.median(r[0] for r in runs), runs[0][1]
+    run_s3dest(s3dest, *args, expect=expect)
 
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -96,27 +96,7 @@ fn targets(args: &[PathBuf], ui: &Ui) -> Result<Vec<Target>> {
         }
     }
     let paths = runs::spec_paths(&paths)?;
-    let mut targets = Vec::new();
-    let mut failed = 0;
-    for path in &paths {
-        match targets_of(path, ui) {
-            Ok(found) => targets.extend(found),
-            Err(err) if paths.len() == 1 => return Err(err),
-            Err(err) => {
-                failed += 1;
-                if !err.is::<Reported>() {
-                    ui.error(&format!("{err:#}"));
-                }
-            }
-        }
-    }
-    if failed > 0 {
-        ui.error(&format!(
-            "{failed} of {} targets cannot be applied; nothing was sent to AWS",
-            paths.len()
-        ));
-        return Err(Reported.into());
-    }
+    let targets = runs::load_all(&paths, "targets", ui, |path| targets_of(path, ui))?;
     runs::refuse_same_names(targets.iter().map(|t| (t.path(), t.spec())))?;
     Ok(targets)
 }

@@ -98,43 +98,15 @@ pub struct Loaded {
 /// the run here, before any AWS call, whichever spec it is in.
 pub fn load_specs(args: &[PathBuf], ui: &Ui) -> Result<Vec<Loaded>> {
     let paths = runs::spec_paths(args)?;
-    if let [path] = paths.as_slice() {
+    let loaded = runs::load_all(&paths, "specs", ui, |path| {
         let text = read_spec(path, ui)?;
         let spec = load_spec(path, &text, ui)?;
-        return Ok(vec![Loaded {
-            path: path.clone(),
+        Ok(vec![Loaded {
+            path: path.to_owned(),
             text,
             spec,
-        }]);
-    }
-    let mut loaded = Vec::new();
-    let mut failed = 0;
-    for path in &paths {
-        let result = read_spec(path, ui).and_then(|text| {
-            let spec = load_spec(path, &text, ui)?;
-            Ok(Loaded {
-                path: path.clone(),
-                text,
-                spec,
-            })
-        });
-        match result {
-            Ok(unit) => loaded.push(unit),
-            Err(err) => {
-                failed += 1;
-                if !err.is::<Reported>() {
-                    ui.error(&format!("{err:#}"));
-                }
-            }
-        }
-    }
-    if failed > 0 {
-        ui.error(&format!(
-            "{failed} of {} specs cannot be used; nothing was sent to AWS",
-            paths.len()
-        ));
-        return Err(Reported.into());
-    }
+        }])
+    })?;
     runs::refuse_same_names(loaded.iter().map(|l| (l.path.as_path(), &l.spec)))?;
     Ok(loaded)
 }

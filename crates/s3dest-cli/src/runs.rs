@@ -84,6 +84,41 @@ fn refuse_twice(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// What `load` makes of each path, every failure reported (diagnostics, or the error):
+/// any failure stops the run before any AWS call. The error of a run of one path is
+/// returned as it is.
+pub fn load_all<T>(
+    paths: &[PathBuf],
+    what: &str,
+    ui: &Ui,
+    load: impl Fn(&Path) -> Result<Vec<T>>,
+) -> Result<Vec<T>> {
+    if let [path] = paths {
+        return load(path);
+    }
+    let mut loaded = Vec::new();
+    let mut failed = 0;
+    for path in paths {
+        match load(path) {
+            Ok(found) => loaded.extend(found),
+            Err(err) => {
+                failed += 1;
+                if !err.is::<Reported>() {
+                    ui.error(&format!("{err:#}"));
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        ui.error(&format!(
+            "{failed} of {} {what} cannot be used; nothing was sent to AWS",
+            paths.len()
+        ));
+        return Err(Reported.into());
+    }
+    Ok(loaded)
+}
+
 /// Two specs of one run with the same name would work in the same account (the run's
 /// credentials, or the same role's account) and delete each other's destinations.
 pub fn refuse_same_names<'s>(specs: impl IntoIterator<Item = (&'s Path, &'s Spec)>) -> Result<()> {

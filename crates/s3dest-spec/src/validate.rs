@@ -296,19 +296,7 @@ impl Checker<'_, '_> {
             }
             (inner, outer) => inner.or(outer.as_ref()),
         };
-        let external_id = external_id.and_then(|e| match check_external_id(&e.value) {
-            Ok(()) => Some(e.value.clone()),
-            Err(reason) => {
-                self.push(
-                    Diagnostic::error(
-                        self.span(e),
-                        format!("invalid external ID `{}`: {reason}", e.value),
-                    )
-                    .with_help(EXTERNAL_ID_HELP),
-                );
-                None
-            }
-        });
+        let external_id = external_id.and_then(|e| self.checked_external_id(e));
         let account = match role_arn_account(&arn) {
             Ok(account) => account,
             Err(reason) => {
@@ -365,6 +353,23 @@ impl Checker<'_, '_> {
             }
         }
         files
+    }
+
+    /// An external ID as written, when it is a valid one.
+    fn checked_external_id(&mut self, id: &Spanned<String>) -> Option<String> {
+        match check_external_id(&id.value) {
+            Ok(()) => Some(id.value.clone()),
+            Err(reason) => {
+                self.push(
+                    Diagnostic::error(
+                        self.span(id),
+                        format!("invalid external ID `{}`: {reason}", id.value),
+                    )
+                    .with_help(EXTERNAL_ID_HELP),
+                );
+                None
+            }
+        }
     }
 
     fn region(&mut self, region: &Spanned<String>) -> Option<String> {
@@ -960,19 +965,7 @@ impl Checker<'_, '_> {
                 None
             }
             (None, None) => None,
-            (_, Some(e)) => match check_external_id(&e.value) {
-                Ok(()) => Some(e.value.clone()),
-                Err(reason) => {
-                    self.push(
-                        Diagnostic::error(
-                            self.span(e),
-                            format!("invalid external ID `{}`: {reason}", e.value),
-                        )
-                        .with_help(EXTERNAL_ID_HELP),
-                    );
-                    None
-                }
-            },
+            (_, Some(e)) => self.checked_external_id(e),
         }
     }
 
