@@ -524,8 +524,34 @@ pub fn stopped_plan(w: &Workdir, moto: &MotoGuard, kind: &str) -> (Vec<serde_jso
 pub fn transcript(run: &Run) -> String {
     format!(
         "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        run.code, run.stdout, run.stderr
+        run.code,
+        run.stdout,
+        in_step_order(&run.stderr)
     )
+}
+
+/// Apply's lines `ADDRESS: ACTION done`, sorted within each run of them: changes of one
+/// phase run at once, and the order they finish in varies from run to run.
+fn in_step_order(stderr: &str) -> String {
+    let is_step = |line: &str| line.ends_with(" done") && line.contains(": ");
+    let mut out = Vec::new();
+    let mut steps: Vec<&str> = Vec::new();
+    for line in stderr.lines() {
+        if is_step(line) {
+            steps.push(line);
+            continue;
+        }
+        steps.sort_unstable();
+        out.append(&mut steps);
+        out.push(line);
+    }
+    steps.sort_unstable();
+    out.append(&mut steps);
+    let mut text = out.join("\n");
+    if stderr.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 /// Snapshot settings under which a transcript is the same on every machine and run: the
