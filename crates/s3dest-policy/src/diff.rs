@@ -180,6 +180,11 @@ pub struct PrincipalValue {
 }
 
 impl PrincipalValue {
+    /// The values of a principal in canonical form (see [`Principal::canonical`]).
+    pub fn all_of(principal: &Principal) -> BTreeSet<PrincipalValue> {
+        principal_values(&Some(principal.canonical()))
+    }
+
     /// Whether this is everyone (`"*"`).
     pub fn is_anyone(&self) -> bool {
         self.kind == "AWS" && self.value == "*"
