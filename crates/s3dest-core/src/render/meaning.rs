@@ -63,7 +63,7 @@ pub(super) fn lines(change: &Change) -> Vec<Line> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (what, old, new) in documents(before, after) {
+    if let Some((what, old, new)) = document(before, after) {
         out.extend(policy_lines(what, &PolicyDiff::between(&old, &new)));
     }
     if let Some(line) = tag_line(before, after) {
@@ -99,7 +99,7 @@ pub(super) fn headline(change: &Change) -> Option<String> {
     let (Some(before), Some(after)) = (&change.before, &change.after) else {
         return None;
     };
-    for (what, old, new) in documents(before, after) {
+    if let Some((what, old, new)) = document(before, after) {
         let diff = PolicyDiff::between(&old, &new);
         if !diff.is_empty() {
             return Some(format!("{what} updated: {}", policy_headline(&diff)));
@@ -110,29 +110,29 @@ pub(super) fn headline(change: &Change) -> Option<String> {
     (!changes.is_empty()).then(|| format!("tags updated: {}", changes.join(", ")))
 }
 
-/// The policy documents a resource holds, by what a reader calls them; a bucket
-/// statement as a document of one statement.
-fn documents(
+/// The policy document a resource holds, before and after, with what a reader calls
+/// it; a bucket statement as a document of one statement.
+fn document(
     before: &Resource,
     after: &Resource,
-) -> Vec<(&'static str, PolicyDocument, PolicyDocument)> {
+) -> Option<(&'static str, PolicyDocument, PolicyDocument)> {
     match (before, after) {
         (Resource::Role { trust: old, .. }, Resource::Role { trust: new, .. }) => {
-            vec![("trust policy", old.clone(), new.clone())]
+            Some(("trust policy", old.clone(), new.clone()))
         }
         (
             Resource::InlinePolicy { policy: old, .. },
             Resource::InlinePolicy { policy: new, .. },
-        ) => vec![("inline policy", old.clone(), new.clone())],
+        ) => Some(("inline policy", old.clone(), new.clone())),
         (
             Resource::BucketStatement { statement: old, .. },
             Resource::BucketStatement { statement: new, .. },
-        ) => vec![(
+        ) => Some((
             BUCKET_STATEMENT,
             PolicyDocument::new(vec![old.clone()]),
             PolicyDocument::new(vec![new.clone()]),
-        )],
-        _ => Vec::new(),
+        )),
+        _ => None,
     }
 }
 
@@ -197,22 +197,20 @@ fn policy_lines(what: &str, diff: &PolicyDiff) -> Vec<Line> {
     out
 }
 
-/// `1 statement added, 2 changed`.
+/// `1 statement added, 2 changed`: the noun once, after the first count.
 fn statement_counts(diff: &PolicyDiff) -> String {
     let counts = [
         (diff.added.len(), "added"),
         (diff.removed.len(), "removed"),
         (diff.changed.len(), "changed"),
     ];
-    let mut parts: Vec<String> = counts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, verb)| format!("{n} {verb}"))
-        .collect();
-    if let Some(first) = parts.first_mut() {
-        let n = counts.iter().find(|(n, _)| *n > 0).map_or(0, |(n, _)| *n);
-        // `1 statement added, 2 changed`: the noun once, after the first count.
-        *first = first.replacen(' ', &format!(" statement{} ", plural(n)), 1);
+    let mut parts: Vec<String> = Vec::new();
+    for (n, verb) in counts.into_iter().filter(|(n, _)| *n > 0) {
+        parts.push(if parts.is_empty() {
+            format!("{n} statement{} {verb}", plural(n))
+        } else {
+            format!("{n} {verb}")
+        });
     }
     if diff.version.is_some() {
         parts.push("Version changed".to_owned());

@@ -140,8 +140,8 @@ fn phrase(change: &Change) -> String {
     }
 }
 
-/// The reason up to its first `; ` (outside backquotes), at most [`SHORT`] bytes: a
-/// summary line stays one line; the change below gives the whole reason.
+/// The reason up to its first `;` (outside backquotes), at most [`SHORT`] bytes, cut
+/// after a word: a summary line stays short; the change below gives the whole reason.
 fn first_clause(reason: &str) -> String {
     let mut ticks = 0;
     let mut end = reason.len();
@@ -162,6 +162,10 @@ fn first_clause(reason: &str) -> String {
     let mut cut = SHORT;
     while !clause.is_char_boundary(cut) {
         cut -= 1;
+    }
+    // At a word's end, where there is one.
+    if let Some(space) = clause[..cut].rfind(' ') {
+        cut = space;
     }
     let mut short = clause[..cut].trim_end().to_owned();
     // An odd number of backquotes would leave a code span open.
