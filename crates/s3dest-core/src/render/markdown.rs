@@ -95,8 +95,8 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
             )
         })
         .collect();
-    if unchanged > 0 && !summary.is_empty() {
-        summary.push(outline::unchanged_line(unchanged, true));
+    if let Some(unchanged) = unchanged.filter(|_| !summary.is_empty()) {
+        summary.push(unchanged);
     }
     let blocks: [(Option<&str>, String, Vec<String>); 8] = [
         (

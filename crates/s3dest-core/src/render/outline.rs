@@ -64,8 +64,8 @@ pub(super) struct SummaryLine {
 }
 
 /// A line per changed destination and per bucket-wide change, in the groups' order,
-/// and how many destinations the plan leaves as they are.
-pub(super) fn summary(plan: &Plan) -> (Vec<SummaryLine>, usize) {
+/// and the line counting the destinations the plan leaves as they are, if any.
+pub(super) fn summary(plan: &Plan) -> (Vec<SummaryLine>, Option<String>) {
     let groups = groups(plan);
     let mut lines = Vec::new();
     for group in &groups {
@@ -89,14 +89,15 @@ pub(super) fn summary(plan: &Plan) -> (Vec<SummaryLine>, usize) {
         .iter()
         .filter(|a| !changed.contains(&&Owner::Destination(a.destination.clone())))
         .count();
-    (lines, unchanged)
+    let any_changed = changed.iter().any(|o| matches!(o, Owner::Destination(_)));
+    (lines, unchanged_line(unchanged, any_changed))
 }
 
 /// `2 other destinations unchanged.`
-pub(super) fn unchanged_line(unchanged: usize, any_changed: bool) -> String {
+fn unchanged_line(unchanged: usize, any_changed: bool) -> Option<String> {
     let other = if any_changed { "other " } else { "" };
     let s = if unchanged == 1 { "" } else { "s" };
-    format!("{unchanged} {other}destination{s} unchanged.")
+    (unchanged > 0).then(|| format!("{unchanged} {other}destination{s} unchanged."))
 }
 
 /// The destination's symbol: its changes' when they agree, else `~`.

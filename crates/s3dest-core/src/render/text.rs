@@ -182,8 +182,8 @@ fn changes(out: &mut String, plan: &Plan, errors: usize, paint: Paint) {
         };
         let _ = writeln!(out, "  {} {address}: {text}", paint.with(code, symbol));
     }
-    if unchanged > 0 {
-        let _ = writeln!(out, "  {}", outline::unchanged_line(unchanged, true));
+    if let Some(unchanged) = unchanged {
+        let _ = writeln!(out, "  {unchanged}");
     }
     let _ = writeln!(
         out,
