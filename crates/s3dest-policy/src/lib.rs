@@ -26,6 +26,7 @@
 //! not merged.
 
 mod action;
+mod diff;
 mod document;
 mod error;
 pub mod eval;
@@ -36,6 +37,7 @@ mod wildcard;
 #[cfg(test)]
 mod tests;
 
+pub use diff::{ConditionChange, Delta, PolicyDiff, PrincipalValue, StatementChange};
 pub use document::PolicyDocument;
 pub use error::PolicyError;
 pub use eval::{

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use s3dest_policy::PolicyDocument;
+use s3dest_policy::{PolicyDiff, PolicyDocument};
 use serde_json::{Value, json};
 
 const ACTIONS: [&str; 9] = [
@@ -267,10 +267,15 @@ fn parse(text: &str) -> PolicyDocument {
     PolicyDocument::parse_aws(text).unwrap_or_else(|e| panic!("{e}\nin {text}"))
 }
 
-/// The check behind every property: equality, and that it is symmetric.
+/// The check behind every property: equality, that it is symmetric, and that the
+/// diff of the two documents is empty exactly when they are equal.
 fn eq(a: &PolicyDocument, b: &PolicyDocument) -> bool {
     let result = a.equivalent(b);
     assert_eq!(result, b.equivalent(a), "equality must be symmetric");
+    for (x, y) in [(a, b), (b, a)] {
+        let diff = PolicyDiff::between(x, y);
+        assert_eq!(diff.is_empty(), result, "{diff:?}");
+    }
     result
 }
 

@@ -1,16 +1,21 @@
 //! The plan as a pull-request comment. In order:
-//! 1. one line of counts (or "no changes");
-//! 2. the findings ([`crate::findings`]): errors (`[!CAUTION]`), warnings (what widens
-//!    access among them, `[!WARNING]`), then information (`[!NOTE]`);
-//! 3. errors, which stop the plan from being applied (`[!CAUTION]`);
+//! 1. one line: the counts, "no changes", or that the plan cannot be applied;
+//! 2. errors, which stop the plan from being applied (`[!CAUTION]`): the plan's own,
+//!    then the findings' ([`crate::findings`]);
+//! 3. the findings' warnings (what widens access among them, `[!WARNING]`);
 //! 4. the security review: what is destroyed or replaced (`[!WARNING]`);
-//! 5. the other warnings (those that are findings are shown as findings) and notes;
-//! 6. who can write where: per bucket, a Mermaid diagram of the vendors' principals and
+//! 5. the other warnings (those that are findings are shown as findings), the
+//!    findings for information and the notes;
+//! 6. a line per changed destination (and per bucket-wide change): what happens to it
+//!    and why ([`super::outline`]);
+//! 7. who can write where: per bucket, a Mermaid diagram of the vendors' principals and
 //!    the folders their requests reach once applied ([`super::picture`]);
-//! 7. each change in a collapsible `<details>` with its reason and a unified diff.
+//! 8. the changes grouped by destination, bucket-wide first, each in a collapsible
+//!    `<details>` with its reason, what an update means ([`super::meaning`]) and a
+//!    unified diff.
 //!
 //! GitHub refuses a comment over 65,536 characters, so the comment is measured as it
-//! is built (in bytes, which are never fewer than characters): the lists of 2–5 get at
+//! is built (in bytes, which are never fewer than characters): the lists of 2–6 get at
 //! most half of the room and end with "… and N more" when cut; the picture comes whole
 //! in the room left or is replaced by one line saying so (a half-drawn picture would
 //! mislead); the changes' details stop before the next one would not fit, and a note
@@ -19,6 +24,8 @@
 
 use std::fmt::Write;
 
+use super::meaning;
+use super::outline::{self, Owner};
 use super::{diff_lines, picture, symbol};
 use crate::findings::{Finding, FindingSeverity};
 use crate::plan::{Action, Change, Notice, Plan};
@@ -76,30 +83,24 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
         })
         .collect();
     let other_warnings: Vec<&Notice> = plan.warnings.iter().filter(|w| !w.is_finding()).collect();
-    let blocks: [(&str, String, Vec<String>); 7] = [
-        (
-            "CAUTION",
+    let (summary, unchanged) = outline::summary(plan);
+    let mut summary: Vec<String> = summary
+        .into_iter()
+        .map(|line| {
             format!(
-                "**Findings: this plan cannot work as specified** ({}):",
-                count(errors.len(), "error")
-            ),
-            errors,
-        ),
+                "`{} {}`: {}",
+                line.symbol,
+                line.address,
+                one_line(&line.text)
+            )
+        })
+        .collect();
+    if let Some(unchanged) = unchanged.filter(|_| !summary.is_empty()) {
+        summary.push(unchanged);
+    }
+    let blocks: [(Option<&str>, String, Vec<String>); 8] = [
         (
-            "WARNING",
-            format!(
-                "**Findings** ({}). Review before merging:",
-                count(warnings.len(), "warning")
-            ),
-            warnings,
-        ),
-        (
-            "NOTE",
-            format!("**Findings for information** ({}):", infos.len()),
-            infos,
-        ),
-        (
-            "CAUTION",
+            Some("CAUTION"),
             format!(
                 "**This plan cannot be applied** ({}):",
                 count(plan.errors.len(), "error")
@@ -107,7 +108,23 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
             plan.errors.iter().map(notice_line).collect(),
         ),
         (
-            "WARNING",
+            Some("CAUTION"),
+            format!(
+                "**Findings: this plan cannot work as specified** ({}):",
+                count(errors.len(), "error")
+            ),
+            errors,
+        ),
+        (
+            Some("WARNING"),
+            format!(
+                "**Findings** ({}). Review before merging:",
+                count(warnings.len(), "warning")
+            ),
+            warnings,
+        ),
+        (
+            Some("WARNING"),
             format!(
                 "**Security review** ({}):",
                 count(destructive.len(), "finding")
@@ -115,15 +132,21 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
             destructive,
         ),
         (
-            "WARNING",
+            Some("WARNING"),
             format!("**Warnings** ({}):", other_warnings.len()),
             other_warnings.iter().map(|n| notice_line(n)).collect(),
         ),
         (
-            "NOTE",
+            Some("NOTE"),
+            format!("**Findings for information** ({}):", infos.len()),
+            infos,
+        ),
+        (
+            Some("NOTE"),
             format!("**Notes** ({}):", plan.notes.len()),
             plan.notes.iter().map(notice_line).collect(),
         ),
+        (None, "**Summary by destination**:".to_owned(), summary),
     ];
     let blocks: Vec<_> = blocks
         .into_iter()
@@ -135,7 +158,7 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
     let mut blocks_left = blocks.len();
     for (alert, title, items) in &blocks {
         let share = head_room / blocks_left.max(1);
-        let block = alert_block(alert, title, items, share);
+        let block = list_block(*alert, title, items, share);
         head_room = head_room.saturating_sub(block.len());
         blocks_left -= 1;
         out.push_str(&block);
@@ -146,35 +169,69 @@ pub fn markdown_with_limit(plan: &Plan, limit: usize) -> String {
         body.saturating_sub(out.len()),
     ));
 
+    // The changes by destination; a group's heading goes with its first change.
+    let ordered: Vec<(Option<String>, &Change)> = outline::groups(plan)
+        .into_iter()
+        .flat_map(|group| {
+            let heading = group_heading(&group.owner, group.changes.len());
+            group
+                .changes
+                .into_iter()
+                .enumerate()
+                .map(move |(i, change)| ((i == 0).then(|| heading.clone()), change))
+        })
+        .collect();
     let mut shown = 0;
-    for change in &plan.changes {
-        let block = details(change);
+    for (heading, change) in &ordered {
+        let block = heading.clone().unwrap_or_default() + &details(change);
         if out.len() + block.len() > body {
             break;
         }
         out.push_str(&block);
         shown += 1;
     }
-    if shown < plan.changes.len() {
-        out.push_str(&truncation_note(
-            &plan.changes[shown..],
-            plan.changes.len(),
-            limit,
-            out.len(),
-        ));
+    if shown < ordered.len() {
+        let omitted: Vec<&Change> = ordered[shown..].iter().map(|(_, c)| *c).collect();
+        out.push_str(&truncation_note(&omitted, ordered.len(), limit, out.len()));
     }
     out
 }
 
+/// `**Changes to `destination.pendo`** (2):` above a destination's changes.
+fn group_heading(owner: &Owner, n: usize) -> String {
+    let whose = match owner {
+        Owner::BucketWide => "bucket-wide resources".to_owned(),
+        Owner::Destination(name) => format!("`destination.{name}`"),
+    };
+    format!("\n**Changes to {whose}** ({n}):\n")
+}
+
 fn summary_line(plan: &Plan) -> String {
-    if plan.changes.is_empty() {
-        return format!("**s3dest** `{}`: no changes.\n", plan.spec);
-    }
+    let errors = plan.errors.len()
+        + plan
+            .findings
+            .iter()
+            .filter(|f| f.severity == FindingSeverity::Error)
+            .count();
     let s = plan.summary();
-    format!(
-        "**s3dest** `{}`: **{}** to create, **{}** to update, **{}** to replace, **{}** to destroy.\n",
-        plan.spec, s.create, s.update, s.replace, s.delete
-    )
+    let counts = format!(
+        "**{}** to create, **{}** to update, **{}** to replace, **{}** to destroy",
+        s.create, s.update, s.replace, s.delete
+    );
+    match (errors, plan.changes.is_empty()) {
+        (0, true) => format!("**s3dest** `{}`: no changes.\n", plan.spec),
+        (0, false) => format!("**s3dest** `{}`: {counts}.\n", plan.spec),
+        (n, true) => format!(
+            "**s3dest** `{}`: **this plan cannot be applied** ({}).\n",
+            plan.spec,
+            count(n, "error")
+        ),
+        (n, false) => format!(
+            "**s3dest** `{}`: **this plan cannot be applied** ({}). Shown for review: {counts}.\n",
+            plan.spec,
+            count(n, "error")
+        ),
+    }
 }
 
 const PICTURE_TITLE: &str = "**Who can write where**";
@@ -217,17 +274,25 @@ fn picture_section(plan: &Plan, limit: usize, room: usize) -> String {
     }
 }
 
-/// A GitHub alert with a title and a bulleted list, within `budget` bytes when the
-/// title and the first item allow; items that do not fit are counted instead.
-fn alert_block(alert: &str, title: &str, items: &[String], budget: usize) -> String {
-    let mut out = format!("\n> [!{alert}]\n> {title}\n");
+/// A title and a bulleted list, in a GitHub alert when `alert` is given, within
+/// `budget` bytes when the title and the first item allow; items that do not fit are
+/// counted instead.
+fn list_block(alert: Option<&str>, title: &str, items: &[String], budget: usize) -> String {
+    let (mut out, quote) = match alert {
+        Some(alert) => (format!("\n> [!{alert}]\n> {title}\n"), "> "),
+        None => (format!("\n{title}\n\n"), ""),
+    };
     for (i, item) in items.iter().enumerate() {
-        let line = format!("> - {}\n", clip(item, MAX_ITEM));
+        let line = format!("{quote}- {}\n", clip(item, MAX_ITEM));
         let rest = items.len() - i - 1;
         // Room for this line and, if more follow, the line counting what is left out.
-        let more = if rest > 0 { more_line(rest).len() } else { 0 };
+        let more = if rest > 0 {
+            more_line(quote, rest).len()
+        } else {
+            0
+        };
         if i > 0 && out.len() + line.len() + more > budget {
-            out.push_str(&more_line(items.len() - i));
+            out.push_str(&more_line(quote, items.len() - i));
             break;
         }
         out.push_str(&line);
@@ -235,11 +300,11 @@ fn alert_block(alert: &str, title: &str, items: &[String], budget: usize) -> Str
     out
 }
 
-fn more_line(n: usize) -> String {
-    format!("> - … and {n} more: run `s3dest plan` (or see the CI log) for all of them.\n")
+fn more_line(quote: &str, n: usize) -> String {
+    format!("{quote}- … and {n} more: run `s3dest plan` (or see the CI log) for all of them.\n")
 }
 
-/// One change: a collapsible section with its reason and its diff.
+/// One change: a collapsible section with its reason, what it means and its diff.
 fn details(change: &Change) -> String {
     let lines: Vec<String> = diff_lines(change)
         .into_iter()
@@ -260,6 +325,15 @@ fn details(change: &Change) -> String {
         escape_html(&change.address.to_string()),
         escape_html(&one_line(&change.reason))
     );
+    let meaning = meaning::lines(change);
+    for line in &meaning {
+        let indent = "  ".repeat(line.depth);
+        let sign = line.sign.as_char();
+        let _ = writeln!(out, "{indent}- `{sign}` {}", one_line(&line.text));
+    }
+    if !meaning.is_empty() {
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "{fence}diff");
     for line in lines {
         let _ = writeln!(out, "{line}");
@@ -281,7 +355,7 @@ fn fence_for(lines: &[String]) -> String {
 
 /// The note ending a cut comment: how many changes are left out, and which, as far as
 /// `limit` allows.
-fn truncation_note(omitted: &[Change], total: usize, limit: usize, used: usize) -> String {
+fn truncation_note(omitted: &[&Change], total: usize, limit: usize, used: usize) -> String {
     let mut out = format!(
         "\n> [!NOTE]\n> **{} of {total} changes are not shown** to keep this comment under \
          {} characters. Run `s3dest plan` (or see the CI log) for the full plan.\n>\n> Not shown:\n",
@@ -291,9 +365,13 @@ fn truncation_note(omitted: &[Change], total: usize, limit: usize, used: usize) 
     for (i, change) in omitted.iter().enumerate() {
         let line = format!("> - `{} {}`\n", symbol(change.action), change.address);
         let rest = omitted.len() - i - 1;
-        let more = if rest > 0 { more_line(rest).len() } else { 0 };
+        let more = if rest > 0 {
+            more_line("> ", rest).len()
+        } else {
+            0
+        };
         if used + out.len() + line.len() + more > limit {
-            out.push_str(&more_line(omitted.len() - i));
+            out.push_str(&more_line("> ", omitted.len() - i));
             break;
         }
         out.push_str(&line);
@@ -572,7 +650,7 @@ mod tests {
         assert!(md.len() <= limit, "{} > {limit}", md.len());
         assert_well_formed(&md);
         // The summary first, then findings and errors, before any change.
-        assert!(md.starts_with("**s3dest** `acme`: **40** to create, **1** to update, **0** to replace, **1** to destroy.\n"));
+        assert!(md.starts_with("**s3dest** `acme`: **this plan cannot be applied** (1 error). Shown for review: **40** to create, **1** to update, **0** to replace, **1** to destroy.\n"));
         let first_details = md.find("<details>").unwrap();
         for must in [
             "> [!WARNING]\n> **Findings** (1 warning). Review before merging:",
@@ -596,9 +674,20 @@ mod tests {
             plan.changes.len()
         );
         assert!(md.contains(&note), "{}", &md[md.len() - 2_000..]);
-        assert!(md.contains(&format!("> - `+ {}`", plan.changes[shown].address)));
+        // The first left out is not among the details shown.
+        let marker = "> Not shown:\n> - `";
+        let not_shown = &md[md.find(marker).unwrap() + marker.len()..];
+        let first_omitted = &not_shown[..not_shown.find('`').unwrap()];
+        assert!(
+            first_omitted.starts_with("+ destination.d"),
+            "{first_omitted}"
+        );
+        assert!(
+            !md.contains(&format!("<code>{first_omitted}</code>")),
+            "{first_omitted}"
+        );
         let at_note = md.find("> [!NOTE]").unwrap();
-        assert!(md.rfind("</details>").unwrap() < at_note);
+        assert!(md.rfind("</details>").unwrap() < at_note, "{md}");
         // Details stop well before the limit, so a note always fits.
         assert!(at_note <= limit - (limit / 10).clamp(600, 6_000));
     }

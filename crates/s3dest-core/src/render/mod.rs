@@ -5,6 +5,8 @@
 mod access;
 mod json;
 mod markdown;
+mod meaning;
+mod outline;
 mod picture;
 mod several;
 mod text;
@@ -17,6 +19,7 @@ pub use several::{SpecSection, markdown_several, markdown_several_with_limit};
 pub use text::text;
 pub use view::view;
 
+use serde_json::Value;
 use similar::TextDiff;
 
 use crate::plan::{Action, Change, Resource};
@@ -43,9 +46,39 @@ pub fn verb(action: Action) -> &'static str {
 fn pretty(resource: &Option<Resource>) -> String {
     match resource {
         // A `Value` has only string keys: its serialization cannot fail.
-        Some(r) => serde_json::to_string_pretty(&view(r)).unwrap_or_default() + "\n",
+        Some(r) => {
+            serde_json::to_string_pretty(&without_secret_tags(view(r))).unwrap_or_default() + "\n"
+        }
         None => String::new(),
     }
+}
+
+/// The view with the value of any tag named like a secret hidden: people read the
+/// text and markdown plans in terminals and CI logs. (The JSON plan, a contract, is
+/// left as it is; s3dest writes no such tag.)
+fn without_secret_tags(mut view: Value) -> Value {
+    if let Some(Value::Object(tags)) = view.get_mut("tags") {
+        for (key, value) in tags.iter_mut() {
+            if looks_secret(key) {
+                *value = Value::String("(sensitive)".to_owned());
+            }
+        }
+    }
+    view
+}
+
+/// Whether a tag's name says its value is a secret.
+fn looks_secret(name: &str) -> bool {
+    const WORDS: [&str; 6] = [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "credential",
+        "private",
+    ];
+    let name = name.to_ascii_lowercase();
+    WORDS.iter().any(|word| name.contains(word))
 }
 
 /// A unified diff of the canonical pretty JSON views before and after: every line of a new

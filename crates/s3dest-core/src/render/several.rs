@@ -190,7 +190,7 @@ mod tests {
     fn plan(spec: &str, folders: usize) -> Plan {
         let changes = (0..folders)
             .map(|i| Change {
-                address: Address::part(&format!("d{i:04}"), Part::Folder),
+                address: Address::part(format!("d{i:04}"), Part::Folder),
                 action: Action::Create,
                 before: None,
                 after: Some(Resource::Folder {
