@@ -127,6 +127,11 @@ impl<'a> SourceText<'a> {
             .map_or(self.text.len() - offset.min(self.text.len()), |(i, _)| i)
     }
 
+    /// The whole text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The text a span covers.
     pub(crate) fn slice(&self, span: Span) -> &'a str {
         self.text
