@@ -9,6 +9,7 @@
 //! offending value (or at the key of what lacks a required field).
 
 mod diagnostic;
+mod json;
 mod model;
 mod names;
 mod raw;
@@ -22,6 +23,7 @@ mod validate;
 mod tests;
 
 pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
+pub use json::{DIAGNOSTICS_FORMAT_VERSION, diagnostics_json};
 pub use model::{
     AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, TrustVariant, Vendor,
     data_folder,
