@@ -28,8 +28,9 @@ use crate::tree::{Kind, NodeId, Tree};
 /// reading stops.
 const MAX_SKIPPED: usize = 100;
 /// The most text all the attempts at deserializing a spec may read together: a spec of the
-/// largest size is read again at most 16 times.
-const MAX_REREAD_BYTES: usize = 16 * crate::MAX_SPEC_BYTES;
+/// largest size is read at most 4 times, one of 1,000 destinations (300 KB) about 50 (a
+/// second or two when each error is near its end, each attempt reading up to it).
+const MAX_REREAD_BYTES: usize = 4 * crate::MAX_SPEC_BYTES;
 
 /// The spec as far as it could be read, and why not further.
 #[derive(Debug, Default)]

@@ -1725,6 +1725,15 @@ fn render_a_tab() {
     assert_eq!(carets.find('^'), Some(bar + 4), "{rendered}");
     assert!(!rendered.contains('\t'));
     insta::assert_snapshot!(rendered);
+    // A tab before the offending value, where YAML allows one: the carets are under it.
+    let yaml = with_header("  w:\n    vendor:\twalkmi\n    bucket: acme-exports\n    folder: w\n");
+    let rendered = render_diagnostics("s3dest.yaml", &yaml, &diagnostics(&yaml), false);
+    let source = rendered
+        .lines()
+        .find(|l| l.contains("| ") && l.contains("walkmi"))
+        .unwrap();
+    let carets = rendered.lines().find(|l| l.contains('^')).unwrap();
+    assert_eq!(source.find("walkmi"), carets.find("^^^^^^"), "{rendered}");
 }
 
 #[test]
@@ -1744,6 +1753,25 @@ fn syntax_errors_say_what_to_do() {
     let alias = with_header("  w:\n    vendor: *x\n");
     let diag = check_err(&alias, "unknown alias `*x`", 8, 13);
     assert_eq!(diag.span.len, 2);
+}
+
+#[test]
+fn reading_past_errors_stops_after_a_hundred() {
+    let destinations: String = (0..150)
+        .map(|i| {
+            format!(
+                "  w{i}: {{ vendor: walkme, bucket: acme-exports, folder: w{i}, colour: red }}\n"
+            )
+        })
+        .collect();
+    let diags = parse("s3dest.yaml", &with_header(&destinations)).unwrap_err();
+    // A hundred read past, and the next one; nothing is validated.
+    assert_eq!(diags.len(), 101, "{}", list(&diags));
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.message == "unknown field `colour` in a destination")
+    );
 }
 
 /// Bytes of `seed` and on, from a small linear congruential generator: the same inputs
