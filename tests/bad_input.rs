@@ -260,3 +260,83 @@ fn aliases_that_would_blow_a_spec_up_are_refused() {
     ));
     insta::assert_snapshot!(refused_by_every_command(&w));
 }
+
+/// A run as a whole: its exit code, stdout and stderr.
+fn whole(run: &support::Run) -> String {
+    format!(
+        "exit: {}\n--- stdout:\n{}--- stderr:\n{}",
+        run.code, run.stdout, run.stderr
+    )
+}
+
+/// Two unknown fields, a value of the wrong kind, a field indented less than its siblings,
+/// and a semantic error: all reported at once.
+const MANY_PROBLEMS: &str = "  w:\n    vendor: walkme\n    foldr: w\n    tags: [team]\n  bucket: acme-exports\n  x:\n    vendor: walkmi\n    bucket: acme-exports\n    folder: x\n    colour: red\n";
+
+#[test]
+fn validate_format_json_prints_the_diagnostics_object() {
+    let w = Workdir::new(&format!("{HEADER}{MANY_PROBLEMS}"));
+    let run = w.run_offline(&["validate", "--format", "json"]).expect(1);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value["valid"], false);
+    assert_eq!(value["diagnostics"].as_array().map(Vec::len), Some(5));
+    insta::assert_snapshot!(whole(&run));
+}
+
+#[test]
+fn validate_format_json_of_several_specs_prints_one_line_each() {
+    let w = Workdir::new(&format!("{HEADER}{MANY_PROBLEMS}"));
+    std::fs::write(
+        w.path("ok.yaml"),
+        "version: 1\nname: ok\naccount: \"111122223333\"\nbuckets: {}\ndestinations: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        w.path("unpinned.yaml"),
+        "version: 1\nname: unpinned\nbuckets: {}\ndestinations: {}\n",
+    )
+    .unwrap();
+    let run = w.run_offline(&[
+        "validate",
+        "ok.yaml",
+        "s3dest.yaml",
+        "unpinned.yaml",
+        "--format",
+        "json",
+    ]);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let summary: Vec<(&str, bool, usize)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["file"].as_str().unwrap_or_default(),
+                v["valid"].as_bool().unwrap_or_default(),
+                v["diagnostics"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ok.yaml", true, 0),
+            ("s3dest.yaml", false, 5),
+            ("unpinned.yaml", true, 1),
+        ]
+    );
+    assert_eq!(lines[2]["diagnostics"][0]["severity"], "warning");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn plan_format_json_of_an_invalid_spec_prints_the_diagnostics_object() {
+    let w = Workdir::new(&format!("{HEADER}{MANY_PROBLEMS}"));
+    // Offline: the spec is refused before anything would call AWS.
+    let run = w.run_offline(&["plan", "--format", "json"]).expect(1);
+    let validate = w.run_offline(&["validate", "--format", "json"]);
+    assert_eq!(run.stdout, validate.stdout);
+    insta::assert_snapshot!(whole(&run));
+}

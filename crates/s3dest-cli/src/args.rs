@@ -53,6 +53,10 @@ Exit codes: 0 every spec is valid, 1 otherwise.")]
         /// Spec files, or directories of `*.yaml`/`*.yml` specs.
         #[arg(default_value = "s3dest.yaml", value_name = "SPEC")]
         specs: Vec<PathBuf>,
+        /// `json`: each spec's diagnostics as a JSON object on stdout (one line per spec
+        /// when there are several); they are still rendered on stderr.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Show what apply would change in AWS.
     #[command(after_help = concat!("Examples:

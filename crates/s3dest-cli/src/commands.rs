@@ -20,7 +20,7 @@ use crate::{apply, runs};
 
 pub fn run(cli: Cli, ui: &Ui) -> Result<Exit> {
     match cli.command {
-        Command::Validate { specs } => validate(&specs, ui),
+        Command::Validate { specs, format } => validate(&specs, format, ui),
         Command::Plan {
             specs,
             format,
@@ -97,10 +97,20 @@ pub struct Loaded {
 /// Loads every spec the arguments name, printing each one's diagnostics. Any error stops
 /// the run here, before any AWS call, whichever spec it is in.
 pub fn load_specs(args: &[PathBuf], ui: &Ui) -> Result<Vec<Loaded>> {
+    load_specs_reporting(args, false, ui)
+}
+
+/// [`load_specs`]; with `json`, an invalid spec's diagnostics also go to stdout, as the
+/// diagnostics object.
+pub fn load_specs_reporting(args: &[PathBuf], json: bool, ui: &Ui) -> Result<Vec<Loaded>> {
     let paths = runs::spec_paths(args)?;
+    let report = Report {
+        json,
+        several: paths.len() > 1,
+    };
     let loaded = runs::load_all(&paths, "specs", ui, |path| {
-        let text = read_spec(path, ui)?;
-        let spec = load_spec(path, &text, ui)?;
+        let text = read_spec(path, report, ui)?;
+        let spec = check_spec(path, &text, report, ui)?.spec;
         Ok(vec![Loaded {
             path: path.to_owned(),
             text,
@@ -148,7 +158,7 @@ fn plan_command(
     jobs: u16,
     ui: &Ui,
 ) -> Result<Exit> {
-    let loaded = load_specs(args, ui)?;
+    let loaded = load_specs_reporting(args, format == PlanFormat::Json, ui)?;
     let specs: Vec<&Spec> = loaded.iter().map(|l| &l.spec).collect();
     let targets = Targets::parse(targets, &specs)?;
     targets.warn(ui);
@@ -522,15 +532,20 @@ fn import_command(name: &str, buckets: &[String], account: Option<&str>, ui: &Ui
 }
 
 /// `s3dest validate`: each spec checked offline; a spec pinned to no account is told so.
-fn validate(args: &[PathBuf], ui: &Ui) -> Result<Exit> {
+/// With `--format json`, each spec's diagnostics object on stdout instead of a sentence.
+fn validate(args: &[PathBuf], format: OutputFormat, ui: &Ui) -> Result<Exit> {
     let paths = runs::spec_paths(args)?;
+    let report = Report {
+        json: format == OutputFormat::Json,
+        several: paths.len() > 1,
+    };
     let mut exits = Vec::new();
     let mut valid = Vec::new();
     for path in &paths {
-        let checked = read_spec(path, ui).and_then(|text| {
-            let checked = check_spec(path, &text, ui)?;
+        let checked = read_spec(path, report, ui).and_then(|text| {
+            let checked = check_spec(path, &text, report, ui)?;
+            let name = shown(path);
             if !checked.advice.is_empty() {
-                let name = shown(path);
                 ui.info(&s3dest_spec::render_diagnostics(
                     &name,
                     &text,
@@ -538,6 +553,9 @@ fn validate(args: &[PathBuf], ui: &Ui) -> Result<Exit> {
                     ui.color_stderr,
                 ));
             }
+            let mut diags = [checked.warnings.as_slice(), &checked.advice].concat();
+            diags.sort_by_key(|d| d.span.offset);
+            report.print_json(&name, &diags, ui)?;
             Ok(checked.spec)
         });
         let spec = match (checked, paths.len()) {
@@ -551,13 +569,15 @@ fn validate(args: &[PathBuf], ui: &Ui) -> Result<Exit> {
                 continue;
             }
         };
-        ui.out(&format!(
-            "{} is valid: spec `{}`, {} bucket(s), {} destination(s).\n",
-            path.display(),
-            spec.name,
-            spec.buckets.len(),
-            spec.destinations.len()
-        ))?;
+        if !report.json {
+            ui.out(&format!(
+                "{} is valid: spec `{}`, {} bucket(s), {} destination(s).\n",
+                path.display(),
+                spec.name,
+                spec.buckets.len(),
+                spec.destinations.len()
+            ))?;
+        }
         exits.push(Exit::Success);
         valid.push((path, spec));
     }
@@ -652,31 +672,76 @@ fn too_large(path: &Path, limit: &Limit, size: &str) -> anyhow::Error {
     )
 }
 
-/// Reads a spec file: at most [`s3dest_spec::MAX_SPEC_BYTES`], UTF-8.
-fn read_spec(path: &Path, ui: &Ui) -> Result<String> {
-    let bytes = read_file(path, &SPEC)?;
-    Ok(spec_text(path, &bytes, ui)?.to_owned())
+/// Reads a spec file: at most [`s3dest_spec::MAX_SPEC_BYTES`], UTF-8. With `--format
+/// json`, a file that cannot be read gets its diagnostics object too.
+fn read_spec(path: &Path, report: Report, ui: &Ui) -> Result<String> {
+    let text = read_file(path, &SPEC)
+        .and_then(|bytes| Ok(decode_spec(path, &bytes, report, ui)?.to_owned()));
+    if let Err(err) = &text
+        && !err.is::<Reported>()
+    {
+        let unreadable = s3dest_spec::Diagnostic::whole_file(format!("{err:#}"));
+        report.print_json(&shown(path), &[unreadable], ui)?;
+    }
+    text
 }
 
 /// The text of a spec file's bytes; an error located at the first byte that is not UTF-8
 /// is printed like any other error in the spec.
 pub(crate) fn spec_text<'b>(path: &Path, bytes: &'b [u8], ui: &Ui) -> Result<&'b str> {
+    decode_spec(path, bytes, Report::TEXT, ui)
+}
+
+fn decode_spec<'b>(path: &Path, bytes: &'b [u8], report: Report, ui: &Ui) -> Result<&'b str> {
     if bytes.len() > s3dest_spec::MAX_SPEC_BYTES {
         return Err(too_large(path, &SPEC, &format!("{} bytes", bytes.len())));
     }
     s3dest_spec::decode(bytes).map_err(|err| {
         let name = shown(path);
-        report_spec_errors(&name, &err.text, &[err.diagnostic], ui)
+        report_spec_errors(&name, &err.text, &[err.diagnostic], report, ui)
     })
 }
 
 /// Parses and checks the spec; prints every diagnostic. Errors stop here, before any AWS call.
 pub fn load_spec(path: &Path, text: &str, ui: &Ui) -> Result<Spec> {
-    Ok(check_spec(path, text, ui)?.spec)
+    Ok(check_spec(path, text, Report::TEXT, ui)?.spec)
+}
+
+/// Where a spec's diagnostics go: rendered on stderr always; with `--format json`, also
+/// as the diagnostics object on stdout, pretty, or on one line with its `file` when the
+/// run has several specs (JSON Lines, as their plans are).
+#[derive(Debug, Clone, Copy)]
+struct Report {
+    json: bool,
+    several: bool,
+}
+
+impl Report {
+    const TEXT: Report = Report {
+        json: false,
+        several: false,
+    };
+
+    fn print_json(self, file: &str, diags: &[s3dest_spec::Diagnostic], ui: &Ui) -> Result<()> {
+        if !self.json {
+            return Ok(());
+        }
+        let mut value = s3dest_spec::diagnostics_json(file, diags);
+        let text = if self.several {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("file".to_owned(), file.into());
+            }
+            serde_json::to_string(&value)?
+        } else {
+            serde_json::to_string_pretty(&value)?
+        };
+        ui.out(&(text + "\n"))?;
+        Ok(())
+    }
 }
 
 /// [`load_spec`], with the advice only `validate` shows.
-fn check_spec(path: &Path, text: &str, ui: &Ui) -> Result<s3dest_spec::Checked> {
+fn check_spec(path: &Path, text: &str, report: Report, ui: &Ui) -> Result<s3dest_spec::Checked> {
     let name = shown(path);
     match s3dest_spec::parse(&name, text) {
         Ok(checked) => {
@@ -693,7 +758,7 @@ fn check_spec(path: &Path, text: &str, ui: &Ui) -> Result<s3dest_spec::Checked> 
                 ..checked
             })
         }
-        Err(diags) => Err(report_spec_errors(&name, text, &diags, ui)),
+        Err(diags) => Err(report_spec_errors(&name, text, &diags, report, ui)),
     }
 }
 
@@ -702,8 +767,12 @@ fn report_spec_errors(
     name: &str,
     text: &str,
     diags: &[s3dest_spec::Diagnostic],
+    report: Report,
     ui: &Ui,
 ) -> anyhow::Error {
+    if let Err(err) = report.print_json(name, diags, ui) {
+        return err;
+    }
     ui.info(&s3dest_spec::render_diagnostics(
         name,
         text,

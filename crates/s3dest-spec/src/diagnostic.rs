@@ -66,6 +66,18 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// An error about the file as a whole (it cannot be read, say), at its line 1,
+    /// column 1, as the spec's other whole-file errors are.
+    pub fn whole_file(message: impl Into<String>) -> Self {
+        let span = Span {
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 0,
+        };
+        Diagnostic::error(span, message)
+    }
 }
 
 impl fmt::Display for Severity {
@@ -125,6 +137,11 @@ impl<'a> SourceText<'a> {
             .char_indices()
             .nth(chars)
             .map_or(self.text.len() - offset.min(self.text.len()), |(i, _)| i)
+    }
+
+    /// The whole text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
     }
 
     /// The text a span covers.
@@ -236,7 +253,7 @@ pub fn render_diagnostics(
 const MAX_MESSAGE_CHARS: usize = 300;
 
 /// A message cut in the middle when it is over [`MAX_MESSAGE_CHARS`].
-fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
     let chars = message.chars().count();
     if chars <= MAX_MESSAGE_CHARS {
         return message.into();

@@ -2,24 +2,29 @@
 //!
 //! Pure: no I/O beyond the text the caller passes in, no AWS, no async. Parsing happens in
 //! two stages: serde-saphyr deserializes the text into flat raw types that keep the span of
-//! every value (syntax errors, duplicate keys, unknown fields and wrong types stop there, with
-//! their location); then validation turns the raw types into a [`Spec`], collecting every
-//! semantic problem at once, each pointing at the offending value (or at the key of what lacks
-//! a required field).
+//! every value; an unknown field, a value of the wrong kind or a duplicate key is reported
+//! and blanked out of the text, and the rest deserialized again (`recover`), so that every
+//! one is reported (a syntax error or a limit stops it there). Then validation turns the raw
+//! types into a [`Spec`], collecting every semantic problem at once, each pointing at the
+//! offending value (or at the key of what lacks a required field).
 
 mod diagnostic;
+mod json;
 mod model;
 mod names;
 mod raw;
+mod recover;
 mod schema;
 pub mod starter;
 mod suggest;
+mod tree;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
 pub use diagnostic::{Diagnostic, NotUtf8, Severity, Span, decode, render_diagnostics};
+pub use json::{DIAGNOSTICS_FORMAT_VERSION, diagnostics_json};
 pub use model::{
     AssumeRole, Auth, BucketSpec, Destination, Principal, Scope, Spec, SpecFile, TrustVariant,
     Vendor, data_folder,
@@ -60,8 +65,17 @@ pub fn parse(file_name: &str, text: &str) -> Result<Checked, Vec<Diagnostic>> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(vec![too_large(text.len(), &source)]);
     }
-    let raw = raw::from_yaml(text, &source).map_err(|d| vec![d])?;
-    let (spec, mut diags, advice) = validate::validate(raw, text, &source);
+    if raw::is_blank(text) {
+        return Err(vec![raw::empty_spec(&source)]);
+    }
+    let read = recover::read(text, &source);
+    let mut diags = read.diagnostics;
+    let Some(raw) = read.raw else {
+        diags.sort_by_key(|d| d.span.offset);
+        return Err(diags);
+    };
+    let (spec, semantic, advice) = validate::validate(raw, text, &source, &read.unreadable);
+    diags.extend(semantic);
     diags.sort_by_key(|d| d.span.offset);
     match spec {
         Some(spec) if !diags.iter().any(Diagnostic::is_error) => Ok(Checked {

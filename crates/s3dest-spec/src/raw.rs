@@ -291,15 +291,18 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
     }
 }
 
-/// Deserializes the text; a failure is one diagnostic located where the deserializer stopped.
-pub(crate) fn from_yaml(text: &str, source: &SourceText<'_>) -> Result<RawSpec, Diagnostic> {
-    if is_blank(text) {
-        return Err(
-            Diagnostic::error(source.span(0, 0), "the spec is empty").with_help(
-                "a spec is a YAML mapping with `version: 1`, `name`, `buckets` and `destinations`",
-            ),
-        );
-    }
+/// Deserializes the text as it is: the deserializer stops at the first problem, which
+/// [`yaml_error`] turns into a diagnostic (`recover` takes it from there).
+pub(crate) fn deserialize(text: &str) -> Result<RawSpec, YamlError> {
+    deserialize_as::<RawSpec>(text)
+}
+
+/// The first error of the text as YAML, whatever its shape (a syntax error, a limit).
+pub(crate) fn yaml_syntax_error(text: &str) -> Option<YamlError> {
+    deserialize_as::<de::IgnoredAny>(text).err()
+}
+
+fn deserialize_as<T: de::DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
@@ -310,8 +313,64 @@ pub(crate) fn from_yaml(text: &str, source: &SourceText<'_>) -> Result<RawSpec, 
     };
     // Comments are never read: not keeping their text saves memory.
     options.emit_comments = false;
-    serde_saphyr::from_str_with_options::<RawSpec>(text, options)
-        .map_err(|err| yaml_error(&err, text, source))
+    serde_saphyr::from_str_with_options::<T>(text, options)
+}
+
+/// The error for a text that holds no YAML node.
+pub(crate) fn empty_spec(source: &SourceText<'_>) -> Diagnostic {
+    Diagnostic::error(source.span(0, 0), "the spec is empty").with_help(
+        "a spec is a YAML mapping with `version: 1`, `name`, `buckets` and `destinations`",
+    )
+}
+
+/// The fields of a raw type, as its `Deserialize` derive declares them: the one list of
+/// them, that the messages about fields in the wrong place use too.
+pub(crate) fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    // It always fails: it only records what the derive asks for.
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// The fields of the top level, a bucket, a destination and an `assume_role` mapping.
+pub(crate) fn top_level_fields() -> &'static [&'static str] {
+    field_names::<RawSpec>()
+}
+pub(crate) fn bucket_fields() -> &'static [&'static str] {
+    field_names::<RawBucket>()
+}
+pub(crate) fn destination_fields() -> &'static [&'static str] {
+    field_names::<RawDestination>()
+}
+pub(crate) fn assume_role_fields() -> &'static [&'static str] {
+    field_names::<RawAssumeRoleMapping>()
+}
+
+/// A deserializer that records the fields a struct asks for, and fails.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("fields recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
 }
 
 /// The most that the values of a spec may add up to, counting each alias (`*name`) as the
@@ -345,7 +404,7 @@ fn budget() -> serde_saphyr::Budget {
 }
 
 /// True when the text holds no YAML node: only blank lines, comments and document markers.
-fn is_blank(text: &str) -> bool {
+pub(crate) fn is_blank(text: &str) -> bool {
     text.lines().all(|line| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
@@ -382,11 +441,8 @@ pub(crate) fn span_of(location: serde_saphyr::Location, source: &SourceText<'_>)
     source.span(offset, len)
 }
 
-const TOP_FIELDS: &str = "version";
-const BUCKET_FIELDS: &str = "create";
-const DESTINATION_FIELDS: &str = "vendor";
-
-fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnostic {
+/// What a deserializer error says, located in the original text.
+pub(crate) fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnostic {
     let mut err = err.without_snippet();
     if let YamlError::AliasError { error, .. } = err {
         err = error.without_snippet();
@@ -399,12 +455,14 @@ fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnosti
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {
-            let place = if expected.contains(&TOP_FIELDS) {
+            let place = if expected == top_level_fields() {
                 "at the top level"
-            } else if expected.contains(&BUCKET_FIELDS) {
+            } else if expected == bucket_fields() {
                 "in a bucket"
-            } else if expected.contains(&DESTINATION_FIELDS) {
+            } else if expected == destination_fields() {
                 "in a destination"
+            } else if expected == assume_role_fields() {
+                "in `assume_role`"
             } else {
                 "here"
             };
@@ -458,6 +516,29 @@ fn yaml_error(err: &YamlError, text: &str, source: &SourceText<'_>) -> Diagnosti
             Diagnostic::error(span, format!("invalid number `{found}`"))
                 .with_help("expected a whole number, such as `90`")
         }
+        YamlError::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } if matches!(unexpected.as_str(), "sequence" | "map") => {
+            let found = if unexpected == "sequence" {
+                "a list"
+            } else {
+                "a mapping"
+            };
+            Diagnostic::error(span, format!("expected {expected}, found {found}"))
+        }
+        YamlError::UnknownAnchor { .. } => {
+            let alias = alias_at(text, span.offset);
+            let name = alias.trim_start_matches('*');
+            Diagnostic::error(
+                source.span(span.offset, alias.len()),
+                format!("unknown alias `{alias}`"),
+            )
+            .with_help(format!(
+                "`{alias}` repeats the value marked `&{name}` before it, and no value is marked so"
+            ))
+        }
         YamlError::Budget { breach, .. } => too_complex(breach, span),
         YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
@@ -502,7 +583,7 @@ fn too_complex(breach: &serde_saphyr::budget::BudgetBreach, span: Span) -> Diagn
     too_complex_help(span, what)
 }
 
-fn too_complex_help(span: Span, what: String) -> Diagnostic {
+pub(crate) fn too_complex_help(span: Span, what: String) -> Diagnostic {
     Diagnostic::error(
         span,
         format!("the spec is too large or too complex to read: {what}"),
@@ -516,6 +597,17 @@ fn too_complex_help(span: Span, what: String) -> Diagnostic {
 fn multiple_documents(span: Span) -> Diagnostic {
     Diagnostic::error(span, "the spec must be a single YAML document")
         .with_help("remove the `---` line and what follows it, or move it to its own file")
+}
+
+/// The alias token (`*name`) at byte `offset`.
+fn alias_at(text: &str, offset: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or_default();
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .map_or(rest.len(), |(i, _)| i);
+    &rest[..end]
 }
 
 fn lower_first(s: &str) -> String {

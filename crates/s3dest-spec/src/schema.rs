@@ -514,4 +514,36 @@ mod tests {
         let vendor = &destination["properties"]["vendor"]["enum"];
         assert_eq!(vendor.as_array().map(Vec::len), Some(Vendor::all().count()));
     }
+
+    /// The field names the messages about misplaced fields use are the schema's.
+    #[test]
+    fn the_field_lists_are_the_schemas_properties() {
+        use crate::raw::{assume_role_fields, bucket_fields, destination_fields, top_level_fields};
+        let schema = json_schema();
+        let properties = |schema: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = schema["properties"]
+                .as_object()
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            keys.sort();
+            keys
+        };
+        let sorted = |fields: &[&str]| -> Vec<String> {
+            let mut fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+            fields.sort();
+            fields
+        };
+        let definitions = &schema["definitions"];
+        assert_eq!(sorted(top_level_fields()), properties(&schema));
+        assert_eq!(sorted(bucket_fields()), properties(&definitions["Bucket"]));
+        assert_eq!(
+            sorted(destination_fields()),
+            properties(&definitions["Destination"])
+        );
+        assert_eq!(
+            sorted(assume_role_fields()),
+            properties(&definitions["AssumeRole"])
+        );
+        assert!(destination_fields().contains(&"vendor"));
+    }
 }

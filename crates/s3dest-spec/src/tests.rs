@@ -1547,6 +1547,407 @@ fn columns_count_characters() {
     );
 }
 
+// --- structural errors, all at once ------------------------------------------------------------
+
+/// (line, column, message) of every diagnostic.
+fn located(diags: &[Diagnostic]) -> Vec<(usize, usize, String)> {
+    diags
+        .iter()
+        .map(|d| (d.span.line, d.span.column, d.message.clone()))
+        .collect()
+}
+
+fn at(line: usize, column: usize, message: &str) -> (usize, usize, String) {
+    (line, column, message.to_owned())
+}
+
+/// Three unknown fields and a value of the wrong kind, in two destinations, and a semantic
+/// error in a third.
+const STRUCTURAL: &str = "\
+version: 1
+name: acme
+buckets:
+  acme-exports: { create: true, public: false }
+destinations:
+  w:
+    vendor: walkme
+    bucket: acme-exports
+    foldr: w
+    tags: [team, data]
+  pendo:
+    vendr: pendo-data-sync
+    bucket: acme-exports
+    folder: pendo
+  x:
+    vendor: walkmi
+    bucket: acme-exports
+    folder: x
+";
+
+#[test]
+fn every_structural_error_is_reported_with_the_semantic_ones() {
+    let diags = parse("s3dest.yaml", STRUCTURAL).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(4, 33, "unknown field `public` in a bucket"),
+            at(9, 5, "unknown field `foldr` in a destination"),
+            at(10, 11, "expected a mapping, found a list"),
+            at(12, 5, "unknown field `vendr` in a destination"),
+            at(16, 13, "unknown vendor `walkmi`"),
+        ],
+        "{}",
+        list(&diags)
+    );
+    // Each says what to do.
+    assert!(diags.iter().all(|d| d.help.is_some()), "{diags:#?}");
+    assert!(help(&diags[2]).starts_with("`tags` is a mapping of tag names to values"));
+    insta::assert_snapshot!(rendered(STRUCTURAL));
+}
+
+#[test]
+fn a_field_that_is_misspelt_or_of_the_wrong_kind_is_not_missing_too() {
+    // `foldr` is `folder` misspelt and `vendor` is unreadable: neither is missing as well.
+    let yaml = with_header("  w:\n    vendor: [walkme]\n    bucket: acme-exports\n    foldr: w\n");
+    let diags = parse("s3dest.yaml", &yaml).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(8, 13, "expected a string, found a list"),
+            at(10, 5, "unknown field `foldr` in a destination"),
+        ],
+        "{}",
+        list(&diags)
+    );
+    // A field that is not a misspelling of a missing one does not excuse it.
+    let yaml = with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n    colour: red\n");
+    check_err(&yaml, "destination `w` has no `folder`", 7, 3);
+    // At the top level too; and a bucket of the wrong kind is still declared.
+    let yaml = "version: 1\nnmae: acme\nbuckets:\n  acme-exports: [x]\ndestinations:\n  w: { vendor: walkme, bucket: acme-exports, folder: w }\n";
+    let diags = parse("s3dest.yaml", yaml).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(2, 1, "unknown field `nmae` at the top level"),
+            at(4, 17, "expected a mapping, found a list"),
+        ],
+        "{}",
+        list(&diags)
+    );
+}
+
+#[test]
+fn every_duplicate_key_is_reported() {
+    let yaml = with_header(&format!(
+        "{PENDO}    folder: again\n  w: {{ vendor: walkme, bucket: acme-exports, folder: w, folder: x }}\n"
+    ));
+    let diags = parse("s3dest.yaml", &yaml).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(13, 5, "duplicate key `folder`"),
+            at(14, 57, "duplicate key `folder`"),
+        ],
+        "{}",
+        list(&diags)
+    );
+}
+
+#[test]
+fn a_destination_field_indented_less_is_read_as_a_destination() {
+    let yaml = with_header("  w:\n    vendor: walkme\n    folder: w\n  bucket: acme-exports\n");
+    let diag = only_error(&yaml);
+    assert_eq!(
+        (diag.span.line, diag.span.column, diag.message.as_str()),
+        (
+            10,
+            3,
+            "`bucket` is indented less than its siblings: it was read as a new destination"
+        )
+    );
+    assert_eq!(
+        help(&diag),
+        "indent it 4 spaces, as `vendor` is on line 8, to make it a field of destination `w`"
+    );
+    // A mapping: `tags` indented with what is under it.
+    let tags = with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n  tags:\n    team: data\n",
+    );
+    check_err(&tags, "`tags` is indented less than its siblings", 11, 3);
+    // Misspelt as well.
+    let misspelt = with_header("  w:\n    vendor: walkme\n    bucket: acme-exports\n  foldr: w\n");
+    let diag = only_error(&misspelt);
+    assert!(
+        help(&diag).starts_with("did you mean `folder`? indent it 4 spaces"),
+        "{diag:?}"
+    );
+    // Under a destination written `{ ... }`, or with no destination above it.
+    let flow = with_header("  w: { vendor: walkme, folder: w }\n  bucket: acme-exports\n");
+    assert_eq!(
+        help(&only_error(&flow)),
+        "move it into the `{ ... }` of destination `w` on line 7, to make it one of its fields"
+    );
+    let nameless = with_header("  vendor: walkme\n  bucket: acme-exports\n  folder: w\n");
+    let diags = parse("s3dest.yaml", &nameless).unwrap_err();
+    assert_eq!(diags.len(), 3, "{}", list(&diags));
+    assert!(
+        diags.iter().all(|d| d
+            .message
+            .ends_with("is a field of a destination: it was read as a destination's name")),
+        "{}",
+        list(&diags)
+    );
+    // A destination named like a field, with fields, is a destination.
+    check_ok(&with_header(
+        "  bucket: { vendor: walkme, bucket: acme-exports, folder: b }\n",
+    ));
+    // Written as its vendor: not a misplaced field.
+    let vendor = with_header("  pendo: pendo-data-sync\n");
+    let diag = check_err(
+        &vendor,
+        "expected a mapping, found `pendo-data-sync`",
+        7,
+        10,
+    );
+    assert!(help(&diag).starts_with("a destination is a mapping of its fields"));
+}
+
+#[test]
+fn a_field_indented_less_in_the_middle_of_its_siblings_is_located() {
+    // The line after it, indented as it should be, is a syntax error: both are reported.
+    let yaml = with_header("  w:\n    vendor: walkme\n  bucket: acme-exports\n    folder: w\n");
+    let diags = parse("s3dest.yaml", &yaml).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(
+                9,
+                3,
+                "`bucket` is indented less than its siblings: it was read as a new destination"
+            ),
+            at(
+                10,
+                11,
+                "invalid YAML: mapping values are not allowed in this context"
+            ),
+        ],
+        "{}",
+        list(&diags)
+    );
+}
+
+#[test]
+fn fields_at_the_wrong_level_are_located() {
+    let top = with_header("  w:\n    vendor: walkme\n    folder: w\nbucket: acme-exports\n");
+    let diag = only_error(&top);
+    assert_eq!(
+        (diag.span.line, diag.span.column, diag.message.as_str()),
+        (
+            10,
+            1,
+            "`bucket` is a field of a destination: it is indented too little"
+        )
+    );
+    assert_eq!(
+        help(&diag),
+        "indent it 4 spaces, as `vendor` is on line 8, to make it a field of destination `w`"
+    );
+    let region = with_header(
+        "  w:\n    vendor: walkme\n    bucket: acme-exports\n    folder: w\n  region: us-east-1\n",
+    );
+    let diag = only_error(&region);
+    assert_eq!(
+        diag.message,
+        "`region` is a top-level field: it is indented too much, and was read as a destination"
+    );
+    assert_eq!(
+        help(&diag),
+        "unindent it to the start of the line, as `destinations:` is on line 6, to make it a \
+         top-level field"
+    );
+    // `destinations:` indented under `buckets:`: not missing as well.
+    let nested = "version: 1\nname: acme\nbuckets:\n  acme-exports: {}\n  destinations:\n    w: { vendor: walkme, bucket: acme-exports, folder: w }\n";
+    let diag = only_error(nested);
+    assert_eq!((diag.span.line, diag.span.column), (5, 3));
+    assert_eq!(
+        diag.message,
+        "`destinations` is a top-level field: it is indented too much, and was read as a bucket"
+    );
+    // A bucket's field indented less.
+    let create =
+        "version: 1\nname: acme\nbuckets:\n  acme-exports:\n  create: true\ndestinations: {}\n";
+    let diag = only_error(create);
+    assert_eq!(
+        (diag.span.line, diag.message.as_str()),
+        (
+            5,
+            "`create` is indented less than its siblings: it was read as a new bucket"
+        )
+    );
+    assert_eq!(
+        help(&diag),
+        "indent it 4 spaces, under `acme-exports:` on line 4, to make it a field of bucket \
+         `acme-exports`"
+    );
+}
+
+#[test]
+fn a_tab_is_pointed_at() {
+    let yaml = with_header("  w:\n\tvendor: walkme\n");
+    let diag = only_error(&yaml);
+    assert_eq!((diag.span.line, diag.span.column, diag.span.len), (8, 1, 1));
+    assert_eq!(
+        diag.message,
+        "a tab indents this line: YAML indents with spaces only"
+    );
+    // After spaces, and after another error.
+    let yaml = with_header("  w:\n    vendr: walkme\n  \t  bucket: acme-exports\n");
+    let diags = parse("s3dest.yaml", &yaml).unwrap_err();
+    assert_eq!(
+        located(&diags),
+        [
+            at(8, 5, "unknown field `vendr` in a destination"),
+            at(
+                9,
+                3,
+                "a tab indents this line: YAML indents with spaces only"
+            ),
+        ],
+        "{}",
+        list(&diags)
+    );
+}
+
+#[test]
+fn render_a_tab() {
+    // The tab shows as spaces on both lines: the carets are under it.
+    let rendered = rendered(&with_header(
+        "  w:\n    vendor: walkme\n  \t  bucket: acme-exports\n",
+    ));
+    let lines: Vec<&str> = rendered.lines().collect();
+    let source = lines.iter().find(|l| l.contains("bucket:")).unwrap();
+    let carets = lines.iter().find(|l| l.contains('^')).unwrap();
+    let bar = source.find('|').unwrap();
+    assert_eq!(&source[bar..bar + 4], "|   ");
+    assert_eq!(carets.find('^'), Some(bar + 4), "{rendered}");
+    assert!(!rendered.contains('\t'));
+    insta::assert_snapshot!(rendered);
+    // A tab before the offending value, where YAML allows one: the carets are under it.
+    let yaml = with_header("  w:\n    vendor:\twalkmi\n    bucket: acme-exports\n    folder: w\n");
+    let rendered = render_diagnostics("s3dest.yaml", &yaml, &diagnostics(&yaml), false);
+    let source = rendered
+        .lines()
+        .find(|l| l.contains("| ") && l.contains("walkmi"))
+        .unwrap();
+    let carets = rendered.lines().find(|l| l.contains('^')).unwrap();
+    assert_eq!(source.find("walkmi"), carets.find("^^^^^^"), "{rendered}");
+}
+
+#[test]
+fn syntax_errors_say_what_to_do() {
+    let more = with_header("  w:\n    vendor: walkme\n      bucket: acme-exports\n");
+    let diag = check_err(&more, "mapping values are not allowed", 9, 13);
+    assert!(help(&diag).starts_with("this line is indented more than the line above it"));
+    let colon = with_header("  w:\n    vendor: walkme: x\n");
+    let diag = check_err(&colon, "mapping values are not allowed", 8, 19);
+    assert!(help(&diag).starts_with("a value that holds `: ` must be quoted"));
+    let unclosed = with_header("  w: { vendor: walkme\n");
+    let diag = check_err(&unclosed, "unclosed bracket", 7, 6);
+    assert_eq!(
+        help(&diag),
+        "close the `{` with a `}` (on the same line, or a later one)"
+    );
+    let alias = with_header("  w:\n    vendor: *x\n");
+    let diag = check_err(&alias, "unknown alias `*x`", 8, 13);
+    assert_eq!(diag.span.len, 2);
+}
+
+#[test]
+fn reading_past_errors_stops_after_a_hundred() {
+    let destinations: String = (0..150)
+        .map(|i| {
+            format!(
+                "  w{i}: {{ vendor: walkme, bucket: acme-exports, folder: w{i}, colour: red }}\n"
+            )
+        })
+        .collect();
+    let diags = parse("s3dest.yaml", &with_header(&destinations)).unwrap_err();
+    // A hundred read past, and the next one; nothing is validated.
+    assert_eq!(diags.len(), 101, "{}", list(&diags));
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.message == "unknown field `colour` in a destination")
+    );
+}
+
+/// Bytes of `seed` and on, from a small linear congruential generator: the same inputs
+/// every run.
+fn pseudo_random(seed: u64) -> impl Iterator<Item = u64> {
+    std::iter::successors(Some(seed), |x| {
+        Some(
+            x.wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407),
+        )
+    })
+    .map(|x| x >> 33)
+}
+
+/// Spec texts broken in every way an edit breaks them, for the tests that parsing never
+/// panics.
+fn mangled(base: &str, count: usize) -> Vec<String> {
+    const INSERTS: [&str; 12] = [
+        "\t", " ", "  ", ":", "- ", "[", "{", "}", "\n", "&a ", "*a", "x: [1]\n",
+    ];
+    let mut random = pseudo_random(7);
+    let mut next = move |n: usize| (random.next().unwrap_or(0) as usize) % n.max(1);
+    (0..count)
+        .map(|_| {
+            let mut text = base.to_owned();
+            for _ in 0..1 + next(3) {
+                let chars: Vec<(usize, char)> = text.char_indices().collect();
+                let at = chars.get(next(chars.len())).map_or(0, |(i, _)| *i);
+                match next(3) {
+                    0 => text.insert_str(at, INSERTS[next(INSERTS.len())]),
+                    1 => {
+                        text.remove(at);
+                    }
+                    _ => {
+                        // Move a line in or out by two spaces.
+                        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                        if text[line_start..].starts_with("  ") {
+                            text.replace_range(line_start..line_start + 2, "");
+                        } else {
+                            text.insert_str(line_start, "  ");
+                        }
+                    }
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+#[test]
+fn mangled_specs_never_panic_and_always_say_where() {
+    for base in [EXAMPLE, STRUCTURAL] {
+        for text in mangled(base, 1_000) {
+            let diags = match parse("s3dest.yaml", &text) {
+                Ok(checked) => checked.warnings,
+                Err(diags) => {
+                    assert!(diags.iter().any(Diagnostic::is_error), "{text}");
+                    diags
+                }
+            };
+            for diag in &diags {
+                assert!(diag.span.offset + diag.span.len <= text.len(), "{text}");
+                assert!(text.is_char_boundary(diag.span.offset), "{text}");
+            }
+            let _ = render_diagnostics("s3dest.yaml", &text, &diags, false);
+        }
+    }
+}
+
 // --- rendering -----------------------------------------------------------------------------------
 
 fn rendered(yaml: &str) -> String {
@@ -1663,7 +2064,7 @@ fn aliases_cannot_blow_a_spec_up() {
         err.message
     );
     // Aliases of aliases (a billion laughs): no field of a spec holds a list of lists, so
-    // the first nested list stops it.
+    // each nested list is refused where it starts, before any alias in it is read.
     let mut laughs = String::from(
         "version: 1\nname: acme\nbuckets: {}\ndestinations:\n  c:\n    vendor: custom\n    bucket: b\n    folder: f\n    tags:\n      l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n",
     );
@@ -1671,11 +2072,13 @@ fn aliases_cannot_blow_a_spec_up() {
         let prev = vec![format!("*l{}", i - 1); 10].join(", ");
         laughs += &format!("      l{i}: &l{i} [{prev}]\n");
     }
-    let err = only_error(&laughs);
-    assert_eq!(
-        (err.span.line, err.message.as_str()),
-        (10, "expected a string, found a list")
-    );
+    let diags = parse("s3dest.yaml", &laughs).expect_err("the spec must be refused");
+    let lists: Vec<usize> = diags
+        .iter()
+        .filter(|d| d.message == "expected a string, found a list")
+        .map(|d| d.span.line)
+        .collect();
+    assert_eq!(lists, (10..20).collect::<Vec<_>>(), "{}", list(&diags));
 }
 
 /// Nothing in a spec nests deeper than a few levels: deeper YAML stops at the first value
@@ -1688,8 +2091,12 @@ fn deep_nesting_is_refused_without_recursing() {
             open.repeat(100_000),
             close.repeat(100_000)
         );
-        let err = only_error(&yaml);
-        assert_eq!(err.span.line, 7, "{open}: {}", err.message);
+        let diags = parse("s3dest.yaml", &yaml).expect_err("the spec must be refused");
+        assert!(
+            diags.iter().all(|d| d.span.line == 7),
+            "{open}: {}",
+            list(&diags)
+        );
     }
     let block: String = (1..5_000)
         .map(|i| format!("{}- \n", "  ".repeat(i)))

@@ -23,21 +23,24 @@ use crate::raw::{
     Entries, Maybe, Paths, RawAssumeRole, RawBucket, RawDestination, RawSpec, first_node_offset,
     span_of,
 };
+use crate::recover::{Owner, Unreadable};
 use crate::suggest::did_you_mean;
 
 const EXTERNAL_ID_HELP: &str =
     "an external ID has 2-1224 characters: letters, digits and `_ + = , . @ : / -`";
 
 /// Checks `raw`; the spec is `Some` only when no error was found, and the advice only
-/// then.
+/// then. What `unreadable` names is not reported missing.
 pub(crate) fn validate(
     raw: RawSpec,
     text: &str,
     source: &SourceText<'_>,
+    unreadable: &Unreadable,
 ) -> (Option<Spec>, Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut checker = Checker {
         source,
         diags: Vec::new(),
+        unreadable,
     };
     let name_span = raw.name.as_ref().map(|n| checker.span(n));
     let spec = checker.spec(raw, text);
@@ -76,6 +79,8 @@ fn unpinned(spec: &Spec, name: Span) -> Diagnostic {
 struct Checker<'s, 't> {
     source: &'s SourceText<'t>,
     diags: Vec<Diagnostic>,
+    /// Fields written but unreadable, reported already: not reported missing too.
+    unreadable: &'s Unreadable,
 }
 
 /// What the cross-destination checks need to know of one destination, even a broken one.
@@ -114,6 +119,28 @@ impl Checker<'_, '_> {
         self.diags.push(diag);
     }
 
+    /// Reports `owner`'s `field` missing, unless it is written but unreadable.
+    fn missing(&mut self, owner: Owner, field: &str, diag: Diagnostic) {
+        if !self.unreadable.has(&owner, field) {
+            self.push(diag);
+        }
+    }
+
+    /// Reports a destination's `field` missing, unless it is written but unreadable.
+    fn missing_in(&mut self, destination: &str, field: &str, diag: Diagnostic) {
+        self.missing(Owner::Destination(destination.to_owned()), field, diag);
+    }
+
+    /// Reports a destination empty, unless what it has is unreadable.
+    fn empty(&mut self, destination: &str, diag: Diagnostic) {
+        if !self
+            .unreadable
+            .any(&Owner::Destination(destination.to_owned()))
+        {
+            self.push(diag);
+        }
+    }
+
     fn span<T>(&self, spanned: &Spanned<T>) -> Span {
         span_of(spanned.referenced, self.source)
     }
@@ -132,7 +159,9 @@ impl Checker<'_, '_> {
         let doc = self.source.span(start, first_key_len);
 
         match &raw.version {
-            None => self.push(
+            None => self.missing(
+                Owner::TopLevel,
+                "version",
                 Diagnostic::error(doc, "missing field `version`")
                     .with_help("a spec starts with `version: 1`"),
             ),
@@ -157,10 +186,14 @@ impl Checker<'_, '_> {
 
         let name = match &raw.name {
             None => {
-                self.push(Diagnostic::error(doc, "missing field `name`").with_help(
-                    "`name` identifies the spec: s3dest tags everything it owns with \
+                self.missing(
+                    Owner::TopLevel,
+                    "name",
+                    Diagnostic::error(doc, "missing field `name`").with_help(
+                        "`name` identifies the spec: s3dest tags everything it owns with \
                          `s3dest:spec: <name>`",
-                ));
+                    ),
+                );
                 None
             }
             Some(name) => {
@@ -191,20 +224,27 @@ impl Checker<'_, '_> {
 
         let buckets = match raw.buckets {
             Maybe::Missing => {
-                self.push(Diagnostic::error(doc, "missing field `buckets`").with_help(
-                    "declare the buckets the destinations write into, or write `buckets: {}`",
-                ));
+                self.missing(
+                    Owner::TopLevel,
+                    "buckets",
+                    Diagnostic::error(doc, "missing field `buckets`").with_help(
+                        "declare the buckets the destinations write into, or write `buckets: {}`",
+                    ),
+                );
                 Entries(Vec::new())
             }
             Maybe::Null => Entries(Vec::new()),
             Maybe::Value(entries) => entries,
         };
-        let declared: Vec<String> = buckets.0.iter().map(|(k, _)| k.value.clone()).collect();
+        let mut declared: Vec<String> = buckets.0.iter().map(|(k, _)| k.value.clone()).collect();
+        declared.extend(self.unreadable.buckets().map(str::to_owned));
         let buckets = self.buckets(buckets);
 
         let destinations = match raw.destinations {
             Maybe::Missing => {
-                self.push(
+                self.missing(
+                    Owner::TopLevel,
+                    "destinations",
                     Diagnostic::error(doc, "missing field `destinations`")
                         .with_help("declare the export destinations, or write `destinations: {}`"),
                 );
@@ -277,7 +317,9 @@ impl Checker<'_, '_> {
                     mapping.external_id.as_ref(),
                 ),
                 None => {
-                    self.push(
+                    self.missing(
+                        Owner::AssumeRole,
+                        "arn",
                         Diagnostic::error(span, "`assume_role` has no `arn`")
                             .with_help("write `arn: arn:aws:iam::ACCOUNT:role/NAME`"),
                     );
@@ -454,7 +496,8 @@ impl Checker<'_, '_> {
         }
 
         let Some(raw) = raw else {
-            self.push(
+            self.empty(
+                &name,
                 Diagnostic::error(key_span, format!("destination `{name}` is empty")).with_help(
                     "a destination needs at least `vendor`, `bucket` and (for most vendors) \
                      `folder`",
@@ -466,7 +509,9 @@ impl Checker<'_, '_> {
         // vendor
         let vendor = match &raw.vendor {
             None => {
-                self.push(
+                self.missing_in(
+                    &name,
+                    "vendor",
                     Diagnostic::error(key_span, format!("destination `{name}` has no `vendor`"))
                         .with_help(format!("set `vendor:` to one of: {}", vendor_list())),
                 );
@@ -562,14 +607,17 @@ impl Checker<'_, '_> {
                 } else {
                     format!("declared buckets: {}", quoted_list(declared_buckets))
                 };
-                self.push(
+                self.missing_in(
+                    &name,
+                    "bucket",
                     Diagnostic::error(key_span, format!("destination `{name}` has no `bucket`"))
                         .with_help(help),
                 );
                 None
             }
             Some(b) => {
-                if !declared_buckets.contains(&b.value) {
+                let buckets_unreadable = self.unreadable.has(&Owner::TopLevel, "buckets");
+                if !declared_buckets.contains(&b.value) && !buckets_unreadable {
                     let help = if declared_buckets.is_empty() {
                         "no buckets are declared: add it under `buckets:` (with `create: true` if \
                          s3dest should create it)"
@@ -811,7 +859,9 @@ impl Checker<'_, '_> {
         };
         let Some(p) = given else {
             if vendor.is_some() {
-                self.push(
+                self.missing_in(
+                    name,
+                    "principal",
                     Diagnostic::error(key_span, format!("destination `{name}` has no `principal`"))
                         .with_help(help),
                 );
@@ -955,7 +1005,9 @@ impl Checker<'_, '_> {
                 None
             }
             (Some((_, ExternalId::Required { help })), None) => {
-                self.push(
+                self.missing_in(
+                    name,
+                    "external_id",
                     Diagnostic::error(
                         key_span,
                         format!("destination `{name}` has no `external_id`"),
@@ -979,7 +1031,9 @@ impl Checker<'_, '_> {
         let from_spec = vendor.map(|v| v.description().grants.from_spec);
         match (from_spec, given) {
             (Some(true), None) => {
-                self.push(
+                self.missing_in(
+                    name,
+                    "actions",
                     Diagnostic::error(key_span, format!("destination `{name}` has no `actions`"))
                         .with_help(
                             "a custom destination lists the S3 actions the vendor needs, such as \
@@ -1304,7 +1358,9 @@ impl Checker<'_, '_> {
                 Some((_, Folder::Default(f))) => Ok(Some((*f).to_owned())),
                 Some((_, Folder::Prefix { .. } | Folder::Unknown { .. })) => Ok(None),
                 Some((vendor, Folder::Required)) => {
-                    self.push(
+                    self.missing_in(
+                        name,
+                        "folder",
                         Diagnostic::error(
                             key_span,
                             format!("destination `{name}` has no `folder`"),
