@@ -87,6 +87,24 @@ fn a_spec_on_standard_input_and_a_targeted_apply() {
     cli_snapshot!("stdin_plan", w, plan);
     let bad = w.run_with_input(&moto, &["validate", "-"], "version: 1\nname: [a\n");
     cli_snapshot!("stdin_bad", w, bad);
+    // A plan of a spec read from standard input applies the spec it saved.
+    w.run_with_input(&moto, &["plan", "-", "--out", "stdin.plan"], SPEC)
+        .expect(0);
+    let applied = w.run(&moto, &["apply", "stdin.plan"]).expect(0);
+    assert!(
+        applied
+            .stderr
+            .starts_with("note: the plan was made from a spec read from standard input"),
+        "{}",
+        applied.stderr
+    );
+    // Back to nothing made, for the targeted apply.
+    std::fs::write(
+        w.path("s3dest.yaml"),
+        "version: 1\nname: acme\nbuckets:\n  acme-vendor-exports: {}\ndestinations: {}\n",
+    )
+    .unwrap();
+    w.run(&moto, &["apply", "--auto-approve"]).expect(0);
     std::fs::write(w.path("s3dest.yaml"), SPEC).unwrap();
     let targeted = w.run(
         &moto,
@@ -99,6 +117,27 @@ fn a_spec_on_standard_input_and_a_targeted_apply() {
     cli_snapshot!("target_unknown", w, unknown);
     let rest = w.run(&moto, &["plan", "--detailed-exitcode"]);
     assert_eq!(rest.code, 2, "walkme is still to create: {}", rest.stdout);
+}
+
+#[test]
+fn diagnostics_as_json_for_validate_and_for_a_plan_of_an_invalid_spec() {
+    let w = Workdir::new(SPEC);
+    cli_snapshot!(
+        "validate_json",
+        w,
+        w.run_offline(&["validate", "--format", "json"])
+    );
+    w.write_spec(&SPEC.replace("    folder: walkme\n", "    foldr: walkme\n"));
+    cli_snapshot!(
+        "validate_json_invalid",
+        w,
+        w.run_offline(&["validate", "--format", "json"])
+    );
+    cli_snapshot!(
+        "plan_json_invalid",
+        w,
+        w.run_offline(&["plan", "--format", "json"])
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ enum Target {
     Spec(Loaded),
     Saved {
         path: PathBuf,
-        file: PlanFile,
+        file: Box<PlanFile>,
         spec: Spec,
     },
 }
@@ -122,7 +122,7 @@ fn targets_of(path: &Path, ui: &Ui) -> Result<Vec<Target>> {
             let spec = saved_spec(path, &file, ui)?;
             Ok(Target::Saved {
                 path: path.to_owned(),
-                file,
+                file: Box::new(file),
                 spec,
             })
         })
