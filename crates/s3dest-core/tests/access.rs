@@ -36,17 +36,7 @@ fn plan(yaml: &str, world: &Observed) -> Plan {
 
 /// The spec applied to an account holding its bucket.
 fn converged(yaml: &str) -> Observed {
-    let mut world = Observed {
-        account_id: ACCOUNT.into(),
-        ..Observed::default()
-    };
-    let info = BucketInfo {
-        region: "us-east-1".into(),
-        ..BucketInfo::default()
-    };
-    world
-        .buckets
-        .insert(BUCKET.into(), ObservedBucket::Present(info));
+    let mut world = s3dest_testkit::account_with_buckets(ACCOUNT, &[BUCKET]);
     let first = plan(yaml, &world);
     assert!(
         !first.has_errors(),

@@ -26,20 +26,7 @@ destinations:
 
 /// An account holding the given (empty) buckets in us-east-1.
 fn world(buckets: &[&str]) -> Observed {
-    let mut world = Observed {
-        account_id: ACCOUNT.into(),
-        ..Observed::default()
-    };
-    for b in buckets {
-        let info = BucketInfo {
-            region: "us-east-1".into(),
-            ..BucketInfo::default()
-        };
-        world
-            .buckets
-            .insert((*b).into(), ObservedBucket::Present(info));
-    }
-    world
+    s3dest_testkit::account_with_buckets(ACCOUNT, buckets)
 }
 
 fn plan(yaml: &str, world: &Observed) -> Plan {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use s3dest_core::model::{BucketInfo, Observed, ObservedBucket, TAG_FILE};
+use s3dest_core::model::{Observed, TAG_FILE};
 use s3dest_core::plan::{Action, Plan, diff};
 use s3dest_core::presets;
 use s3dest_spec::SpecFile;
@@ -34,18 +34,7 @@ destinations:
 "#;
 
 fn world() -> Observed {
-    let mut world = Observed {
-        account_id: ACCOUNT.into(),
-        ..Observed::default()
-    };
-    let info = BucketInfo {
-        region: "us-east-1".into(),
-        ..BucketInfo::default()
-    };
-    world
-        .buckets
-        .insert("acme-exports".into(), ObservedBucket::Present(info));
-    world
+    s3dest_testkit::account_with_buckets(ACCOUNT, &["acme-exports"])
 }
 
 /// Plans `yaml` read from `file` (none: a spec that is not a file).

@@ -40,6 +40,25 @@ pub use memory::MemoryCloud;
 #[cfg(feature = "cloud")]
 pub use scene::{Scene, SdkScene};
 
+/// An account holding the given empty buckets in us-east-1, and nothing else.
+pub fn account_with_buckets(account: &str, buckets: &[&str]) -> s3dest_core::model::Observed {
+    use s3dest_core::model::{BucketInfo, Observed, ObservedBucket};
+    let mut world = Observed {
+        account_id: account.into(),
+        ..Observed::default()
+    };
+    for bucket in buckets {
+        let info = BucketInfo {
+            region: "us-east-1".into(),
+            ..BucketInfo::default()
+        };
+        world
+            .buckets
+            .insert((*bucket).into(), ObservedBucket::Present(info));
+    }
+    world
+}
+
 /// A vendor guide's policy snippet (`crates/s3dest-core/tests/guides/FILE`) with its
 /// placeholders filled for `bucket`: Pendo's role in account 123456789012, Datadog's
 /// path `datadog`, Cloudflare's example bucket, and stand-in IDs.
