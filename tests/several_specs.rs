@@ -34,6 +34,14 @@ fn workdir(specs: &[(&str, &str)], bucket_prefix: &str) -> Workdir {
     w
 }
 
+/// Each line of `stdout` as a JSON value (JSON Lines).
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 const THREE: [(&str, &str); 3] = [
     ("dev", "333333333333"),
     ("prod", "111111111111"),
@@ -52,11 +60,7 @@ fn three_specs_in_three_accounts_in_one_run() {
             &["plan", "specs", "--format", "json", "--detailed-exitcode"],
         )
         .expect(2);
-    let lines: Vec<serde_json::Value> = json
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&json.stdout);
     let summary: Vec<(String, String, String, usize)> = lines
         .iter()
         .map(|l| {
@@ -102,10 +106,8 @@ fn three_specs_in_three_accounts_in_one_run() {
         let run = w
             .run(&moto, &[command, "specs", "--format", "json"])
             .expect(0);
-        let specs: Vec<(String, String)> = run
-            .stdout
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        let specs: Vec<(String, String)> = json_lines(&run.stdout)
+            .iter()
             .map(|l| {
                 (
                     l["spec"].as_str().unwrap().to_owned(),
@@ -154,11 +156,7 @@ fn a_pinned_account_mismatch_in_one_spec_makes_the_apply_change_nothing() {
             &["plan", "specs", "--format", "json", "--detailed-exitcode"],
         )
         .expect(1);
-    let lines: Vec<serde_json::Value> = json
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&json.stdout);
     assert_eq!(lines.len(), 2, "{}", json.stdout);
     assert_eq!(lines[0]["changes"].as_array().map(Vec::len), Some(4));
     assert_eq!(

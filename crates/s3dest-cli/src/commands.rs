@@ -500,7 +500,7 @@ fn import_command(name: &str, buckets: &[String], account: Option<&str>, ui: &Ui
     let imported = runtime()?.block_on(async {
         let aws = Aws::from_env().await?;
         if let Some(pinned) = account {
-            check_account(&aws, pinned, "`--account`").await?;
+            check_account(&aws, pinned, &format!("`--account` says account {pinned}")).await?;
         }
         let iam = aws.read_whole_account_iam().await?;
         let mut observed = Observed {
@@ -817,7 +817,11 @@ pub async fn read_for(
 ) -> Result<(Desired, Observed)> {
     // Before any other call: credentials of the wrong account read nothing.
     if let Some(pinned) = &spec.account {
-        check_account(aws, pinned, &format!("spec `{}` is pinned to", spec.name)).await?;
+        let pinned_by = format!(
+            "spec `{}` is pinned to account {pinned} (`account:`)",
+            spec.name
+        );
+        check_account(aws, pinned, &pinned_by).await?;
     }
     let read_at = now()?;
     let identities = s3dest_core::wanted_identities(spec);
@@ -865,14 +869,10 @@ pub async fn read_for(
     Ok((desired, observed))
 }
 
-/// Refuses credentials of another account than `pinned`, which `what` pinned: asks STS,
-/// and nothing else.
-async fn check_account(aws: &impl Cloud, pinned: &str, what: &str) -> Result<()> {
+/// Refuses credentials of another account than `pinned`; `pinned_by` says who asked for
+/// it (``spec `acme` is pinned to account 1… (`account:`)``). Asks STS, and nothing else.
+async fn check_account(aws: &impl Cloud, pinned: &str, pinned_by: &str) -> Result<()> {
     let actual = aws.caller_account().await?;
-    let pinned_by = match what.starts_with('`') {
-        true => format!("{what} says account {pinned}"),
-        false => format!("{what} account {pinned} (`account:`)"),
-    };
     if actual != pinned {
         bail!(
             "the credentials are of account {actual}, and {pinned_by}: nothing was read or \
